@@ -1,0 +1,85 @@
+"""trafficscreen: screen paediatric encounters for indicators of child trafficking.
+
+It supports, and never replaces, clinical judgement and local safeguarding procedure. A result with no
+indicators is *not* a negative finding.
+
+>>> from trafficscreen import Screener, load_set
+>>> screener = Screener(load_set("ilo-child-labour"))
+>>> result = screener.screen({"answers": {"age_years": 14}})
+>>> result.level.value
+'none'
+
+The public names are loaded on first use, so ``import trafficscreen`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .compiled import CompiledSet
+    from .engine import DEFAULT_SET, Screener, screen
+    from .errors import (
+        ConditionError,
+        ContentError,
+        DraftSetError,
+        EncounterError,
+        SchemaError,
+        SetNotFoundError,
+        TrafficscreenError,
+        UnsupportedLanguageError,
+        YAMLSyntaxError,
+    )
+    from .loader import load_dictionary, load_set
+    from .model.common import Form, Level
+    from .model.dictionary import DataDictionary
+    from .model.encounter import Encounter
+    from .model.indicator_set import IndicatorSet
+    from .model.result import ScreeningResult
+    from .render.text import render_text
+    from .validate import Issue, validate_paths
+
+_EXPORTS: dict[str, str] = {
+    "CompiledSet": ".compiled",
+    "DEFAULT_SET": ".engine",
+    "Screener": ".engine",
+    "screen": ".engine",
+    "ConditionError": ".errors",
+    "ContentError": ".errors",
+    "DraftSetError": ".errors",
+    "EncounterError": ".errors",
+    "SchemaError": ".errors",
+    "SetNotFoundError": ".errors",
+    "TrafficscreenError": ".errors",
+    "UnsupportedLanguageError": ".errors",
+    "YAMLSyntaxError": ".errors",
+    "load_dictionary": ".loader",
+    "load_set": ".loader",
+    "Form": ".model.common",
+    "Level": ".model.common",
+    "DataDictionary": ".model.dictionary",
+    "Encounter": ".model.encounter",
+    "IndicatorSet": ".model.indicator_set",
+    "ScreeningResult": ".model.result",
+    "render_text": ".render.text",
+    "Issue": ".validate",
+    "validate_paths": ".validate",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trafficscreen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function; the value never changes
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

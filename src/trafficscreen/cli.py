@@ -1,0 +1,172 @@
+"""The ``trafficscreen`` command.
+
+Exit codes: 0 on success, 2 on bad input (one line on standard error naming what and where, never a
+patient's answer), 1 when ``validate`` finds only warnings treated as errors with ``--strict``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ._version import __version__
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _fail(message: str) -> int:
+    print(f"trafficscreen: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _read_input(path: str) -> tuple[bytes, str]:
+    if path == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    from .errors import EncounterError, Location
+    from .model.encounter import MAX_ENCOUNTER_BYTES
+
+    p = Path(path)
+    if not p.exists():
+        raise EncounterError("no such file", Location(path))
+    if p.is_dir():
+        raise EncounterError("is a directory, not a file", Location(path))
+    if p.stat().st_size > MAX_ENCOUNTER_BYTES:
+        raise EncounterError(f"larger than {MAX_ENCOUNTER_BYTES // 1024} KB", Location(path))
+    return p.read_bytes(), path
+
+
+def cmd_sets(args: argparse.Namespace) -> int:
+    from .engine import DEFAULT_SET
+    from .loader import _peek_status, shipped_sets
+
+    rows = [(ident, version, _peek_status(path) or "?", path) for ident, version, path in shipped_sets()]
+    if args.format == "json":
+        print(json.dumps([{"id": i, "version": v, "status": s, "default": i == DEFAULT_SET}
+                          for i, v, s, _ in rows], indent=2))
+        return 0
+    for ident, version, status, _path in rows:
+        mark = "  (default)" if ident == DEFAULT_SET else ""
+        print(f"{ident}@{version}\t{status}{mark}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate_paths
+
+    issues = validate_paths(args.paths)
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity == "warning"]
+    shown = issues if not args.quiet else errors
+    for issue in shown:
+        print(issue, file=sys.stderr if issue.severity == "error" else sys.stdout)
+    print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
+    if errors:
+        return EXIT_BAD_INPUT
+    if args.strict and warnings:
+        return 1
+    return 0
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from .engine import DEFAULT_SET, Screener
+    from .loader import load_set
+    from .messages import check_lang
+    from .model.encounter import parse_encounter_json
+    from .render.text import render_text
+
+    check_lang(args.lang)
+    data, source = _read_input(args.encounter)
+    encounter = parse_encounter_json(data, source)
+    compiled = load_set(args.set or DEFAULT_SET, allow_draft=args.allow_draft)
+    screener = Screener(compiled, lang=args.lang, allow_draft=True)
+    from .errors import EncounterError
+
+    try:
+        result = screener.screen(encounter)
+    except EncounterError as exc:
+        raise EncounterError(exc.message, type(exc.location)(source) if exc.location else None) from None
+    if args.format == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .model.dictionary import DataDictionary
+    from .model.encounter import Encounter
+    from .model.indicator_set import IndicatorSet
+    from .model.result import RESULT_SCHEMA_VERSION, ScreeningResult
+
+    models: dict[str, Any] = {
+        "dictionary": DataDictionary,
+        "indicator-set": IndicatorSet,
+        "encounter": Encounter,
+        "result": ScreeningResult,
+    }
+    schema = models[args.what].model_json_schema(mode="serialization" if args.what == "result" else "validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://trafficscreen.org/schema/{args.what}.json"
+    if args.what == "result":
+        schema["version"] = RESULT_SCHEMA_VERSION
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="trafficscreen", description="Screen paediatric encounters for indicators of child "
+                "trafficking. Supports, never replaces, clinical judgement and local safeguarding procedure.")
+    p.add_argument("--version", action="version", version=f"trafficscreen {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sp = sub.add_parser("sets", help="list the shipped indicator sets")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(func=cmd_sets)
+
+    vp = sub.add_parser("validate", help="check dictionaries and indicator sets and run their examples")
+    vp.add_argument("paths", nargs="+", help="YAML files or folders")
+    vp.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    vp.add_argument("--quiet", action="store_true", help="print errors only")
+    vp.set_defaults(func=cmd_validate)
+
+    sc = sub.add_parser("screen", help="screen one encounter (JSON file, or - for standard input)")
+    sc.add_argument("encounter")
+    sc.add_argument("--set", help="set id, id@version or path (default: the shipped default set)")
+    sc.add_argument("--lang", default="en", help="en, pt or nb")
+    sc.add_argument("--format", choices=["text", "json"], default="text")
+    sc.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use only)")
+    sc.set_defaults(func=cmd_screen)
+
+    sh = sub.add_parser("schema", help="print a JSON Schema")
+    sh.add_argument("what", choices=["dictionary", "indicator-set", "encounter", "result"])
+    sh.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .errors import TrafficscreenError
+
+    try:
+        code: int = args.func(args)
+        return code
+    except TrafficscreenError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.filename or 'input'}: {exc.strerror or 'cannot read'}")
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

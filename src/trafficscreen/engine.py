@@ -1,0 +1,289 @@
+"""Screening: one encounter in, one :class:`ScreeningResult` out.
+
+A :class:`Screener` holds a compiled set and the parts of every result that depend only on the set
+(indicator texts, sources, reasons), built once per language. It keeps no state between calls, so one
+instance can serve many threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .compiled import CompiledSet
+from .errors import DraftSetError
+from .messages import check_lang, msg
+from .model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
+from .model.encounter import Encounter, check_answers, split_encounter
+from .model.indicator_set import Status, Strength
+from .model.result import (
+    Completeness,
+    DimensionOutcome,
+    DimensionStatus,
+    FormSuggestion,
+    IndicatorOutcome,
+    IndicatorStatus,
+    Question,
+    RESULT_SCHEMA_VERSION,
+    ScreeningResult,
+    SetInfo,
+    SourceInfo,
+    StrengthCounts,
+    build,
+)
+
+_STATUS = {True: IndicatorStatus.MET, False: IndicatorStatus.NOT_MET, None: IndicatorStatus.UNKNOWN}
+_DSTATUS = {True: DimensionStatus.PRESENT, False: DimensionStatus.ABSENT, None: DimensionStatus.UNKNOWN}
+_PRIORITY = {Strength.STRONG: 0, Strength.MEDIUM: 1, Strength.WEAK: 2, None: 3}
+
+
+_CACHE_LIMIT = 4096
+"""Most distinct dimension outcomes or form lists a Screener keeps for reuse (they are immutable)."""
+
+
+class _LangParts:
+    """Everything in a result that depends only on the set and the language, built once."""
+
+    def __init__(self, cs: CompiledSet, lang: str) -> None:
+        d = cs.definition
+        sources = {s.id: s for s in d.sources}
+        self.lang = lang
+        self.set_info = SetInfo(
+            id=d.id, version=d.version, status=d.status, title=d.title.get(lang), sha256=cs.sha256,
+            dictionary=d.dictionary, dictionary_sha256=cs.dictionary_sha256, canonical_url=d.canonical_url,
+        )
+        self.outcomes: list[dict[bool | None, IndicatorOutcome]] = []
+        for ind, fields in zip(d.indicators, cs.indicator_fields, strict=True):
+            src = sources[ind.source.source]
+            source = SourceInfo(
+                source=src.id, citation=src.citation, locator=ind.source.locator,
+                verified=ind.source.verified, url=src.url,
+            )
+            per_status: dict[bool | None, IndicatorOutcome] = {}
+            for value, status in _STATUS.items():
+                if status is IndicatorStatus.UNKNOWN:
+                    reason = msg(lang, "reason.unknown", fields=", ".join(fields))
+                else:
+                    reason = msg(lang, f"reason.{status.value}")
+                per_status[value] = IndicatorOutcome(
+                    id=ind.id, status=status, text=ind.text.get(lang), dimension=ind.dimension,
+                    strength=ind.strength, points=ind.weight_points, forms=list(ind.forms),
+                    red_flag=ind.red_flag, fields=list(fields), condition=ind.when.strip(),
+                    reason=reason, source=source,
+                )
+            self.outcomes.append(per_status)
+        self.dim_titles = [dim.title.get(lang) for dim in d.dimensions]
+        self.dim_reasons = [
+            {v: msg(lang, f"dim.{s.value}", rule=text.strip()) for v, s in _DSTATUS.items()}
+            for text, _tree, _checker in cs.checked.dimensions
+        ]
+        self.level_titles = {Level.NONE: msg(lang, "level.none")}
+        self.level_reasons: dict[Level, str] = {}
+        self.level_ids: dict[Level, str] = {}
+        for lv in d.levels:
+            self.level_titles[lv.scale] = lv.title.get(lang)
+            self.level_ids[lv.scale] = lv.id
+            self.level_reasons[lv.scale] = msg(lang, "why.level", title=lv.title.get(lang), rule=lv.when.strip())
+        self.form_labels = {f: msg(lang, f"form.{f.value}") for f in Form}
+        readers: dict[str, list[int]] = {}
+        for i, fields in enumerate(cs.indicator_fields):
+            for f in fields:
+                readers.setdefault(f, []).append(i)
+        self.questions: dict[str, Question] = {}
+        for f, idx in readers.items():
+            fd = cs.dictionary.by_id[f]
+            self.questions[f] = Question(
+                field=f, question=fd.question.get(lang), asked_of=fd.asked_of,
+                indicators=[d.indicators[i].id for i in idx],
+                red_flag=any(d.indicators[i].red_flag for i in idx),
+            )
+        self.notice = msg(lang, "notice")
+        self.why_none = msg(lang, "why.none")
+        self.why_settled = msg(lang, "why.settled")
+        self.why_could_rise = {lv: msg(lang, "why.could_rise", level=t) for lv, t in self.level_titles.items()}
+        self.why_dimension = [msg(lang, "why.dimension", title=t) for t in self.dim_titles]
+        self.why_flag = [
+            msg(lang, "why.red_flag", text=ind.text.get(lang)) if ind.red_flag else "" for ind in d.indicators
+        ]
+        self.warnings: list[str] = []
+        if d.status is Status.DRAFT:
+            self.warnings.append(msg(lang, "warn.draft"))
+        elif d.status is Status.RETIRED:
+            self.warnings.append(msg(lang, "warn.retired"))
+        # immutable pieces reused across results, bounded in number
+        self.dim_cache: dict[tuple[Any, ...], DimensionOutcome] = {}
+        self.form_cache: dict[tuple[Any, ...], list[FormSuggestion]] = {}
+
+
+class Screener:
+    """Screens encounters with one indicator set.
+
+    >>> screener = Screener(load_set("ilo-child-labour"))          # doctest: +SKIP
+    >>> screener.screen({"answers": {"excessive_hours": True}})    # doctest: +SKIP
+
+    Results share immutable parts (indicator outcomes, sources) with one another; treat them as
+    read-only, as their frozen models require.
+    """
+
+    def __init__(self, indicator_set: CompiledSet | str | Path, *, lang: str = "en",
+                 allow_draft: bool = False) -> None:
+        if not isinstance(indicator_set, CompiledSet):
+            from .loader import load_set
+
+            indicator_set = load_set(indicator_set, allow_draft=allow_draft)
+        elif indicator_set.definition.status is not Status.ACTIVE and not allow_draft:
+            raise DraftSetError(
+                f"set '{indicator_set.id}' is {indicator_set.definition.status.value}; "
+                "pass allow_draft=True to screen with it for research"
+            )
+        self.set = indicator_set
+        self.lang = check_lang(lang)
+        self._parts = {code: _LangParts(indicator_set, code) for code in LANGUAGES}
+        d = indicator_set.definition
+        self._level_scales = [lv.scale for lv in d.levels]
+        self._red_flag_idx = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
+        self._forms = [tuple(ind.forms) for ind in d.indicators]
+        self._ids = [ind.id for ind in d.indicators]
+        # questions in priority order: red flags first, then by the strongest indicator reading the field
+        rank: dict[str, tuple[int, int, int]] = {}
+        for i, (ind, fields) in enumerate(zip(d.indicators, indicator_set.indicator_fields, strict=True)):
+            key = (0 if ind.red_flag else 1, _PRIORITY[ind.strength], i)
+            for f in fields:
+                if f not in rank or key < rank[f]:
+                    rank[f] = key
+        readers: dict[str, list[int]] = {}
+        for i, fields in enumerate(indicator_set.indicator_fields):
+            for f in fields:
+                readers.setdefault(f, []).append(i)
+        self._question_fields = [(f, tuple(readers[f])) for f in sorted(rank, key=rank.__getitem__)]
+        self._dim_ids = [dim.id for dim in d.dimensions]
+        self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
+
+    def screen(self, encounter: Encounter | Mapping[str, Any], *, lang: str | None = None) -> ScreeningResult:
+        """Screen one encounter: an :class:`Encounter` or a dict ``{"id": ..., "answers": {...}}``."""
+        enc_id, raw = split_encounter(encounter)
+        answers = check_answers(raw, self.set.dictionary)
+        parts = self._parts[check_lang(lang) if lang is not None else self.lang]
+        return self._result(enc_id, answers, parts)
+
+    def _dimension(self, parts: _LangParts, k: int, st: bool | None, c: tuple[int, ...]) -> DimensionOutcome:
+        key = (k, st, c)
+        cached = parts.dim_cache.get(key)
+        if cached is not None:
+            return cached
+        out = build(DimensionOutcome, {
+            "id": self._dim_ids[k], "title": parts.dim_titles[k], "status": _DSTATUS[st],
+            "met": build(StrengthCounts, {"strong": c[0], "medium": c[2], "weak": c[4], "points": c[6]}),
+            "unknown": build(StrengthCounts, {
+                "strong": c[1] - c[0], "medium": c[3] - c[2], "weak": c[5] - c[4], "points": c[7] - c[6],
+            }),
+            "rule": self._dim_rules[k], "reason": parts.dim_reasons[k][st],
+        })
+        if len(parts.dim_cache) < _CACHE_LIMIT:
+            parts.dim_cache[key] = out
+        return out
+
+    def _form_list(self, parts: _LangParts, statuses: tuple[bool | None, ...]) -> list[FormSuggestion]:
+        met = tuple(i for i, s in enumerate(statuses) if s is True)
+        cached = parts.form_cache.get(met)
+        if cached is not None:
+            return cached
+        by_form: dict[Form, list[str]] = {}
+        for i in met:
+            for f in self._forms[i]:
+                by_form.setdefault(f, []).append(self._ids[i])
+        order = list(Form)
+        out = [
+            build(FormSuggestion, {"form": f, "label": parts.form_labels[f], "indicators": ids})
+            for f, ids in sorted(by_form.items(), key=lambda kv: (-len(kv[1]), order.index(kv[0])))
+        ]
+        if len(parts.form_cache) < _CACHE_LIMIT:
+            parts.form_cache[met] = out
+        return out
+
+    def _result(self, encounter_id: str | None, answers: dict[str, Any], parts: _LangParts) -> ScreeningResult:
+        cs = self.set
+        statuses, dim_status, dim_counts, level_status = cs.run(answers)
+
+        level = Level.NONE
+        highest = Level.NONE
+        for scale, st in zip(self._level_scales, level_status, strict=True):
+            if st is True:
+                level = scale  # levels are listed lowest first
+            if st is not False:
+                highest = scale
+        if highest.rank < level.rank:  # pragma: no cover - a True rule is never False
+            highest = level
+
+        outcomes = parts.outcomes
+        indicators = [outcomes[i][s] for i, s in enumerate(statuses)]
+        dimensions = [self._dimension(parts, k, st, dim_counts[k]) for k, st in enumerate(dim_status)]
+        red_flags = [self._ids[i] for i in self._red_flag_idx if statuses[i] is True]
+
+        ask_next: list[Question] = []
+        if highest.rank > level.rank:
+            questions = parts.questions
+            for f, readers in self._question_fields:
+                if f not in answers and any(statuses[i] is None for i in readers):
+                    ask_next.append(questions[f])
+
+        total = len(cs.used_fields)
+        answered = sum(1 for f in cs.used_fields if f in answers)
+
+        reasons: list[str] = []
+        if level is Level.NONE:
+            reasons.append(parts.why_none)
+        else:
+            reasons.append(parts.level_reasons[level])
+            reasons.extend(parts.why_dimension[k] for k, st in enumerate(dim_status) if st is True)
+            reasons.extend(parts.why_flag[i] for i in self._red_flag_idx if statuses[i] is True)
+        reasons.append(parts.why_could_rise[highest] if highest.rank > level.rank else parts.why_settled)
+
+        return build(ScreeningResult, {
+            "schema_version": RESULT_SCHEMA_VERSION,
+            "engine_version": __version__,
+            "set": parts.set_info,
+            "encounter_id": encounter_id,
+            "lang": parts.lang,
+            "level": level,
+            "level_id": parts.level_ids.get(level),
+            "level_title": parts.level_titles[level],
+            "highest_possible": highest,
+            "settled": highest is level,
+            "completeness": build(Completeness, {"answered": answered, "total": total,
+                                                 "complete": answered == total}),
+            "summary": parts.level_titles[level],
+            "reasons": reasons,
+            "red_flags": red_flags,
+            "forms": self._form_list(parts, statuses),
+            "ask_next": ask_next,
+            "dimensions": dimensions,
+            "indicators": indicators,
+            "notice": parts.notice,
+            "warnings": list(parts.warnings),
+        })
+
+
+def screen(
+    encounter: Encounter | Mapping[str, Any],
+    set: CompiledSet | str | Path | None = None,  # noqa: A002 - the public contract names it `set`
+    *,
+    lang: str = "en",
+    allow_draft: bool = False,
+) -> ScreeningResult:
+    """Screen one encounter with a set (default: the shipped default set).
+
+    Builds a :class:`Screener` each call; keep a Screener to screen many encounters.
+    """
+    from .loader import load_set
+
+    compiled = set if isinstance(set, CompiledSet) else load_set(set or DEFAULT_SET, allow_draft=allow_draft)
+    return Screener(compiled, lang=lang, allow_draft=allow_draft or isinstance(set, CompiledSet)).screen(encounter)
+
+
+DEFAULT_SET = "ilo-child-labour"
+"""The set ``screen`` uses when none is named."""
+
+LEVEL_ORDER = LEVELS_IN_ORDER

@@ -1,0 +1,95 @@
+"""The data dictionary: the catalogue of encounter fields that conditions may name."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .common import Ident, LocalText, SemVer, Slug, Strict
+
+
+class FieldType(StrEnum):
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    NUMBER = "number"
+    ENUM = "enum"
+    SET = "set"
+    DATE = "date"
+
+
+class Respondent(StrEnum):
+    """Who answers a question. It decides how the question is worded and how a form groups it."""
+
+    CHILD = "child"
+    COMPANION = "companion"
+    CLINICIAN = "clinician"
+    RECORD = "record"
+
+
+class EnumValue(Strict):
+    code: Ident
+    label: LocalText
+
+
+class FieldDef(Strict):
+    """One encounter field: its type, allowed values and the question that collects it."""
+
+    id: Ident
+    type: FieldType
+    label: LocalText
+    question: LocalText
+    asked_of: Respondent
+    min: float | None = None
+    max: float | None = None
+    values: tuple[EnumValue, ...] | None = None
+    sensitive: bool = Field(
+        default=False,
+        description="True where the answer is itself sensitive (e.g. sexual history); renderers take care.",
+    )
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> FieldDef:
+        numeric = self.type in (FieldType.INTEGER, FieldType.NUMBER)
+        choice = self.type in (FieldType.ENUM, FieldType.SET)
+        if (self.min is not None or self.max is not None) and not numeric:
+            raise ValueError(f"field '{self.id}': min/max apply only to integer and number fields")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"field '{self.id}': min is greater than max")
+        if choice and not self.values:
+            raise ValueError(f"field '{self.id}': an {self.type.value} field needs a list of values")
+        if self.values is not None and not choice:
+            raise ValueError(f"field '{self.id}': values apply only to enum and set fields")
+        if self.values:
+            codes = [v.code for v in self.values]
+            dupes = sorted({c for c in codes if codes.count(c) > 1})
+            if dupes:
+                raise ValueError(f"field '{self.id}': duplicated value codes {dupes}")
+        return self
+
+    @cached_property
+    def codes(self) -> frozenset[str]:
+        return frozenset(v.code for v in self.values or ())
+
+
+class DataDictionary(Strict):
+    """A versioned catalogue of encounter fields (``indicators/dictionaries/<id>/<version>.yaml``)."""
+
+    kind: Literal["dictionary"] = "dictionary"
+    id: Slug
+    version: SemVer
+    title: LocalText
+    description: LocalText | None = None
+    released: date | None = None
+    fields: tuple[FieldDef, ...] = Field(min_length=1)
+
+    @cached_property
+    def by_id(self) -> dict[str, FieldDef]:
+        return {f.id: f for f in self.fields}
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"

@@ -1,0 +1,189 @@
+"""Encounters: the answers collected in one visit, checked against a data dictionary.
+
+An answer that is absent or ``null`` is *unknown* — never *no*. Errors name the field and the kind of
+value that was wrong, never the value itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import EncounterError, Location
+from .dictionary import DataDictionary, FieldDef, FieldType
+
+MAX_ENCOUNTER_BYTES = 1024 * 1024
+MAX_ID_LENGTH = 200
+
+
+class Encounter(BaseModel):
+    """``{"id": "...", "answers": {"<field id>": value, ...}}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(default=None, max_length=MAX_ID_LENGTH, description="caller's reference")
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _coerce(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
+    """(normalised value, problem). The problem text never includes the value."""
+    t = fd.type
+    if t is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value, None
+        return None, f"expected true or false, got {_kind(value)}"
+    if t in (FieldType.INTEGER, FieldType.NUMBER):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, f"expected a number, got {_kind(value)}"
+        if t is FieldType.INTEGER and isinstance(value, float):
+            if not value.is_integer():
+                return None, "expected a whole number, got a fraction"
+            value = int(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, "expected a finite number"
+        if fd.min is not None and value < fd.min:
+            return None, f"below the smallest allowed value ({fd.min:g})"
+        if fd.max is not None and value > fd.max:
+            return None, f"above the largest allowed value ({fd.max:g})"
+        return value, None
+    if t is FieldType.ENUM:
+        if not isinstance(value, str):
+            return None, f"expected one of its choices as text, got {_kind(value)}"
+        if value not in fd.codes:
+            return None, "the answer is not one of its choices (" + ", ".join(sorted(fd.codes)) + ")"
+        return value, None
+    if t is FieldType.SET:
+        if not isinstance(value, list):
+            return None, f"expected a list of choices, got {_kind(value)}"
+        for item in value:
+            if not isinstance(item, str):
+                return None, f"expected a list of choices as text, got a list holding {_kind(item)}"
+            if item not in fd.codes:
+                return None, "the list holds an answer that is not one of its choices (" + ", ".join(
+                    sorted(fd.codes)) + ")"
+        return frozenset(value), None
+    if t is FieldType.DATE:
+        if not isinstance(value, str):
+            return None, f"expected a date as text (YYYY-MM-DD), got {_kind(value)}"
+        try:
+            return date.fromisoformat(value), None
+        except ValueError:
+            return None, "expected a date written YYYY-MM-DD"
+    return None, "unsupported field type"  # pragma: no cover
+
+
+def check_answers(
+    answers: Mapping[str, Any], dictionary: DataDictionary, source: str = "encounter"
+) -> dict[str, Any]:
+    """Validate ``answers`` against ``dictionary`` and return them normalised, unknowns dropped.
+
+    Raises :class:`EncounterError` naming every problem field (never a value).
+    """
+    if not isinstance(answers, Mapping):
+        raise EncounterError("'answers' must be an object mapping field ids to answers", Location(source))
+    fields = dictionary.by_id
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in answers.items():
+        fd = fields.get(key) if isinstance(key, str) else None
+        if fd is None:
+            import difflib
+
+            hint = difflib.get_close_matches(str(key), list(fields), n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            name = key if isinstance(key, str) and key.isidentifier() and len(key) <= 80 else "<unreadable>"
+            problems.append(f"'{name}' is not a field of {dictionary.ref}{extra}")
+            continue
+        if value is None:
+            continue  # null means not asked or not answered: unknown
+        if (value is True or value is False) and fd.type is FieldType.BOOLEAN:
+            out[key] = value
+            continue
+        normal, problem = _coerce(fd, value)
+        if problem:
+            problems.append(f"field '{key}': {problem}")
+        else:
+            out[key] = normal
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        err = EncounterError(problems[0] + more, Location(source))
+        err.problems = problems  # type: ignore[attr-defined]
+        raise err
+    return out
+
+
+def parse_encounter_json(text: str | bytes, source: str = "encounter") -> Encounter:
+    """Parse encounter JSON with one-line errors (line:column for syntax, the key for structure)."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_ENCOUNTER_BYTES:
+            raise EncounterError(f"larger than {MAX_ENCOUNTER_BYTES // 1024} KB", Location(source))
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EncounterError("not UTF-8 text", Location(source)) from None
+    if len(text) > MAX_ENCOUNTER_BYTES:
+        raise EncounterError(f"larger than {MAX_ENCOUNTER_BYTES // 1024} KB", Location(source))
+    if not text.strip():
+        raise EncounterError("empty input", Location(source))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EncounterError(f"not valid JSON: {exc.msg}", Location(source, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise EncounterError("JSON nested too deeply", Location(source)) from None
+    return encounter_from_data(data, source)
+
+
+def encounter_from_data(data: Any, source: str = "encounter") -> Encounter:
+    """Check the shape of an encounter given as JSON-shaped data (answers are checked later)."""
+    if isinstance(data, Encounter):
+        return data
+    enc_id, answers = split_encounter(data, source)
+    return Encounter.model_construct(id=enc_id, answers=answers)
+
+
+def split_encounter(data: Any, source: str = "encounter") -> tuple[str | None, dict[str, Any]]:
+    """(id, answers) of an encounter given as JSON-shaped data, with one-line errors for a bad shape."""
+    if isinstance(data, Encounter):
+        return data.id, data.answers
+    if not isinstance(data, dict):
+        raise EncounterError(
+            'an encounter must be a JSON object like {"id": "...", "answers": {...}}', Location(source)
+        )
+    unknown = [k for k in data if k not in ("id", "answers")]
+    if unknown:
+        name = unknown[0] if isinstance(unknown[0], str) and unknown[0].isidentifier() else "<unreadable>"
+        raise EncounterError(
+            f"unknown top-level key '{name}' (an encounter has 'id' and 'answers'; "
+            "answers go inside 'answers')",
+            Location(source),
+        )
+    enc_id = data.get("id")
+    if enc_id is not None and not isinstance(enc_id, str):
+        raise EncounterError("'id' must be text", Location(source))
+    if enc_id is not None and len(enc_id) > MAX_ID_LENGTH:
+        raise EncounterError(f"'id' is longer than {MAX_ID_LENGTH} characters", Location(source))
+    answers = data.get("answers", {})
+    if not isinstance(answers, dict):
+        raise EncounterError("'answers' must be an object mapping field ids to answers", Location(source))
+    return enc_id, answers

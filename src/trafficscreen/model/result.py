@@ -1,0 +1,157 @@
+"""The screening result: the JSON contract other tools rely on (``trafficscreen schema result``).
+
+``RESULT_SCHEMA_VERSION`` changes with the contract: a new optional key is a minor change, a renamed,
+removed or re-typed key a major one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import Form, Level
+from .dictionary import Respondent
+from .indicator_set import Status, Strength
+
+RESULT_SCHEMA_VERSION = "1.0.0"
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IndicatorStatus(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+
+
+class DimensionStatus(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNKNOWN = "unknown"
+
+
+class SetInfo(_Out):
+    id: str
+    version: str
+    status: Status
+    title: str
+    sha256: str = Field(description="sha256 of the indicator-set file's bytes")
+    dictionary: str = Field(description="dictionary id@version")
+    dictionary_sha256: str
+    canonical_url: str | None = None
+
+
+class SourceInfo(_Out):
+    source: str
+    citation: str
+    locator: str
+    verified: bool
+    url: str | None = None
+
+
+class IndicatorOutcome(_Out):
+    id: str
+    status: IndicatorStatus
+    text: str
+    dimension: str
+    strength: Strength | None
+    points: int
+    forms: list[Form]
+    red_flag: bool
+    fields: list[str] = Field(description="dictionary fields the indicator's condition reads")
+    condition: str
+    reason: str
+    source: SourceInfo
+
+
+class StrengthCounts(_Out):
+    strong: int = 0
+    medium: int = 0
+    weak: int = 0
+    points: int = 0
+
+
+class DimensionOutcome(_Out):
+    id: str
+    title: str
+    status: DimensionStatus
+    met: StrengthCounts
+    unknown: StrengthCounts = Field(description="indicators not yet known either way, by strength")
+    rule: str
+    reason: str
+
+
+class Question(_Out):
+    field: str
+    question: str
+    asked_of: Respondent
+    indicators: list[str] = Field(description="indicators whose condition reads this field")
+    red_flag: bool = Field(description="true when a red-flag indicator reads this field")
+
+
+class FormSuggestion(_Out):
+    form: Form
+    label: str
+    indicators: list[str]
+
+
+class Completeness(_Out):
+    answered: int
+    total: int = Field(description="fields the set's indicators read")
+    complete: bool
+
+
+class ScreeningResult(_Out):
+    """What one screening says. Every list is in a fixed order: set order for indicators and
+    dimensions, priority order for questions."""
+
+    schema_version: str = RESULT_SCHEMA_VERSION
+    engine_version: str
+    set: SetInfo
+    encounter_id: str | None = None
+    lang: str
+    level: Level = Field(description="level reached on what is known")
+    level_id: str | None = Field(description="the set's own id for the level reached (null for none)")
+    level_title: str
+    highest_possible: Level = Field(description="highest level the unanswered questions could still lead to")
+    settled: bool = Field(description="true when no answer still missing could raise the level")
+    completeness: Completeness
+    summary: str
+    reasons: list[str]
+    red_flags: list[str] = Field(description="ids of red-flag indicators that are met")
+    forms: list[FormSuggestion]
+    ask_next: list[Question]
+    dimensions: list[DimensionOutcome]
+    indicators: list[IndicatorOutcome]
+    notice: str = Field(description="reminder that finding no indicators is not a negative finding")
+    warnings: list[str] = Field(default_factory=list)
+
+
+_FIELDS_SET: dict[type[BaseModel], frozenset[str]] = {}
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def build(cls: type[_M], data: dict[str, object]) -> _M:
+    """Make a result model from values the engine computed itself, skipping validation.
+
+    This is what ``model_construct`` does, minus its per-field bookkeeping, which costs more than the
+    whole screening. ``data`` must hold every field with a value of the declared type; the test suite
+    checks that results built this way equal the same results validated by pydantic.
+    """
+    fields_set = _FIELDS_SET.get(cls)
+    if fields_set is None:
+        fields_set = _FIELDS_SET.setdefault(cls, frozenset(cls.model_fields))
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", data)
+    _set_fields_set(obj, fields_set)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj

@@ -1,0 +1,153 @@
+"""``trafficscreen validate``: check content files and run the examples beside each indicator.
+
+Problems come back as :class:`Issue` values (errors stop a file from loading or an example from
+passing; warnings point at something worth a look, such as a missing translation) rather than
+exceptions, so one run reports every file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from .errors import EncounterError, Location, TrafficscreenError
+from .expr.interpret import evaluate
+from .model.common import LocalText
+from .model.encounter import check_answers
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    severity: Severity
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
+
+
+def _yaml_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            yield from sorted(q for q in p.rglob("*.y*ml") if q.suffix in (".yaml", ".yml"))
+        else:
+            yield p
+
+
+def _kind(path: Path) -> str | None:
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace").splitlines()[:30]
+    except OSError:
+        return None
+    for line in head:
+        if line.startswith("kind:"):
+            return line.split(":", 1)[1].strip().strip("'\"")
+    return None
+
+
+def _missing_translations(text: LocalText | None, where: Location, what: str) -> list[Issue]:
+    if text is None:
+        return []
+    missing = text.missing()
+    if not missing:
+        return []
+    return [Issue("warning", where, f"{what}: no {', '.join(missing)} translation")]
+
+
+def validate_dictionary(path: Path) -> list[Issue]:
+    from .loader import read_dictionary
+
+    issues: list[Issue] = []
+    dictionary, doc = read_dictionary(path)
+    loc = doc.positions.locate
+    issues += _missing_translations(dictionary.title, loc(("title",)), "title")
+    for i, f in enumerate(dictionary.fields):
+        issues += _missing_translations(f.label, loc(("fields", i, "label")), f"field '{f.id}' label")
+        issues += _missing_translations(f.question, loc(("fields", i, "question")), f"field '{f.id}' question")
+        for j, v in enumerate(f.values or ()):
+            issues += _missing_translations(
+                v.label, loc(("fields", i, "values", j, "label")), f"field '{f.id}' value '{v.code}'"
+            )
+    return issues
+
+
+def validate_set(path: Path, today: date | None = None) -> list[Issue]:
+    from .loader import load_set
+
+    issues: list[Issue] = []
+    cs = load_set(path, allow_draft=True)
+    from .loader import read_document
+
+    positions = read_document(path).positions
+    loc = positions.locate
+    d = cs.definition
+    for message, where in cs.checked.warnings:
+        issues.append(Issue("warning", where, message))
+    issues += _missing_translations(d.title, loc(("title",)), "title")
+    issues += _missing_translations(d.description, loc(("description",)), "description")
+    for i, dim in enumerate(d.dimensions):
+        issues += _missing_translations(dim.title, loc(("dimensions", i, "title")), f"dimension '{dim.id}'")
+    for i, lv in enumerate(d.levels):
+        issues += _missing_translations(lv.title, loc(("levels", i, "title")), f"level '{lv.id}'")
+    for i, (ind, (tree, _checker)) in enumerate(zip(d.indicators, cs.checked.indicators, strict=True)):
+        here = ("indicators", i)
+        issues += _missing_translations(ind.text, loc((*here, "text")), f"indicator '{ind.id}'")
+        ex = ind.examples
+        if not (ex.met and ex.not_met):
+            issues.append(Issue("warning", loc(here), f"indicator '{ind.id}' needs at least one met and one "
+                                                      "not_met example"))
+        for kind, want in (("met", True), ("not_met", False), ("unknown", None)):
+            for j, answers in enumerate(getattr(ex, kind)):
+                where = loc((*here, "examples", kind, j))
+                try:
+                    normal = check_answers(answers, cs.dictionary, str(where))
+                except EncounterError as exc:
+                    issues.append(Issue("error", where, f"example of '{ind.id}': {exc.message}"))
+                    continue
+                got = evaluate(tree, normal)
+                compiled = _compiled_status(cs, i, normal)
+                if got is not want or compiled is not want:
+                    shown = {True: "met", False: "not met", None: "unknown"}
+                    issues.append(Issue(
+                        "error", where,
+                        f"indicator '{ind.id}': this {kind.replace('_', ' ')} example is {shown[got]}",
+                    ))
+    return issues
+
+
+def _compiled_status(cs: object, index: int, answers: dict[str, object]) -> bool | None:
+    run = cs.run  # type: ignore[attr-defined]
+    statuses = run(answers)[0]
+    value: bool | None = statuses[index]
+    return value
+
+
+def validate_paths(paths: Iterable[str | Path]) -> list[Issue]:
+    """Validate every YAML file under ``paths`` (files or folders). Never raises for bad content."""
+    issues: list[Issue] = []
+    for path in _yaml_files(paths):
+        try:
+            if not path.exists():
+                issues.append(Issue("error", Location(str(path)), "no such file"))
+                continue
+            kind = _kind(path)
+            if kind == "dictionary":
+                issues += validate_dictionary(path)
+            elif kind == "indicator-set":
+                issues += validate_set(path)
+            else:
+                issues.append(Issue("error", Location(str(path), 1, 1),
+                                    "not a content file: the first lines must say 'kind: dictionary' "
+                                    "or 'kind: indicator-set'"))
+        except TrafficscreenError as exc:
+            issues.append(Issue("error", exc.location or Location(str(path)), exc.message))
+    return issues
+
+
+__all__ = ["Issue", "validate_paths"]
