@@ -83,7 +83,8 @@ def validate_model(model: type[M], doc: Document) -> M:
         # pydantic adds the tag of a union member or a validator name; keep only real keys
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise SchemaError(_friendly(first) + more, doc.positions.locate(loc)) from None
+        where = doc.positions.locate_key(loc) if first.get("type") == "extra_forbidden" else doc.positions.locate(loc)
+        raise SchemaError(_friendly(first) + more, where) from None
 
 
 # --- the registry of shipped (or authored) content -------------------------------------------------

@@ -45,6 +45,14 @@ class Positions:
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     # for one-line scalars: the column of the scalar's first character of content
     inline: dict[PathKey, int] = field(default_factory=dict)
+    # where each mapping key itself is written (for "unknown key" errors)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def locate_key(self, path: Iterable[str | int]) -> Location:
+        mark = self.keys.get(tuple(path))
+        if mark is None:
+            return self.locate(path)
+        return Location(self.source, mark[0], mark[1])
 
     def locate_in(self, path: Iterable[str | int], offset: int) -> Location:
         """The location of character ``offset`` (from 1) inside the scalar at ``path``."""
@@ -147,6 +155,7 @@ class _Builder:
                         Location(self.positions.source, key_node.start_mark.line + 1,
                                  key_node.start_mark.column + 1),
                     )
+                self.positions.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, (*path, key))
             return result
         if isinstance(node, SequenceNode):
