@@ -69,7 +69,33 @@ _EXPORTS: dict[str, str] = {
     "validate_paths": ".validate",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "DEFAULT_SET",
+    "CompiledSet",
+    "ConditionError",
+    "ContentError",
+    "DataDictionary",
+    "DraftSetError",
+    "Encounter",
+    "EncounterError",
+    "Form",
+    "IndicatorSet",
+    "Issue",
+    "Level",
+    "SchemaError",
+    "Screener",
+    "ScreeningResult",
+    "SetNotFoundError",
+    "TrafficscreenError",
+    "UnsupportedLanguageError",
+    "YAMLSyntaxError",
+    "__version__",
+    "load_dictionary",
+    "load_set",
+    "render_text",
+    "screen",
+    "validate_paths",
+]
 
 
 def __getattr__(name: str) -> Any:

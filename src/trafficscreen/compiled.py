@@ -113,6 +113,7 @@ def check_set(definition: IndicatorSet, dictionary: DataDictionary, positions: P
     dscope = dimension_scope()
     dim_trees: list[tuple[str, Node, TypeChecker]] = []
     for i, d in enumerate(definition.dimensions):
+        path: tuple[str | int, ...]
         if d.present_when is not None:
             text, path = d.present_when, ("dimensions", i, "present_when")
         elif definition.dimension_rule is not None:

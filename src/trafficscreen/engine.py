@@ -19,6 +19,7 @@ from .model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
 from .model.encounter import Encounter, check_answers, split_encounter
 from .model.indicator_set import Status, Strength
 from .model.result import (
+    RESULT_SCHEMA_VERSION,
     Completeness,
     DimensionOutcome,
     DimensionStatus,
@@ -26,7 +27,6 @@ from .model.result import (
     IndicatorOutcome,
     IndicatorStatus,
     Question,
-    RESULT_SCHEMA_VERSION,
     ScreeningResult,
     SetInfo,
     SourceInfo,
@@ -268,7 +268,7 @@ class Screener:
 
 def screen(
     encounter: Encounter | Mapping[str, Any],
-    set: CompiledSet | str | Path | None = None,  # noqa: A002 - the public contract names it `set`
+    set: CompiledSet | str | Path | None = None,
     *,
     lang: str = "en",
     allow_draft: bool = False,

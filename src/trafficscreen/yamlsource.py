@@ -77,7 +77,7 @@ class Positions:
         return Location(self.source)
 
 
-class _BoundedLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver):  # type: ignore[misc]
+class _BoundedLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver):
     """A SafeLoader that also refuses aliases and deep nesting while composing nodes."""
 
     def __init__(self, stream: str) -> None:
@@ -91,18 +91,19 @@ class _BoundedLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolve
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in content files", event.start_mark
             )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                event = self.peek_event()
+                event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise yaml.composer.ComposerError(
                     None, None, f"nesting deeper than {MAX_DEPTH} levels is not allowed", event.start_mark
                 )
-            node: Node = super().compose_node(parent, index)
+            node: Node | None = super().compose_node(parent, index)
+            assert node is not None
             return node
         finally:
             self._depth -= 1

@@ -52,7 +52,7 @@ class _Converter:
                 return Or(tuple(self.convert(v) for v in values), p)
             case ast.UnaryOp(op=ast.Not(), operand=operand):
                 return Not(self.convert(operand), p)
-            case ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=v)) if _is_number(v):
+            case ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=int() | float() as v)) if _is_number(v):
                 return Const(-v, p)
             case ast.Compare(left=left, ops=ops, comparators=comparators):
                 return self._compare(node, left, ops, comparators, p)
@@ -64,7 +64,7 @@ class _Converter:
                 if ident in ("known", "unknown", "null", "None"):
                     raise ConditionSyntaxError(f"'{ident}' can only follow 'is' (e.g. 'x is known')", p)
                 return Name(ident, p)
-            case ast.Constant(value=v) if isinstance(v, (bool, str)) or _is_number(v):
+            case ast.Constant(value=bool() | str() | int() | float() as v) if not isinstance(v, complex):
                 return Const(v, p)
             case ast.List(elts=elts) | ast.Tuple(elts=elts) | ast.Set(elts=elts):
                 items = []
