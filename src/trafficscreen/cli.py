@@ -149,7 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("schema", help="print a JSON Schema")
     sh.add_argument("what", choices=["dictionary", "indicator-set", "encounter", "result"])
     sh.set_defaults(func=cmd_schema)
+
+    # Commands of other parts register themselves; each module's `register(sub)` adds its parsers and
+    # must import heavy dependencies only inside its command functions.
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name, __package__).register(sub)
     return p
+
+
+COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules (relative to this package) whose ``register(subparsers)`` adds more commands."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
