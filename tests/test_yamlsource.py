@@ -72,3 +72,20 @@ def test_non_utf8_is_refused(tmp_path: Path) -> None:
     p.write_bytes("a: 'caf\xe9'\n".encode("latin-1"))
     with pytest.raises(YAMLSyntaxError, match="not UTF-8"):
         read_yaml(p)
+
+
+def test_pure_python_parser_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML without libyaml must read content the same way, errors included."""
+    import yaml
+
+    text = "a: 1\nb:\n  - {x: [1, 2], y: 'z'}\n  - when: \"a and b\"\n"
+    fast = parse_yaml(text, "f.yaml")
+    assert yaml.__with_libyaml__, "PyYAML here should have libyaml; the fast path is what ships"
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    slow = parse_yaml(text, "f.yaml")
+    assert fast[0] == slow[0]
+    assert fast[1].marks == slow[1].marks and fast[1].inline == slow[1].inline
+    with pytest.raises(YAMLSyntaxError, match="f.yaml:2:1: duplicated key 'a'"):
+        parse_yaml("a: 1\na: 2\n", "f.yaml")
+    with pytest.raises(YAMLSyntaxError, match="nesting deeper"):
+        parse_yaml("[" * 1000 + "]" * 1000, "f.yaml")
