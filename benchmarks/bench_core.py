@@ -18,14 +18,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline_ilo_labour import SET_REF, screen_by_hand  # noqa: E402
-from peers import build_peers, missing_answer_behaviour, plain  # noqa: E402
+from baseline_ilo_labour import SET_REF, screen_by_hand
+from peers import build_peers, missing_answer_behaviour, plain
 
-from trafficscreen.compiled import CompiledSet  # noqa: E402
-from trafficscreen.engine import DEFAULT_SET, Screener  # noqa: E402
-from trafficscreen.loader import load_set  # noqa: E402
-from trafficscreen.model.dictionary import FieldType  # noqa: E402
-from trafficscreen.model.encounter import check_answers  # noqa: E402
+from trafficscreen.compiled import CompiledSet
+from trafficscreen.engine import DEFAULT_SET, Screener
+from trafficscreen.loader import load_set
+from trafficscreen.model.dictionary import FieldType
+from trafficscreen.model.encounter import check_answers
 
 Row = tuple[str, float, str]
 N_ENCOUNTERS = 2000

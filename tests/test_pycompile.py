@@ -101,3 +101,33 @@ def test_unknown_is_never_no() -> None:
     assert f({}) is None
     _, f = compile_field("not fa")
     assert f({}) is None
+
+
+def _two_world(gen_text: str, scope: Scope, var: Any, params: list[str]) -> Any:
+    tree = parse_condition(gen_text)
+    checker = TypeChecker(scope)
+    checker.check(tree)
+    consts: dict[str, Any] = {}
+    lo, hi = PyGen(checker, var, consts).two(tree)
+    src = (f"def f({', '.join(params)}):\n    lo = {lo}\n    hi = {hi}\n"
+           "    return True if lo else (None if hi else False)\n")
+    return tree, build_function(src, "f", consts, "<test-two>")
+
+
+@settings(max_examples=400, deadline=None)
+@given(conditions(), st.lists(field_envs(), min_size=1, max_size=8))
+def test_two_world_field_conditions_match_the_interpreter(text: str, envs: list[dict[str, Any]]) -> None:
+    names = list(FIELD_SCOPE.names)
+    tree, fn = _two_world(text, FIELD_SCOPE, lambda n: f"v_{n}", [f"v_{n}" for n in names])
+    for env in envs:
+        assert fn(*(env.get(n) for n in names)) is evaluate(tree, env), (text, env)
+
+
+@settings(max_examples=400, deadline=None)
+@given(count_rules(), intervals(), intervals(), intervals())
+def test_two_world_count_rules_match_the_interpreter(
+    text: str, s: tuple[int, int], m: tuple[int, int], w: tuple[int, int]
+) -> None:
+    params = ["strong_lo", "strong_hi", "medium_lo", "medium_hi", "weak_lo", "weak_hi"]
+    tree, fn = _two_world(text, COUNT_SCOPE, lambda n: n, params)
+    assert fn(s[0], s[1], m[0], m[1], w[0], w[1]) is evaluate(tree, {"strong": s, "medium": m, "weak": w}), text

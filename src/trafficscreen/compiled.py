@@ -201,67 +201,78 @@ class CompiledSet:
         return self.definition.ref
 
     def _generate(self) -> str:
+        """Python source of ``_run(answers)``.
+
+        Every condition is compiled in two worlds (see :meth:`PyGen.two`): ``x_lo`` is "certainly
+        true", ``x_hi`` "may be true". Counts of met indicators are then plain sums: at least the sum of
+        the lo values, at most the sum of the hi values. The function returns the same values as the
+        reference evaluator — True, False or None (unknown) — for indicators, dimensions and levels.
+        """
         d = self.definition
-        consts: dict[str, Any] = {}
+        consts: dict[str, Any] = {"_S": (False, None, True)}
         self._namespace: dict[str, Any] = consts
         field_var = {f: f"f_{f}" for f in self.dictionary.by_id}
         lines = ["def _run(a):", "    get = a.get"]
         for f in self.used_fields:
             lines.append(f"    {field_var[f]} = get({f!r})")
-        # indicators
         for i, (tree, checker) in enumerate(self.checked.indicators):
-            gen = PyGen(checker, field_var.__getitem__, consts)
-            expr, _ = gen.bool3(tree)
-            lines.append(f"    s{i} = {expr}")
-        # strength counts per dimension, and over the whole set
+            lo, hi = PyGen(checker, field_var.__getitem__, consts).two(tree)
+            lines.append(f"    s{i}_lo = {lo}")
+            lines.append(f"    s{i}_hi = {hi}")
+
         dim_index = {dim.id: k for k, dim in enumerate(d.dimensions)}
         members: list[list[int]] = [[] for _ in d.dimensions]
         for i, ind in enumerate(d.indicators):
             members[dim_index[ind.dimension]].append(i)
 
-        def count_lines(prefix: str, idx: list[int]) -> None:
+        def total(idx: list[int], world: str, weight: bool = False) -> str:
+            terms = [
+                (f"{d.indicators[i].weight_points} * s{i}_{world}" if weight else f"s{i}_{world}") for i in idx
+            ]
+            return " + ".join(terms) or "0"
+
+        def count_lines(prefix: str, idx: list[int], wanted: set[str]) -> None:
+            # only the counts a rule reads, plus the per-dimension counts every result reports
             for strength in _STRENGTHS:
-                sel = [i for i in idx if d.indicators[i].strength is strength]
-                lo = " + ".join(f"(s{i} is True)" for i in sel) or "0"
-                hi = " + ".join(f"(s{i} is not False)" for i in sel) or "0"
-                lines.append(f"    {prefix}_{strength.value}_lo = {lo}")
-                lines.append(f"    {prefix}_{strength.value}_hi = {hi}")
-            pts_lo = " + ".join(f"{d.indicators[i].weight_points} * (s{i} is True)" for i in idx) or "0"
-            pts_hi = " + ".join(f"{d.indicators[i].weight_points} * (s{i} is not False)" for i in idx) or "0"
-            met_lo = " + ".join(f"(s{i} is True)" for i in idx) or "0"
-            met_hi = " + ".join(f"(s{i} is not False)" for i in idx) or "0"
-            lines.append(f"    {prefix}_points_lo = {pts_lo}")
-            lines.append(f"    {prefix}_points_hi = {pts_hi}")
-            lines.append(f"    {prefix}_met_lo = {met_lo}")
-            lines.append(f"    {prefix}_met_hi = {met_hi}")
+                if strength.value in wanted:
+                    sel = [i for i in idx if d.indicators[i].strength is strength]
+                    for world in ("lo", "hi"):
+                        lines.append(f"    {prefix}_{strength.value}_{world} = {total(sel, world)}")
+            for world in ("lo", "hi"):
+                if "points" in wanted:
+                    lines.append(f"    {prefix}_points_{world} = {total(idx, world, weight=True)}")
+                if "met" in wanted:
+                    lines.append(f"    {prefix}_met_{world} = {total(idx, world)}")
+
+        reported = {s.value for s in _STRENGTHS} | {"points"}
+        level_reads = {n for tree, _c in self.checked.levels for n in names(tree)}
 
         for k, (_text, tree, checker) in enumerate(self.checked.dimensions):
-            count_lines(f"d{k}", members[k])
-            gen = PyGen(checker, lambda n, k=k: f"d{k}_{n}", consts)  # type: ignore[misc]
-            expr, _ = gen.bool3(tree)
-            lines.append(f"    D{k} = {expr}")
-        count_lines("L", list(range(len(d.indicators))))
-        dims_lo = " + ".join(f"(D{k} is True)" for k in range(len(d.dimensions))) or "0"
-        dims_hi = " + ".join(f"(D{k} is not False)" for k in range(len(d.dimensions))) or "0"
-        lines.append(f"    L_dimensions_present_lo = {dims_lo}")
-        lines.append(f"    L_dimensions_present_hi = {dims_hi}")
+            count_lines(f"d{k}", members[k], reported | set(names(tree)))
+            lo, hi = PyGen(checker, lambda n, k=k: f"d{k}_{n}", consts).two(tree)  # type: ignore[misc]
+            lines.append(f"    D{k}_lo = {lo}")
+            lines.append(f"    D{k}_hi = {hi}")
+        count_lines("L", list(range(len(d.indicators))), level_reads)
+        n_dim = len(d.dimensions)
+        for world in ("lo", "hi"):
+            dims = " + ".join(f"D{k}_{world}" for k in range(n_dim)) or "0"
+            lines.append(f"    L_dimensions_present_{world} = {dims}")
         flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
-        if flags:
-            any_true = " or ".join(f"s{i} is True" for i in flags)
-            any_none = " or ".join(f"s{i} is None" for i in flags)
-            lines.append(f"    rf = True if ({any_true}) else (None if ({any_none}) else False)")
-        else:
-            lines.append("    rf = False")
+        for world in ("lo", "hi"):
+            lines.append(f"    rf_{world} = {' or '.join(f's{i}_{world}' for i in flags) or 'False'}")
+        for k in range(n_dim):
+            lines.append(f"    D{k} = _S[D{k}_lo + D{k}_hi]")
+        lines.append("    rf = _S[rf_lo + rf_hi]")
+        # level rules see dimensions and red_flag as yes/no names and the set-wide counts as intervals
         level_var = {dim.id: f"D{k}" for k, dim in enumerate(d.dimensions)}
         level_var["red_flag"] = "rf"
         for n in (*COUNT_NAMES, "dimensions_present"):
             level_var[n] = f"L_{n}"
         for j, (tree, checker) in enumerate(self.checked.levels):
-            gen = PyGen(checker, level_var.__getitem__, consts)
-            expr, _ = gen.bool3(tree)
-            lines.append(f"    l{j} = {expr}")
-        n_ind, n_dim, n_lvl = len(d.indicators), len(d.dimensions), len(d.levels)
-        statuses = "".join(f"s{i}, " for i in range(n_ind))
+            lo, hi = PyGen(checker, level_var.__getitem__, consts).two(tree)
+            lines.append(f"    l{j} = _S[{lo} + {hi}]")
+        n_ind, n_lvl = len(d.indicators), len(d.levels)
+        statuses = "".join(f"_S[s{i}_lo + s{i}_hi], " for i in range(n_ind))
         dstat = "".join(f"D{k}, " for k in range(n_dim))
         counts = "".join(
             f"(d{k}_strong_lo, d{k}_strong_hi, d{k}_medium_lo, d{k}_medium_hi, d{k}_weak_lo, d{k}_weak_hi, "

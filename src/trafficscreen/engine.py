@@ -39,6 +39,7 @@ _DSTATUS = {True: DimensionStatus.PRESENT, False: DimensionStatus.ABSENT, None: 
 _PRIORITY = {Strength.STRONG: 0, Strength.MEDIUM: 1, Strength.WEAK: 2, None: 3}
 
 
+_FORM_ORDER = {f: n for n, f in enumerate(Form)}
 _CACHE_LIMIT = 4096
 """Most distinct dimension outcomes or form lists a Screener keeps for reuse (they are immutable)."""
 
@@ -153,11 +154,8 @@ class Screener:
             for f in fields:
                 if f not in rank or key < rank[f]:
                     rank[f] = key
-        readers: dict[str, list[int]] = {}
-        for i, fields in enumerate(indicator_set.indicator_fields):
-            for f in fields:
-                readers.setdefault(f, []).append(i)
-        self._question_fields = [(f, tuple(readers[f])) for f in sorted(rank, key=rank.__getitem__)]
+        self._question_order = sorted(rank, key=rank.__getitem__)
+        self._used = frozenset(indicator_set.used_fields)
         self._dim_ids = [dim.id for dim in d.dimensions]
         self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
 
@@ -186,7 +184,7 @@ class Screener:
         return out
 
     def _form_list(self, parts: _LangParts, statuses: tuple[bool | None, ...]) -> list[FormSuggestion]:
-        met = tuple(i for i, s in enumerate(statuses) if s is True)
+        met = tuple([i for i, s in enumerate(statuses) if s is True])
         cached = parts.form_cache.get(met)
         if cached is not None:
             return cached
@@ -194,10 +192,10 @@ class Screener:
         for i in met:
             for f in self._forms[i]:
                 by_form.setdefault(f, []).append(self._ids[i])
-        order = list(Form)
+        order = _FORM_ORDER
         out = [
             build(FormSuggestion, {"form": f, "label": parts.form_labels[f], "indicators": ids})
-            for f, ids in sorted(by_form.items(), key=lambda kv: (-len(kv[1]), order.index(kv[0])))
+            for f, ids in sorted(by_form.items(), key=lambda kv: (-len(kv[1]), order[kv[0]]))
         ]
         if len(parts.form_cache) < _CACHE_LIMIT:
             parts.form_cache[met] = out
@@ -218,19 +216,23 @@ class Screener:
             highest = level
 
         outcomes = parts.outcomes
-        indicators = [outcomes[i][s] for i, s in enumerate(statuses)]
+        indicators = list(map(dict.__getitem__, outcomes, statuses))
         dimensions = [self._dimension(parts, k, st, dim_counts[k]) for k, st in enumerate(dim_status)]
         red_flags = [self._ids[i] for i in self._red_flag_idx if statuses[i] is True]
 
         ask_next: list[Question] = []
         if highest.rank > level.rank:
+            wanted: set[str] = set()
+            fields = cs.indicator_fields
+            for i, st in enumerate(statuses):
+                if st is None:
+                    wanted.update(fields[i])
+            wanted.difference_update(answers)
             questions = parts.questions
-            for f, readers in self._question_fields:
-                if f not in answers and any(statuses[i] is None for i in readers):
-                    ask_next.append(questions[f])
+            ask_next = [questions[f] for f in self._question_order if f in wanted]
 
         total = len(cs.used_fields)
-        answered = sum(1 for f in cs.used_fields if f in answers)
+        answered = len(self._used.intersection(answers))
 
         reasons: list[str] = []
         if level is Level.NONE:

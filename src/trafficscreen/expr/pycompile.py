@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from .tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or
+from .tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or, names
 from .types import T, TypeChecker
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -96,6 +96,82 @@ class PyGen:
             f"({decisive} if ({' or '.join(firsts)}) else (None if ({' or '.join(checks)}) else {other}))",
             True,
         )
+
+    # --- two worlds: the same three-valued answer as plain booleans ----------------------------
+    def two(self, node: Node) -> tuple[str, str]:
+        """(lo, hi) plain-boolean expressions: *lo* says the condition is certainly true, *hi* that it
+        may be true. Kleene's three values are then: true = lo, unknown = hi and not lo, false = not hi.
+
+        This is exact, not an approximation: ``not`` swaps the worlds, ``and``/``or`` act within each,
+        and an atom that reads an unknown field is false in lo and true in hi. Plain boolean code avoids
+        the ``None`` tests of :meth:`bool3` and is several times faster for rules over counts.
+        """
+        match node:
+            case Name(id=i):
+                v = self.var(i)
+                return f"({v} is True)", f"({v} is not False)"
+            case Const(value=v):
+                return repr(bool(v)), repr(bool(v))
+            case Not(operand=o):
+                lo, hi = self.two(o)
+                return f"(not {hi})", f"(not {lo})"
+            case And(operands=ops) | Or(operands=ops):
+                word = " and " if isinstance(node, And) else " or "
+                parts = [self.two(o) for o in ops]
+                return "(" + word.join(p[0] for p in parts) + ")", "(" + word.join(p[1] for p in parts) + ")"
+            case IsKnown(name=nm, negate=neg):
+                e = f"({self.var(nm.id)} {'is' if neg else 'is not'} None)"
+                return e, e
+            case Compare(op=op, left=a, right=b):
+                if T.COUNT in (self.checker.typeof(a), self.checker.typeof(b)):
+                    return self._two_intervals(op, self.interval(a), self.interval(b))
+                return self._two_atom(node, f"{self._plain(a)} {op} {self._plain(b)}")
+            case In(item=item, container=container, negate=neg):
+                word = "not in" if neg else "in"
+                if isinstance(container, ConstList):
+                    coll = self._const(frozenset(c.value for c in container.items))
+                    if self.checker.typeof(item) is T.COUNT:
+                        lo, hi = self.interval(item)
+                        inside = f"({lo} {word} {coll})"
+                        return f"({lo} == {hi} and {inside})", f"({lo} != {hi} or {inside})"
+                    return self._two_atom(node, f"{self._plain(item)} {word} {coll}")
+                assert isinstance(container, Name)
+                return self._two_atom(node, f"{self._plain(item)} {word} {self.var(container.id)}")
+        raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+
+    def _plain(self, node: Node) -> str:
+        """A value expression that assumes every field it reads is known."""
+        match node:
+            case Const(value=v):
+                return self._const(v)
+            case Name(id=i):
+                return self.var(i)
+            case Arith(op=op, left=a, right=b):
+                return f"({self._plain(a)} {op} {self._plain(b)})"
+        raise TypeError(f"not a value node: {type(node).__name__}")  # pragma: no cover
+
+    def _two_atom(self, node: Node, expr: str) -> tuple[str, str]:
+        fields = [self.var(n) for n in names(node)]
+        if not fields:
+            return f"({expr})", f"({expr})"
+        known = " and ".join(f"{f} is not None" for f in fields)
+        unknown = " or ".join(f"{f} is None" for f in fields)
+        return f"({known} and {expr})", f"({unknown} or {expr})"
+
+    @staticmethod
+    def _two_intervals(op: str, a: tuple[str, str], b: tuple[str, str]) -> tuple[str, str]:
+        if op in (">", ">="):
+            op, a, b = _FLIP[op], b, a
+        (al, ah), (bl, bh) = a, b
+        if op == "<":
+            return f"({ah} < {bl})", f"({al} < {bh})"
+        if op == "<=":
+            return f"({ah} <= {bl})", f"({al} <= {bh})"
+        point = f"({al} == {ah} == {bl} == {bh})"
+        overlap = f"(not ({ah} < {bl} or {bh} < {al}))"
+        if op == "==":
+            return point, overlap
+        return f"(not {overlap})", f"(not {point})"
 
     # --- plain values (field scope) -------------------------------------------------------------
     def _operand(self, node: Node) -> tuple[str, str | None]:

@@ -90,6 +90,10 @@ class DataDictionary(Strict):
     def by_id(self) -> dict[str, FieldDef]:
         return {f.id: f for f in self.fields}
 
+    @cached_property
+    def boolean_fields(self) -> frozenset[str]:
+        return frozenset(f.id for f in self.fields if f.type is FieldType.BOOLEAN)
+
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"

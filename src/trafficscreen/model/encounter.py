@@ -102,9 +102,13 @@ def check_answers(
     if not isinstance(answers, Mapping):
         raise EncounterError("'answers' must be an object mapping field ids to answers", Location(source))
     fields = dictionary.by_id
+    yes_no = dictionary.boolean_fields
     out: dict[str, Any] = {}
     problems: list[str] = []
     for key, value in answers.items():
+        if (value is True or value is False) and key in yes_no:
+            out[key] = value  # the common case, checked first
+            continue
         fd = fields.get(key) if isinstance(key, str) else None
         if fd is None:
             import difflib
@@ -116,9 +120,6 @@ def check_answers(
             continue
         if value is None:
             continue  # null means not asked or not answered: unknown
-        if (value is True or value is False) and fd.type is FieldType.BOOLEAN:
-            out[key] = value
-            continue
         normal, problem = _coerce(fd, value)
         if problem:
             problems.append(f"field '{key}': {problem}")

@@ -45,11 +45,18 @@ def render_text(result: ScreeningResult) -> str:
     if met:
         lines.append("")
         lines.append(msg(lang, "text.met"))
+        dim_titles = {d.id: d.title for d in result.dimensions}
         for i in met:
-            strength = i.strength.value if i.strength else f"{i.points} pt"
+            strength = msg(lang, f"strength.{i.strength.value}") if i.strength else f"{i.points} pt"
             verified = "" if i.source.verified else f"; {msg(lang, 'text.unverified')}"
-            lines.extend(_wrap(f"[{strength}] {i.text} — {msg(lang, 'text.source')}: {i.source.citation}, "
-                               f"{i.source.locator}{verified}"))
+            lines.extend(_wrap(f"[{strength}] {i.text} ({dim_titles.get(i.dimension, i.dimension)}{verified})"))
+        lines.append("")
+        lines.append(msg(lang, "text.sources"))
+        cited: dict[str, str] = {}
+        for i in met:
+            cited.setdefault(i.source.source, i.source.citation)
+        for citation in cited.values():
+            lines.extend(_wrap(citation))
     if result.forms:
         lines.append("")
         lines.append(msg(lang, "text.forms") + ": " + ", ".join(f"{f.label} ({len(f.indicators)})"
