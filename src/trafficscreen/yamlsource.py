@@ -193,7 +193,7 @@ class _Builder:
                 if not isinstance(ev, ScalarEvent):
                     raise YAMLSyntaxError("mapping keys must be plain scalars", _loc(self.source, ev.start_mark))
                 key = self._scalar(ev)
-                if isinstance(key, (dict, list)) or key is None and ev.value == "":
+                if isinstance(key, (dict, list)) or (key is None and ev.value == ""):
                     raise YAMLSyntaxError("mapping keys must be plain scalars", _loc(self.source, ev.start_mark))
                 key = key if isinstance(key, str) else str(key)
                 if key in parent.container:
