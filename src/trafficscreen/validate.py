@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from .compiled import CompiledSet
 from .errors import EncounterError, Location, TrafficscreenError
 from .expr.interpret import evaluate
 from .model.common import LocalText
@@ -121,10 +122,9 @@ def validate_set(path: Path, today: date | None = None) -> list[Issue]:
     return issues
 
 
-def _compiled_status(cs: object, index: int, answers: dict[str, object]) -> bool | None:
-    run = cs.run  # type: ignore[attr-defined]
-    statuses = run(answers)[0]
-    value: bool | None = statuses[index]
+def _compiled_status(cs: CompiledSet, index: int, answers: dict[str, object]) -> bool | None:
+    """The status the compiled set gives; examples must agree in both the reference and compiled paths."""
+    value: bool | None = cs.run(answers)[0][index]
     return value
 
 
