@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
-EXTRAS := dev,fhir,research
+EXTRAS := dev,fhir,research,server
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test lint typecheck bench clean venv
+.PHONY: demo demo-server test lint typecheck bench clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ demo: $(STAMP)
 		$(BIN)/trafficscreen screen $$f || exit $$?; \
 		echo; \
 	done
+
+# The triage form and CDS Hooks service on this machine only (127.0.0.1), with the shipped defaults.
+# It prints the form's URL; stop it with Ctrl-C. Another port: make demo-server DEMO_PORT=9000
+DEMO_PORT ?= 8080
+demo-server: $(STAMP)
+	$(BIN)/trafficscreen serve --host 127.0.0.1 --port $(DEMO_PORT)
 
 test: $(STAMP)
 	bash scripts/test-setup.sh

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_SET, replace_in
-from trafficscreen.cli import main
+from trafficscreen.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,3 +124,81 @@ def test_sets_lists_shipped_content(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(rows, list)
     for row in rows:
         assert {"id", "version", "status", "default"} <= set(row)
+
+
+# --- languages -------------------------------------------------------------------------------------
+
+def _value(action: argparse.Action) -> list[str]:
+    if action.nargs == 0:
+        return []
+    return [str(next(iter(action.choices)))] if action.choices else ["no-such-input.json"]
+
+
+def _commands_taking_lang(parser: argparse.ArgumentParser | None = None,
+                          prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Every command (and sub-command) with a --lang option, with placeholders for its required arguments."""
+    parser = parser or build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    found: dict[str, list[str]] = {}
+    for name, sp in sub.choices.items():
+        if any(isinstance(a, argparse._SubParsersAction) for a in sp._actions):
+            found.update(_commands_taking_lang(sp, (*prefix, name)))
+            continue
+        if not any("--lang" in a.option_strings for a in sp._actions):
+            continue
+        argv = [*prefix, name]
+        argv += [v for a in sp._actions if not a.option_strings for v in _value(a)]
+        for a in sp._actions:
+            if a.option_strings and a.required:
+                argv += [a.option_strings[0], *_value(a)]
+        for group in sp._mutually_exclusive_groups:
+            if group.required:
+                first = group._group_actions[0]
+                argv += [first.option_strings[0], *_value(first)]
+        found[" ".join(argv[: len(prefix) + 1])] = argv
+    return found
+
+
+def test_every_command_refuses_an_unsupported_language_first(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = _commands_taking_lang()
+    assert "screen" in commands
+    for name, argv in commands.items():
+        assert main([*argv, "--lang", "fr"]) == 2, name
+        err = capsys.readouterr().err
+        assert err.strip().splitlines() == [
+            "trafficscreen: error: language 'fr' is not supported; choose one of en, pt, nb"], (name, err)
+
+
+def test_screen_with_unsupported_language_exits_2(tmp_path: Path) -> None:
+    enc = write(tmp_path, {"answers": {"deceived": True}})
+    proc = run(["screen", str(enc), "--set", str(MINI_SET), "--lang", "fr"])
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == "trafficscreen: error: language 'fr' is not supported; choose one of en, pt, nb\n"
+    odd = run(["screen", str(enc), "--set", str(MINI_SET), "--lang", "pt\nBR"])
+    assert odd.returncode == 2 and len(odd.stderr.splitlines()) == 1 and "'pt\\nBR'" in odd.stderr
+
+
+def _translate_all(path: Path) -> None:
+    def add(m: re.Match[str]) -> str:
+        raw = m.group(1).strip()
+        en = json.loads(raw) if raw.startswith('"') else raw
+        return f"{{en: {raw}, pt: {json.dumps('pt ' + en)}, nb: {json.dumps('nb ' + en)}}}"
+
+    path.write_text(re.sub(r"\{en: ([^{}]+?)\}", add, path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def test_validate_strict_fails_on_any_missing_translation(content: Path) -> None:
+    for path in content.rglob("*.yaml"):
+        _translate_all(path)
+    full = run(["validate", str(content), "--strict"])
+    assert full.returncode == 0, full.stdout + full.stderr
+    assert "0 error(s), 0 warning(s)" in full.stdout
+    dictionary = content / "dictionaries" / "mini" / "1.0.0.yaml"
+    replace_in(dictionary, 'label: {en: Street, pt: "pt Street", nb: "nb Street"}',
+               'label: {en: Street, pt: "pt Street"}')
+    lenient = run(["validate", str(content)])
+    assert lenient.returncode == 0
+    strict = run(["validate", str(content), "--strict"])
+    assert strict.returncode == 1
+    assert "field 'work_types' value 'street': no nb translation" in strict.stdout
+    assert "0 error(s), 1 warning(s)" in strict.stdout

@@ -4,9 +4,12 @@ import string
 
 import pytest
 
+from trafficscreen.engine import Screener
 from trafficscreen.errors import UnsupportedLanguageError
 from trafficscreen.messages import MESSAGES, check_lang, msg
 from trafficscreen.model.common import LANGUAGES, Form
+from trafficscreen.model.result import ScreeningResult
+from trafficscreen.render.text import render_text
 
 
 def _fields(text: str) -> set[str]:
@@ -39,3 +42,19 @@ def test_none_is_never_worded_as_negative() -> None:
 def test_unsupported_language() -> None:
     with pytest.raises(UnsupportedLanguageError, match="'fr' is not supported"):
         check_lang("fr")
+
+
+def test_unsupported_language_is_a_typed_error_everywhere(mini_screener: Screener) -> None:
+    with pytest.raises(UnsupportedLanguageError, match="'fr' is not supported"):
+        msg("fr", "level.none")
+    with pytest.raises(UnsupportedLanguageError, match="'None' is not supported"):
+        check_lang(None)  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedLanguageError):
+        Screener(mini_screener.set, lang="pt-BR")
+    with pytest.raises(UnsupportedLanguageError):
+        mini_screener.screen({"answers": {}}, lang="fr")
+    # a saved result that claims another language cannot be rendered into a KeyError
+    saved = mini_screener.screen({"answers": {}}).model_dump(mode="json")
+    result = ScreeningResult.model_validate({**saved, "lang": "fr"})
+    with pytest.raises(UnsupportedLanguageError, match="'fr' is not supported"):
+        render_text(result)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         EncounterError,
         SchemaError,
         SetNotFoundError,
+        TemplateError,
         TrafficscreenError,
         UnsupportedLanguageError,
         YAMLSyntaxError,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .model.encounter import Encounter
     from .model.indicator_set import IndicatorSet
     from .model.result import ScreeningResult
+    from .render.guidance import render_guidance
     from .render.text import render_text
     from .validate import Issue, validate_paths
 
@@ -53,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "EncounterError": ".errors",
     "SchemaError": ".errors",
     "SetNotFoundError": ".errors",
+    "TemplateError": ".errors",
     "TrafficscreenError": ".errors",
     "UnsupportedLanguageError": ".errors",
     "YAMLSyntaxError": ".errors",
@@ -64,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "Encounter": ".model.encounter",
     "IndicatorSet": ".model.indicator_set",
     "ScreeningResult": ".model.result",
+    "render_guidance": ".render.guidance",
     "render_text": ".render.text",
     "Issue": ".validate",
     "validate_paths": ".validate",
@@ -86,12 +90,14 @@ __all__ = [
     "Screener",
     "ScreeningResult",
     "SetNotFoundError",
+    "TemplateError",
     "TrafficscreenError",
     "UnsupportedLanguageError",
     "YAMLSyntaxError",
     "__version__",
     "load_dictionary",
     "load_set",
+    "render_guidance",
     "render_text",
     "screen",
     "validate_paths",

@@ -78,15 +78,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_screen(args: argparse.Namespace) -> int:
     from .engine import DEFAULT_SET, Screener
+    from .guidance_cli import check_screen_args
     from .loader import load_set
     from .messages import check_lang
     from .model.encounter import parse_encounter_json
     from .render.text import render_text
 
+    check_screen_args(args)
     check_lang(args.lang)
     data, source = _read_input(args.encounter)
-    encounter = parse_encounter_json(data, source)
-    compiled = load_set(args.set or DEFAULT_SET, allow_draft=args.allow_draft)
+    from .fhir.importer import read_questionnaire_response
+
+    response = read_questionnaire_response(data, source)  # None unless a FHIR QuestionnaireResponse
+    encounter: Any = parse_encounter_json(data, source) if response is None else None
+    compiled = load_set(args.set or (response and response.set_ref) or DEFAULT_SET, allow_draft=args.allow_draft)
+    if response is not None:
+        encounter = response.encounter(compiled)
     screener = Screener(compiled, lang=args.lang, allow_draft=True)
     from .errors import EncounterError
 
@@ -94,6 +101,10 @@ def cmd_screen(args: argparse.Namespace) -> int:
         result = screener.screen(encounter)
     except EncounterError as exc:
         raise EncounterError(exc.message, type(exc.location)(source) if exc.location else None) from None
+    if args.guidance:
+        from .guidance_cli import write_guidance
+
+        return write_guidance(result, args)
     if args.format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
@@ -105,6 +116,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from .model.dictionary import DataDictionary
     from .model.encounter import Encounter
     from .model.indicator_set import IndicatorSet
+    from .model.referral import ReferralPack, SiteFile
     from .model.result import RESULT_SCHEMA_VERSION, ScreeningResult
 
     models: dict[str, Any] = {
@@ -112,6 +124,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
         "indicator-set": IndicatorSet,
         "encounter": Encounter,
         "result": ScreeningResult,
+        "referral-pack": ReferralPack,
+        "site": SiteFile,
     }
     schema = models[args.what].model_json_schema(mode="serialization" if args.what == "result" else "validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -138,16 +152,21 @@ def build_parser() -> argparse.ArgumentParser:
     vp.add_argument("--quiet", action="store_true", help="print errors only")
     vp.set_defaults(func=cmd_validate)
 
-    sc = sub.add_parser("screen", help="screen one encounter (JSON file, or - for standard input)")
+    sc = sub.add_parser("screen", help="screen one encounter or FHIR QuestionnaireResponse (JSON file, or - for "
+                        "standard input)")
     sc.add_argument("encounter")
     sc.add_argument("--set", help="set id, id@version or path (default: the shipped default set)")
     sc.add_argument("--lang", default="en", help="en, pt or nb")
-    sc.add_argument("--format", choices=["text", "json"], default="text")
+    sc.add_argument("--format", choices=["text", "json", "markdown", "html"], default="text",
+                    help="markdown and html need --guidance")
     sc.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use only)")
+    from .guidance_cli import add_screen_options
+
+    add_screen_options(sc)
     sc.set_defaults(func=cmd_screen)
 
     sh = sub.add_parser("schema", help="print a JSON Schema")
-    sh.add_argument("what", choices=["dictionary", "indicator-set", "encounter", "result"])
+    sh.add_argument("what", choices=["dictionary", "indicator-set", "encounter", "result", "referral-pack", "site"])
     sh.set_defaults(func=cmd_schema)
 
     # Commands of other parts register themselves; each module's `register(sub)` adds its parsers and
@@ -159,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (".fhir.cli", ".guidance_cli", ".diff_cli", ".catalogue_cli", ".server.cli",
+                                    ".research.commands")
 """Modules (relative to this package) whose ``register(subparsers)`` adds more commands."""
 
 
@@ -169,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import TrafficscreenError
 
     try:
+        # every command that takes --lang refuses an unsupported language before it reads any input
+        if getattr(args, "lang", None) is not None:
+            from .messages import check_lang
+
+            check_lang(args.lang)
         code: int = args.func(args)
         return code
     except TrafficscreenError as exc:

@@ -285,7 +285,7 @@ def screen(
     return Screener(compiled, lang=lang, allow_draft=allow_draft or isinstance(set, CompiledSet)).screen(encounter)
 
 
-DEFAULT_SET = "ilo-child-labour"
+DEFAULT_SET = "paediatric-default"
 """The set ``screen`` uses when none is named."""
 
 LEVEL_ORDER = LEVELS_IN_ORDER

@@ -7,8 +7,10 @@ encounter) and never carries a patient's answer. The hierarchy::
     ├── ContentError              an indicator set, dictionary or other shipped/authored YAML is unusable
     │   ├── YAMLSyntaxError       not YAML, a duplicated key, too large, too deep, an alias
     │   ├── SchemaError           a key or value the format does not allow
-    │   └── ConditionError        a condition that does not parse or does not type-check
-    ├── SetNotFoundError          no set (or no such version) under that id, or a path that does not exist
+    │   ├── ConditionError        a condition that does not parse or does not type-check
+    │   └── TemplateError         a guidance template that is broken or reaches outside its sandbox
+    ├── SetNotFoundError          no set, dictionary or referral pack under that id or version, or a
+    │                             path that does not exist
     ├── DraftSetError             a draft or retired set asked for where only active sets are allowed
     ├── EncounterError            an encounter that does not fit the set's data dictionary
     └── UnsupportedLanguageError  a language the content is not written in
@@ -60,8 +62,13 @@ class ConditionError(ContentError):
     """A condition that does not parse, names an unknown field, or compares values of the wrong type."""
 
 
+class TemplateError(ContentError):
+    """A guidance template that does not parse, uses a name it was not given, or reaches for Python
+    internals (``__class__``, ``__globals__``, ``mro`` and the like), which the sandbox refuses."""
+
+
 class SetNotFoundError(TrafficscreenError):
-    """No indicator set or dictionary with that id, version or path."""
+    """No indicator set, dictionary or referral pack with that id, version or path."""
 
 
 class DraftSetError(TrafficscreenError):

@@ -160,13 +160,21 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def check_lang(lang: str) -> str:
+    """Return ``lang`` if content and messages are written in it; otherwise raise
+    :class:`UnsupportedLanguageError` naming the supported ones (the value is cut short and quoted, so
+    the message stays one line)."""
     if lang not in LANGUAGES:
         raise UnsupportedLanguageError(
-            f"language '{lang[:20]}' is not supported; choose one of {', '.join(LANGUAGES)}"
+            f"language {str(lang)[:20]!r} is not supported; choose one of {', '.join(LANGUAGES)}"
         )
     return lang
 
 
 def msg(lang: str, key: str, **kwargs: str) -> str:
-    text = MESSAGES[lang][key]
+    try:
+        table = MESSAGES[lang]
+    except (KeyError, TypeError):
+        check_lang(lang)
+        raise
+    text = table[key]
     return text.format(**kwargs) if kwargs else text

@@ -128,6 +128,45 @@ def _compiled_status(cs: CompiledSet, index: int, answers: dict[str, object]) ->
     return value
 
 
+REFERRAL_KINDS = ("referral-pack", "site", "referral-messages")
+
+
+def validate_referral(path: Path, kind: str, today: date | None = None) -> list[Issue]:
+    """Check a jurisdiction pack, a site file or a guidance message catalogue.
+
+    A contact or step without ``source`` or ``checked`` is an error (the model requires both); one
+    checked more than a year before ``today`` is a warning; a catalogue missing a key of the English
+    one, or with a key or placeholder it does not have, is an error.
+    """
+    from .model.referral import Contact, Step
+    from .referral import check_catalogue, read_pack, read_site, stale
+
+    if kind == "referral-messages":
+        return [Issue("error" if p.severity == "error" else "warning", p.location, p.message)
+                for p in check_catalogue(path)]
+    issues: list[Issue] = []
+    if kind == "referral-pack":
+        pack, doc = read_pack(path)
+        entries: list[tuple[str, int, Contact | Step]] = [("contacts", i, c) for i, c in enumerate(pack.contacts)]
+        entries += [("steps", i, s) for i, s in enumerate(pack.steps)]
+        if not pack.verified:
+            issues.append(Issue("warning", doc.positions.locate(("verified",)),
+                                f"pack {pack.ref} is not verified: deployers must confirm its contacts"))
+    else:
+        site, doc = read_site(path)
+        entries = [("contacts", i, c) for i, c in enumerate(site.contacts)]
+        entries += [("steps", i, s) for i, s in enumerate(site.steps)]
+    now = today or date.today()
+    for key, i, entry in entries:
+        where = doc.positions.locate((key, i, "checked"))
+        if stale(entry.checked, now):
+            issues.append(Issue("warning", where, f"{key[:-1]} '{entry.id}' was last checked on "
+                                                  f"{entry.checked.isoformat()}, more than a year ago"))
+        elif entry.checked > now:
+            issues.append(Issue("warning", where, f"{key[:-1]} '{entry.id}' has a check date in the future"))
+    return issues
+
+
 def validate_paths(paths: Iterable[str | Path]) -> list[Issue]:
     """Validate every YAML file under ``paths`` (files or folders). Never raises for bad content."""
     issues: list[Issue] = []
@@ -141,10 +180,13 @@ def validate_paths(paths: Iterable[str | Path]) -> list[Issue]:
                 issues += validate_dictionary(path)
             elif kind == "indicator-set":
                 issues += validate_set(path)
+            elif kind in REFERRAL_KINDS:
+                issues += validate_referral(path, kind)
             else:
                 issues.append(Issue("error", Location(str(path), 1, 1),
-                                    "not a content file: the first lines must say 'kind: dictionary' "
-                                    "or 'kind: indicator-set'"))
+                                    "not a content file: the first lines must say 'kind: dictionary', "
+                                    "'kind: indicator-set', 'kind: referral-pack', 'kind: site' or "
+                                    "'kind: referral-messages'"))
         except TrafficscreenError as exc:
             issues.append(Issue("error", exc.location or Location(str(path)), exc.message))
     return issues

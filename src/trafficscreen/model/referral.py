@@ -16,7 +16,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, model_validator
 
 from .common import LANGUAGES, Ident, Level, SemVer, Slug, Strict
 from .indicator_set import ChangelogEntry
@@ -30,6 +30,12 @@ def _check_phone(value: str) -> str:
     if not _PHONE.match(value) or len(value) > 40:
         raise ValueError("a phone number is digits with optional +, spaces, dots, dashes, brackets and "
                          "'ext 123'; put words in 'how'")
+    return value
+
+
+def _code_before(value: object) -> object:
+    if value is False:
+        raise ValueError("write the code in quotes (\"NO\"): YAML reads a bare NO as false")
     return value
 
 
@@ -47,7 +53,7 @@ def _check_url(value: str) -> str:
 
 
 Phone = Annotated[str, AfterValidator(_check_phone)]
-JurisdictionCode = Annotated[str, AfterValidator(_check_code)]
+JurisdictionCode = Annotated[str, BeforeValidator(_code_before), AfterValidator(_check_code)]
 Url = Annotated[str, AfterValidator(_check_url)]
 
 
@@ -68,7 +74,15 @@ class LangText(Strict):
         return [lang for lang in LANGUAGES if not getattr(self, lang)]
 
 
-Text = str | LangText
+def _text_kind(value: object) -> str:
+    return "[text]" if isinstance(value, str) else "[texts]"
+
+
+# The tags are in brackets so that error locations (which drop bracketed parts) name only real keys.
+Text = Annotated[
+    Annotated[str, Tag("[text]")] | Annotated[LangText, Tag("[texts]")],
+    Discriminator(_text_kind),
+]
 """Plain text (the same in every language, e.g. a proper name) or a text per language."""
 
 

@@ -1,0 +1,75 @@
+"""FHIR for trafficscreen: export results as R4B or R5 Bundles, generate Questionnaires from indicator
+sets, and read QuestionnaireResponses back as encounters.
+
+>>> from trafficscreen import Screener, load_set                     # doctest: +SKIP
+>>> from trafficscreen.fhir import to_fhir, questionnaire            # doctest: +SKIP
+>>> result = Screener(load_set("ilo-child-labour")).screen(...)      # doctest: +SKIP
+>>> bundle = to_fhir(result, "R4B", patient="Patient/123")           # doctest: +SKIP
+
+Output is plain JSON-shaped dicts; the optional ``fhir.resources`` package (``trafficscreen[fhir]``) is
+imported only to validate. Every resource written carries ``meta.security`` labels (restricted,
+sensitive): the receiving system must enforce them. See docs/fhir.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .check import check_bundle, check_resource, validate_bundle, validate_questionnaire
+    from .errors import (
+        FhirError,
+        FhirExportError,
+        FhirNotInstalledError,
+        FhirValidationError,
+        QuestionnaireResponseError,
+    )
+    from .export import QUALITATIVE_RISK, to_fhir
+    from .importer import encounter_from_questionnaire_response
+    from .questionnaire import questionnaire
+
+_EXPORTS: dict[str, str] = {
+    "check_bundle": ".check",
+    "check_resource": ".check",
+    "validate_bundle": ".check",
+    "validate_questionnaire": ".check",
+    "FhirError": ".errors",
+    "FhirExportError": ".errors",
+    "FhirNotInstalledError": ".errors",
+    "FhirValidationError": ".errors",
+    "QuestionnaireResponseError": ".errors",
+    "QUALITATIVE_RISK": ".export",
+    "to_fhir": ".export",
+    "encounter_from_questionnaire_response": ".importer",
+    "questionnaire": ".questionnaire",
+}
+
+__all__ = [
+    "QUALITATIVE_RISK",
+    "FhirError",
+    "FhirExportError",
+    "FhirNotInstalledError",
+    "FhirValidationError",
+    "QuestionnaireResponseError",
+    "check_bundle",
+    "check_resource",
+    "encounter_from_questionnaire_response",
+    "questionnaire",
+    "to_fhir",
+    "validate_bundle",
+    "validate_questionnaire",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trafficscreen.fhir' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,352 @@
+"""Checks beyond structure.
+
+fhir.resources checks the shape of a resource (element names, types, cardinality) but not codes or
+invariants: it accepts ``RiskAssessment.status = "banana"``, a transaction entry without ``request``,
+and a resource of one FHIR version inside a Bundle of another. :func:`check_bundle` checks those things
+for the resources this library writes; :func:`validate_bundle` runs both.
+
+Problems name the place (``entry[2].resource.status``) and the rule, never the value found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._common import (
+    ACT_CODE,
+    CONFIDENTIALITY,
+    FLAG_CATEGORY,
+    OBSERVATION_CATEGORY,
+    RISK_PROBABILITY,
+    SENSITIVITY_CODES,
+    FhirVersion,
+    check_version,
+)
+from .errors import FhirNotInstalledError, FhirValidationError
+
+OBSERVATION_STATUS = frozenset(
+    {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}
+)
+FLAG_STATUS = frozenset({"active", "inactive", "entered-in-error"})
+QR_STATUS = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
+PUBLICATION_STATUS = frozenset({"draft", "active", "retired", "unknown"})
+BUNDLE_TYPES: dict[FhirVersion, frozenset[str]] = {
+    "R4B": frozenset({"document", "message", "transaction", "transaction-response", "batch", "batch-response",
+                      "history", "searchset", "collection"}),
+    "R5": frozenset({"document", "message", "transaction", "transaction-response", "batch", "batch-response",
+                     "history", "searchset", "collection", "subscription-notification"}),
+}
+HTTP_VERBS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
+OBSERVATION_CATEGORIES = frozenset({"social-history", "vital-signs", "imaging", "laboratory", "procedure",
+                                    "survey", "exam", "therapy", "activity"})
+FLAG_CATEGORIES = frozenset({"diet", "drug", "lab", "admin", "contact", "clinical", "behavioral", "research",
+                             "advance-directive", "safety"})
+RISK_CODES = frozenset({"negligible", "low", "moderate", "high", "certain"})
+NEVER_WRITTEN_RISK = frozenset({"negligible", "low", "certain"})
+"""Risk codes this library never writes: the first two would read as a negative finding, the last as a
+confirmed one."""
+ITEM_TYPES: dict[FhirVersion, frozenset[str]] = {
+    "R4B": frozenset({"group", "display", "boolean", "decimal", "integer", "date", "dateTime", "time", "string",
+                      "text", "url", "choice", "open-choice", "attachment", "reference", "quantity"}),
+    "R5": frozenset({"group", "display", "question", "boolean", "decimal", "integer", "date", "dateTime", "time",
+                     "string", "text", "url", "coding", "attachment", "reference", "quantity"}),
+}
+ENABLE_WHEN_OPERATORS = frozenset({"exists", "=", "!=", ">", "<", ">=", "<="})
+ENABLE_BEHAVIOR = frozenset({"all", "any"})
+ANSWER_CONSTRAINT = frozenset({"optionsOnly", "optionsOrType", "optionsOrString"})
+CONFIDENTIALITY_CODES = frozenset({"U", "L", "M", "N", "R", "V"})
+
+ONLY_IN: dict[FhirVersion, dict[str, frozenset[str]]] = {
+    # elements of the resources written here that exist in one version only
+    "R4B": {
+        "RiskAssessment": frozenset({"reasonCode", "reasonReference"}),
+    },
+    "R5": {
+        "RiskAssessment": frozenset({"reason"}),
+        "Observation": frozenset({"instantiatesCanonical", "instantiatesReference", "triggeredBy", "bodyStructure",
+                                  "valueAttachment", "valueReference"}),
+        "Questionnaire": frozenset({"versionAlgorithmString", "versionAlgorithmCoding", "copyrightLabel"}),
+        "Bundle": frozenset({"issues"}),
+    },
+}
+ONLY_IN_ITEM: dict[FhirVersion, frozenset[str]] = {"R4B": frozenset(), "R5": frozenset({"answerConstraint",
+                                                                                       "disabledDisplay"})}
+_URN_UUID = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _codings(cc: Any) -> Iterator[Mapping[str, Any]]:
+    if isinstance(cc, Mapping):
+        for c in cc.get("coding") or ():
+            if isinstance(c, Mapping):
+                yield c
+
+
+def _references(node: Any) -> Iterator[str]:
+    """Every ``reference`` text anywhere inside ``node``."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Mapping):
+            for k, v in n.items():
+                if k == "reference" and isinstance(v, str):
+                    yield v
+                elif isinstance(v, (Mapping, list)):
+                    stack.append(v)
+        elif isinstance(n, list):
+            stack.extend(n)
+
+
+def check_security(resource: Mapping[str, Any], where: str) -> list[str]:
+    """The labels every resource written here carries: one confidentiality code, R or stricter, and at
+    least one v3-ActCode sensitivity code."""
+    problems: list[str] = []
+    meta = resource.get("meta")
+    security = meta.get("security") if isinstance(meta, Mapping) else None
+    if not isinstance(security, list) or not security:
+        return [f"{where}.meta.security: missing (every resource needs its confidentiality labels)"]
+    conf = [c for c in security if isinstance(c, Mapping) and c.get("system") == CONFIDENTIALITY]
+    sens = [c for c in security if isinstance(c, Mapping) and c.get("system") == ACT_CODE]
+    if len(conf) != 1:
+        problems.append(f"{where}.meta.security: needs exactly one v3-Confidentiality code")
+    elif conf[0].get("code") not in ("R", "V"):
+        problems.append(f"{where}.meta.security: confidentiality must be R (restricted) or V")
+    for c in conf:
+        if c.get("code") not in CONFIDENTIALITY_CODES:
+            problems.append(f"{where}.meta.security: not a v3-Confidentiality code")
+    if not any(c.get("code") in SENSITIVITY_CODES for c in sens):
+        problems.append(f"{where}.meta.security: needs a v3-ActCode sensitivity code ({', '.join(SENSITIVITY_CODES)})")
+    return problems
+
+
+def _check_items(items: Any, version: FhirVersion, where: str, problems: list[str]) -> None:
+    if not isinstance(items, list):
+        return
+    for k, item in enumerate(items):
+        here = f"{where}.item[{k}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{here}: not an object")
+            continue
+        if item.get("type") not in ITEM_TYPES[version]:
+            problems.append(f"{here}.type: not a Questionnaire item type in {version}")
+        for name in ONLY_IN_ITEM["R5" if version == "R4B" else "R4B"]:
+            if name in item:
+                problems.append(f"{here}.{name}: not an element in {version}")
+        for e, cond in enumerate(item.get("enableWhen") or ()):
+            if not isinstance(cond, Mapping) or cond.get("operator") not in ENABLE_WHEN_OPERATORS:
+                problems.append(f"{here}.enableWhen[{e}].operator: not a QuestionnaireItemOperator code")
+                continue
+            answers = [k for k in cond if k.startswith("answer") and not k.startswith("answer_")]
+            if len(answers) != 1:
+                problems.append(f"{here}.enableWhen[{e}]: needs exactly one answer[x]")
+            elif cond["operator"] == "exists" and not isinstance(cond.get("answerBoolean"), bool):
+                problems.append(f"{here}.enableWhen[{e}]: 'exists' takes answerBoolean (que-7)")
+            if not isinstance(cond.get("question"), str):
+                problems.append(f"{here}.enableWhen[{e}].question: required")
+        if "enableBehavior" in item and item["enableBehavior"] not in ENABLE_BEHAVIOR:
+            problems.append(f"{here}.enableBehavior: must be all or any")
+        if len(item.get("enableWhen") or ()) > 1 and "enableBehavior" not in item:
+            problems.append(f"{here}.enableBehavior: required when there is more than one enableWhen (que-12)")
+        if "answerConstraint" in item and item["answerConstraint"] not in ANSWER_CONSTRAINT:
+            problems.append(f"{here}.answerConstraint: not an answer constraint code")
+        _check_items(item.get("item"), version, here, problems)
+
+
+def check_resource(resource: Any, fhir_version: str, where: str = "resource", *, labels: bool = True) -> list[str]:
+    """Value-set and invariant problems of one resource written by this library (empty when none)."""
+    version = check_version(fhir_version)
+    problems: list[str] = []
+    if not isinstance(resource, Mapping) or not isinstance(resource.get("resourceType"), str):
+        return [f"{where}: not a resource (no resourceType)"]
+    rtype = resource["resourceType"]
+    if labels:
+        problems.extend(check_security(resource, where))
+    other: FhirVersion = "R5" if version == "R4B" else "R4B"
+    for name in ONLY_IN[other].get(rtype, ()):
+        if name in resource:
+            problems.append(f"{where}.{name}: an element of {other}, not of {version}")
+    status = resource.get("status")
+    if rtype in ("Observation", "RiskAssessment"):
+        if status not in OBSERVATION_STATUS:
+            problems.append(f"{where}.status: not an ObservationStatus code")
+        if "code" not in resource and rtype == "Observation":
+            problems.append(f"{where}.code: required")
+    if rtype == "Observation":
+        for cat in resource.get("category") or ():
+            for c in _codings(cat):
+                if c.get("system") == OBSERVATION_CATEGORY and c.get("code") not in OBSERVATION_CATEGORIES:
+                    problems.append(f"{where}.category: not an observation-category code")
+    if rtype == "RiskAssessment":
+        if "subject" not in resource:
+            problems.append(f"{where}.subject: required")
+        for p, pred in enumerate(resource.get("prediction") or ()):
+            for c in _codings(pred.get("qualitativeRisk") if isinstance(pred, Mapping) else None):
+                if c.get("system") == RISK_PROBABILITY:
+                    if c.get("code") not in RISK_CODES:
+                        problems.append(f"{where}.prediction[{p}].qualitativeRisk: not a risk-probability code")
+                    elif c.get("code") in NEVER_WRITTEN_RISK:
+                        problems.append(
+                            f"{where}.prediction[{p}].qualitativeRisk: this code would read as a negative or "
+                            "confirmed finding; a screen gives neither"
+                        )
+    if rtype == "Flag":
+        if status not in FLAG_STATUS:
+            problems.append(f"{where}.status: not a FlagStatus code")
+        for key in ("subject", "code"):
+            if key not in resource:
+                problems.append(f"{where}.{key}: required")
+        for cat in resource.get("category") or ():
+            for c in _codings(cat):
+                if c.get("system") == FLAG_CATEGORY and c.get("code") not in FLAG_CATEGORIES:
+                    problems.append(f"{where}.category: not a flag-category code")
+    if rtype == "QuestionnaireResponse":
+        if status not in QR_STATUS:
+            problems.append(f"{where}.status: not a QuestionnaireResponseStatus code")
+        if version == "R5" and not resource.get("questionnaire"):
+            problems.append(f"{where}.questionnaire: required in R5")
+        ident = resource.get("identifier")
+        if ident is not None and isinstance(ident, list) != (version == "R5"):
+            problems.append(f"{where}.identifier: a list in R5, a single Identifier in R4B")
+    if rtype == "Questionnaire":
+        if status not in PUBLICATION_STATUS:
+            problems.append(f"{where}.status: not a PublicationStatus code")
+        _check_items(resource.get("item"), version, where, problems)
+        link_ids: list[str] = []
+        questions: list[str] = []
+        stack = [resource.get("item")]
+        while stack:
+            items = stack.pop()
+            for item in items if isinstance(items, list) else ():
+                if isinstance(item, Mapping):
+                    link_ids.append(str(item.get("linkId")))
+                    questions.extend(str(c.get("question")) for c in item.get("enableWhen") or ()
+                                     if isinstance(c, Mapping))
+                    stack.append(item.get("item"))
+        if len(set(link_ids)) != len(link_ids):
+            problems.append(f"{where}.item: linkIds must be unique (que-2)")
+        if not set(questions) <= set(link_ids):
+            problems.append(f"{where}.item: an enableWhen names a question that is not in the questionnaire")
+    return problems
+
+
+def check_bundle(bundle: Any, fhir_version: str) -> list[str]:
+    """Problems (empty when none) that fhir.resources does not look for:
+
+    - the Bundle type is a code of ``fhir_version``; a transaction or batch entry has a ``request`` with
+      an HTTP verb and a URL, and other Bundles' entries have none;
+    - every entry has a unique ``fullUrl``; every ``urn:uuid:`` reference resolves to an entry;
+    - the Bundle and every resource in it carry the security labels (confidentiality R, a sensitivity code);
+    - status and category codes are in their value sets, required elements are there, and no element or
+      code belongs to the other FHIR version (one FHIR version per Bundle).
+    """
+    version = check_version(fhir_version)
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        return ["not a Bundle"]
+    problems: list[str] = []
+    btype = bundle.get("type")
+    if btype not in BUNDLE_TYPES[version]:
+        problems.append(f"Bundle.type: not a BundleType code in {version}")
+    problems.extend(check_security(bundle, "Bundle"))
+    for name in ONLY_IN["R5" if version == "R4B" else "R4B"].get("Bundle", ()):
+        if name in bundle:
+            problems.append(f"Bundle.{name}: not an element in {version}")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        return [*problems, "Bundle.entry: must be a list"]
+    full_urls: set[str] = set()
+    needs_request = btype in ("transaction", "batch")
+    for i, entry in enumerate(entries):
+        where = f"entry[{i}]"
+        if not isinstance(entry, Mapping):
+            problems.append(f"{where}: not an object")
+            continue
+        full_url = entry.get("fullUrl")
+        if not isinstance(full_url, str) or not full_url:
+            problems.append(f"{where}.fullUrl: missing")
+        elif full_url in full_urls:
+            problems.append(f"{where}.fullUrl: the same fullUrl appears twice (bdl-7)")
+        else:
+            if full_url.startswith("urn:uuid:") and not _URN_UUID.match(full_url):
+                problems.append(f"{where}.fullUrl: not a well-formed urn:uuid")
+            full_urls.add(full_url)
+        request = entry.get("request")
+        resource = entry.get("resource")
+        if needs_request:
+            if not isinstance(request, Mapping):
+                problems.append(f"{where}.request: required in a {btype} Bundle (bdl-3)")
+            else:
+                if request.get("method") not in HTTP_VERBS:
+                    problems.append(f"{where}.request.method: not an HTTP verb code")
+                if not isinstance(request.get("url"), str) or not request["url"]:
+                    problems.append(f"{where}.request.url: required")
+                elif (request.get("method") == "POST" and isinstance(resource, Mapping)
+                      and request["url"] != resource.get("resourceType")):
+                    problems.append(f"{where}.request.url: a POST goes to the resource's type")
+        elif request is not None and btype not in ("history",):
+            problems.append(f"{where}.request: only transaction, batch and history Bundles have requests")
+        if resource is None and needs_request and isinstance(request, Mapping) and request.get("method") in (
+                "GET", "HEAD", "DELETE"):
+            continue
+        problems.extend(check_resource(resource, version, f"{where}.resource"))
+    for i, entry in enumerate(entries):
+        if isinstance(entry, Mapping):
+            for ref in _references(entry.get("resource")):
+                if ref.startswith("urn:uuid:") and ref not in full_urls:
+                    problems.append(f"entry[{i}].resource: a urn:uuid reference names no entry of this Bundle")
+    return problems
+
+
+def _model(rtype: str, version: FhirVersion) -> Any:
+    try:
+        if version == "R4B":
+            from fhir.resources.R4B import get_fhir_model_class
+        else:
+            from fhir.resources import get_fhir_model_class
+    except ImportError:
+        raise FhirNotInstalledError() from None
+    try:
+        return get_fhir_model_class(rtype)
+    except (KeyError, ValueError, ImportError, AttributeError):
+        raise FhirValidationError(f"not a FHIR {version} resource type") from None
+
+
+def structure_problems(resource: Mapping[str, Any], fhir_version: str) -> list[str]:
+    """What fhir.resources finds wrong with the structure of ``resource`` (needs ``trafficscreen[fhir]``).
+    Messages give the element path and the rule, never the input value."""
+    from pydantic import ValidationError
+
+    version = check_version(fhir_version)
+    rtype = resource.get("resourceType") if isinstance(resource, Mapping) else None
+    if not isinstance(rtype, str):
+        return ["not a resource (no resourceType)"]
+    model = _model(rtype, version)
+    try:
+        model.model_validate(resource)
+    except ValidationError as exc:
+        return [
+            f"{rtype}." + ".".join(str(p) for p in e.get("loc", ())) + f": {e.get('msg', 'invalid')}"
+            for e in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+    except (ValueError, TypeError) as exc:  # fhir.resources raises some errors outside pydantic
+        return [f"{rtype}: {type(exc).__name__}"]
+    return []
+
+
+def validate_bundle(bundle: Mapping[str, Any], fhir_version: str) -> None:
+    """Check a Bundle with fhir.resources (structure) and :func:`check_bundle` (codes and invariants);
+    raise :class:`FhirValidationError` listing every problem."""
+    problems = structure_problems(bundle, fhir_version) + check_bundle(bundle, fhir_version)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise FhirValidationError(f"the Bundle is not valid {fhir_version}: {problems[0]}{more}", problems)
+
+
+def validate_questionnaire(questionnaire: Mapping[str, Any], fhir_version: str) -> None:
+    """Check a generated Questionnaire with fhir.resources and our code checks."""
+    problems = structure_problems(questionnaire, fhir_version) + check_resource(
+        questionnaire, fhir_version, "Questionnaire", labels=False
+    )
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise FhirValidationError(f"the Questionnaire is not valid {fhir_version}: {problems[0]}{more}", problems)

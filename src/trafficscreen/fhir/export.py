@@ -1,0 +1,384 @@
+"""A screening result as a FHIR Bundle (R4B or R5): RiskAssessment, Observations, Flag, and the
+QuestionnaireResponse the answers came from.
+
+The Bundle is built as plain JSON-shaped dicts, which is many times faster than building fhir.resources
+objects; ``validate=True`` (and the test suite) checks it with fhir.resources and :func:`check_bundle`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from ..messages import msg
+from ..model.common import Level
+from ..model.result import IndicatorStatus, ScreeningResult
+from ._common import (
+    CONFIDENTIALITY,
+    EXT_FLAG_DETAIL,
+    FLAG_CATEGORY,
+    OBSERVATION_CATEGORY,
+    RISK_PROBABILITY,
+    TS_CODES,
+    TS_INDICATOR_SET,
+    TS_LEVEL,
+    TS_STRENGTH,
+    URI_IDENTIFIER,
+    FhirVersion,
+    absent_reference,
+    check_version,
+    format_instant,
+    make_reference,
+    reference_key,
+    security_labels,
+    set_urls,
+    text,
+    uuid_maker,
+)
+from .errors import FhirExportError
+
+QUALITATIVE_RISK: dict[Level, tuple[str, str] | None] = {
+    Level.NONE: None,
+    Level.CONCERN: ("moderate", "Moderate likelihood"),
+    Level.REFER: ("high", "High likelihood"),
+    Level.URGENT: ("high", "High likelihood"),
+}
+"""``RiskAssessment.prediction.qualitativeRisk`` per level (risk-probability code system).
+
+``none`` has no qualitative risk at all: "no indicators among the questions answered" is not a low or
+negligible likelihood, and a code saying so would read as a negative finding. ``certain`` is never
+used: a screen indicates, it never establishes, that a child is trafficked.
+"""
+
+FLAG_FROM = Level.REFER
+"""Lowest level that writes a Flag."""
+
+_MET = IndicatorStatus.MET
+_URGENT = Level.URGENT
+_SURVEY = {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
+_SAFETY = {"coding": [{"system": FLAG_CATEGORY, "code": "safety", "display": "Safety"}]}
+
+
+def _cc(system: str, code: str, display: str, version: str | None = None, txt: str | None = None) -> dict[str, Any]:
+    coding: dict[str, Any] = {"system": system}
+    if version is not None:
+        coding["version"] = version
+    coding["code"] = code
+    coding["display"] = display
+    return {"coding": [coding], "text": txt if txt is not None else display}
+
+
+def result_digest(result: ScreeningResult) -> str:
+    """What a result says, independent of its language: set, level, completeness and every indicator's
+    status. Two results with the same digest make the same resources (apart from language)."""
+    s = result.set
+    c = result.completeness
+    parts = [s.id, s.version, s.sha256, result.level._value_, result.highest_possible._value_,
+             f"{c.answered}/{c.total}"]
+    parts.extend([i.status._value_ for i in result.indicators])  # in set order, which the sha256 fixes
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _prepare_qr(
+    qr: Mapping[str, Any], result: ScreeningResult, subject: dict[str, Any] | None,
+    encounter: dict[str, Any] | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
+    from .importer import check_questionnaire_reference
+
+    if not isinstance(qr, Mapping) or qr.get("resourceType") != "QuestionnaireResponse":
+        raise FhirExportError("questionnaire_response: expected a QuestionnaireResponse resource (JSON object)")
+    check_questionnaire_reference(qr, set_urls(result.set.id, result.set.canonical_url).questionnaire,
+                                  result.set.version, "questionnaire_response")
+    try:
+        copy: dict[str, Any] = json.loads(json.dumps(qr))
+    except (TypeError, ValueError):
+        raise FhirExportError("questionnaire_response: not JSON-shaped data") from None
+    for element, kind, given in (("subject", "Patient", subject), ("encounter", "Encounter", encounter)):
+        own = copy.get(element)
+        if own is None:
+            continue
+        own_ref = make_reference(own, kind, f"questionnaire_response.{element}")
+        if given is not None and reference_key(own_ref) != reference_key(given):
+            name = "patient" if kind == "Patient" else "encounter"
+            raise FhirExportError(
+                f"questionnaire_response.{element} and {name} name different {kind} resources"
+            )
+        if given is None:
+            if element == "subject":
+                subject = own_ref
+            else:
+                encounter = own_ref
+    return copy, subject, encounter
+
+
+def _merge_security(meta: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
+    """The caller's ``meta`` with our labels added: confidentiality R (or a V already there, which is
+    stricter) first, then the caller's other labels, then our sensitivity codes not yet present."""
+    out: dict[str, Any] = dict(meta) if isinstance(meta, Mapping) else {}
+    security = out.get("security")
+    existing = [dict(c) for c in security if isinstance(c, Mapping)] if isinstance(security, list) else []
+    very = [c for c in existing if c.get("system") == CONFIDENTIALITY and c.get("code") == "V"]
+    others = [c for c in existing if c.get("system") != CONFIDENTIALITY]
+    have = {(c.get("system"), c.get("code")) for c in others}
+    others += [dict(lb) for lb in labels[1:] if (lb["system"], lb["code"]) not in have]
+    out["security"] = (very[:1] or [dict(labels[0])]) + others
+    return out
+
+
+def to_fhir(
+    result: ScreeningResult,
+    fhir_version: str = "R4B",
+    *,
+    patient: str | Mapping[str, Any] | None = None,
+    encounter: str | Mapping[str, Any] | None = None,
+    transaction: bool = False,
+    questionnaire_response: Mapping[str, Any] | None = None,
+    issued: datetime | str | None = None,
+    id_seed: str | None = None,
+    adolescent: bool = False,
+    validate: bool = False,
+) -> dict[str, Any]:
+    """Write ``result`` as a FHIR Bundle (a JSON-shaped dict).
+
+    - ``fhir_version``: ``"R4B"`` (default; most EHRs speak R4, which R4B matches for these resources)
+      or ``"R5"``.
+    - ``patient`` / ``encounter``: ``"Patient/123"``, an absolute URL, ``"SYSTEM|VALUE"`` for a logical
+      reference by identifier, or a Reference object. Nothing about the patient is invented: without a
+      patient, a collection Bundle marks the required ``subject`` of RiskAssessment and Flag as absent
+      (data-absent-reason), and a transaction is refused.
+    - ``transaction``: a transaction Bundle (conditional creates on each resource's identifier, so sending
+      the same Bundle twice stores it once) instead of a collection.
+    - ``questionnaire_response``: the response the answers came from; it is included (with the security
+      labels added) and the Observations are ``derivedFrom`` it.
+    - ``issued``: the time written on the resources (a timezone-aware datetime or an ISO text with
+      seconds and zone). Without it no time is written, so the output depends on the inputs alone.
+    - ``id_seed``: text mixed into the ids; pass a secret per encounter to make ids unguessable.
+    - ``adolescent``: add the ADOL sensitivity label (information an adolescent may keep from parents).
+    - ``validate``: check the Bundle with fhir.resources and :func:`check_bundle`, raising
+      :class:`FhirValidationError` (needs ``trafficscreen[fhir]``).
+
+    The same arguments always give the same Bundle.
+    """
+    version: FhirVersion = check_version(fhir_version)
+    if not isinstance(result, ScreeningResult):
+        raise FhirExportError("result must be a ScreeningResult (from Screener.screen or trafficscreen.screen)")
+    subject = make_reference(patient, "Patient", "patient")
+    enc_ref = make_reference(encounter, "Encounter", "encounter")
+    qr: dict[str, Any] | None = None
+    if questionnaire_response is not None:
+        qr, subject, enc_ref = _prepare_qr(questionnaire_response, result, subject, enc_ref)
+    if transaction and subject is None:
+        raise FhirExportError(
+            "a transaction Bundle needs a patient: a server would store safeguarding data linked to no one"
+        )
+    if id_seed is not None and not isinstance(id_seed, str):
+        raise FhirExportError("id_seed must be text")
+    when = format_instant(issued)
+    lang = result.lang
+    s = result.set
+    urls = set_urls(s.id, s.canonical_url)
+    labels = security_labels(adolescent)
+
+    seed = id_seed if id_seed is not None else (
+        reference_key(enc_ref) or (result.encounter_id or "") or (str(qr.get("id", "")) if qr else "")
+    )
+    qr_digest = hashlib.sha256(json.dumps(qr, sort_keys=True).encode()).hexdigest() if qr else ""
+    key = "\x1f".join((
+        "trafficscreen-fhir-1", version, seed, reference_key(subject), reference_key(enc_ref), when or "",
+        lang, "ADOL" if adolescent else "", result_digest(result), qr_digest,
+    ))
+
+    make_id = uuid_maker(key)
+    status = "final" if result.settled else "preliminary"
+    entries: list[tuple[str, str, dict[str, Any]]] = []  # (resource type, uuid, resource)
+
+    def new(rtype: str, role: str) -> tuple[str, dict[str, Any]]:
+        rid = make_id(role)
+        res: dict[str, Any] = {"resourceType": rtype}
+        if not transaction:
+            res["id"] = rid
+        res["meta"] = {"security": [dict(lb) for lb in labels]}
+        res["language"] = lang
+        res["identifier"] = [{"system": URI_IDENTIFIER, "value": f"urn:uuid:{rid}"}]
+        return rid, res
+
+    def ref(rid: str) -> dict[str, str]:
+        return {"reference": f"urn:uuid:{rid}"}
+
+    def context(res: dict[str, Any], required: bool) -> None:
+        if subject is not None:
+            res["subject"] = dict(subject)
+        elif required:
+            res["subject"] = absent_reference()
+        if enc_ref is not None:
+            res["encounter"] = dict(enc_ref)
+
+    # the QuestionnaireResponse, labelled
+    qr_ref: dict[str, str] | None = None
+    if qr is not None:
+        qid = make_id("questionnaire-response")
+        qr["meta"] = _merge_security(qr.get("meta"), labels)
+        if transaction:
+            qr.pop("id", None)
+        else:
+            qr["id"] = qid
+        if "subject" not in qr and subject is not None:
+            qr["subject"] = dict(subject)
+        if "encounter" not in qr and enc_ref is not None:
+            qr["encounter"] = dict(enc_ref)
+        if not qr.get("identifier"):
+            ident = {"system": URI_IDENTIFIER, "value": f"urn:uuid:{qid}"}
+            qr["identifier"] = ident if version == "R4B" else [ident]
+        entries.append(("QuestionnaireResponse", qid, qr))
+        qr_ref = ref(qid)
+
+    # one Observation per met indicator
+    dim_titles = {d.id: d.title for d in result.dimensions}
+    unverified = msg(lang, "text.unverified")
+    source_word = msg(lang, "text.source")
+    comp_dimension = _cc(TS_CODES, "indicator-dimension", "Dimension", txt=text(lang, "dimension"))
+    comp_strength = _cc(TS_CODES, "indicator-strength", "Strength", txt=text(lang, "strength"))
+    comp_flag = _cc(TS_CODES, "red-flag", "Red flag", txt=text(lang, "red_flag"))
+    member_refs: list[dict[str, str]] = []
+    ind_system = urls.indicators
+    dim_system = urls.dimensions
+    strength_text = {k: text(lang, f"strength.{k}") for k in ("strong", "medium", "weak")}
+    for ind in result.indicators:
+        if ind.status is not _MET:
+            continue
+        rid, obs = new("Observation", f"indicator:{ind.id}")
+        obs["status"] = "final"
+        obs["category"] = [_SURVEY]
+        obs["code"] = _cc(ind_system, ind.id, ind.text, s.version)
+        context(obs, required=False)
+        if when:
+            obs["effectiveDateTime"] = when
+            obs["issued"] = when
+        obs["valueBoolean"] = True
+        components: list[dict[str, Any]] = [{
+            "code": comp_dimension,
+            "valueCodeableConcept": _cc(dim_system, ind.dimension, dim_titles.get(ind.dimension, ind.dimension),
+                                        s.version),
+        }]
+        if ind.strength is not None:
+            components.append({
+                "code": comp_strength,
+                "valueCodeableConcept": _cc(TS_STRENGTH, ind.strength._value_, ind.strength._value_,
+                                            txt=strength_text[ind.strength._value_]),
+            })
+        components.append({"code": comp_flag, "valueBoolean": ind.red_flag})
+        obs["component"] = components
+        if qr_ref is not None:
+            obs["derivedFrom"] = [dict(qr_ref)]
+        src = ind.source
+        note = f"{ind.reason}. {source_word}: {src.citation} ({src.locator})"
+        obs["note"] = [{"text": note if src.verified else f"{note}; {unverified}"}]
+        entries.append(("Observation", rid, obs))
+        member_refs.append(ref(rid))
+
+    # the summary Observation
+    sid, summary = new("Observation", "summary")
+    summary["status"] = status
+    summary["category"] = [_SURVEY]
+    summary["code"] = _cc(TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen"))
+    context(summary, required=False)
+    if when:
+        summary["effectiveDateTime"] = when
+        summary["issued"] = when
+    level = result.level._value_
+    highest = result.highest_possible._value_
+    summary["valueCodeableConcept"] = _cc(TS_LEVEL, level, msg(lang, f"level.{level}"),
+                                          txt=result.level_title)
+    summary["note"] = [{"text": result.notice}]
+    summary["component"] = [
+        {"code": _cc(TS_CODES, "highest-possible", "Highest level still possible", txt=text(lang, "highest_possible")),
+         "valueCodeableConcept": _cc(TS_LEVEL, highest, msg(lang, f"level.{highest}"))},
+        {"code": _cc(TS_CODES, "questions-answered", "Questions answered", txt=text(lang, "answered")),
+         "valueInteger": result.completeness.answered},
+        {"code": _cc(TS_CODES, "questions-used", "Questions the set uses", txt=text(lang, "asked")),
+         "valueInteger": result.completeness.total},
+        {"code": _cc(TS_CODES, "settled", "No missing answer could raise the level", txt=text(lang, "settled")),
+         "valueBoolean": result.settled},
+    ]
+    if member_refs:
+        summary["hasMember"] = member_refs
+    if qr_ref is not None:
+        summary["derivedFrom"] = [dict(qr_ref)]
+    entries.append(("Observation", sid, summary))
+
+    # the RiskAssessment
+    aid, risk = new("RiskAssessment", "risk-assessment")
+    risk["status"] = status
+    risk["method"] = _cc(TS_INDICATOR_SET, s.id, s.title, s.version, txt=f"{urls.canonical}|{s.version}")
+    risk["code"] = _cc(TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen"))
+    context(risk, required=True)
+    if when:
+        risk["occurrenceDateTime"] = when
+    basis = [ref(sid), *(dict(m) for m in member_refs)]
+    if qr_ref is not None:
+        basis.append(dict(qr_ref))
+    risk["basis"] = basis
+    prediction: dict[str, Any] = {"outcome": {"text": text(lang, "outcome")}}
+    qualitative = QUALITATIVE_RISK[result.level]
+    if qualitative is not None:
+        prediction["qualitativeRisk"] = _cc(RISK_PROBABILITY, qualitative[0], qualitative[1],
+                                            txt=result.level_title)
+    prediction["rationale"] = " ".join(result.reasons)
+    risk["prediction"] = [prediction]
+    risk["note"] = [{"text": result.notice}]
+    entries.append(("RiskAssessment", aid, risk))
+
+    # a Flag from refer upwards: worded discreetly, since flags show in banners others may see
+    if result.level.rank >= FLAG_FROM.rank:
+        fid, flag = new("Flag", "flag")
+        flag["status"] = "active"
+        flag["category"] = [_SAFETY]
+        urgent = result.level is _URGENT
+        flag["code"] = _cc(
+            TS_CODES, "urgent-safeguarding-review" if urgent else "safeguarding-review",
+            "Urgent safeguarding review needed" if urgent else "Safeguarding review needed",
+            txt=text(lang, "flag.urgent" if urgent else "flag.refer"),
+        )
+        context(flag, required=True)
+        if when:
+            flag["period"] = {"start": when}
+        flag["extension"] = [{"url": EXT_FLAG_DETAIL, "valueReference": ref(aid)}]
+        entries.append(("Flag", fid, flag))
+
+    bundle_id = make_id("bundle-transaction" if transaction else "bundle-collection")
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "id": bundle_id,
+        "meta": {"security": [dict(lb) for lb in labels]},
+        "identifier": {"system": URI_IDENTIFIER, "value": f"urn:uuid:{bundle_id}"},
+        "type": "transaction" if transaction else "collection",
+    }
+    if when:
+        bundle["timestamp"] = when
+    out_entries: list[dict[str, Any]] = []
+    for rtype, rid, res in entries:
+        entry: dict[str, Any] = {"fullUrl": f"urn:uuid:{rid}", "resource": res}
+        if transaction:
+            entry["request"] = {"method": "POST", "url": rtype, "ifNoneExist": _if_none_exist(res, version)}
+        out_entries.append(entry)
+    bundle["entry"] = out_entries
+    if validate:
+        from .check import validate_bundle
+
+        validate_bundle(bundle, version)
+    return bundle
+
+
+def _if_none_exist(res: Mapping[str, Any], version: FhirVersion) -> str:
+    ident = res.get("identifier")
+    if isinstance(ident, list):
+        ident = ident[0] if ident else None
+    if not isinstance(ident, Mapping) or not isinstance(ident.get("value"), str):  # pragma: no cover
+        raise FhirExportError("a resource in a transaction needs an identifier")
+    system = ident.get("system")
+    value = quote(ident["value"], safe=":/-._~")
+    return f"identifier={quote(system, safe=':/-._~')}|{value}" if isinstance(system, str) else f"identifier={value}"

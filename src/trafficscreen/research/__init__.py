@@ -1,0 +1,70 @@
+"""Research workbench: batch scoring at columnar speed, evaluation against labelled cohorts, comparison
+of sets, and synthetic cohorts for testing pipelines.
+
+Needs the ``research`` extra (polars; numpy for synthetic cohorts). Importing this package is cheap: the
+names below load their modules, and polars, on first use.
+
+>>> from trafficscreen.research import score_frame      # doctest: +SKIP
+>>> scored = score_frame(cohort, "ilo-child-labour")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .batch import score_frame
+    from .cohorts import compare_frames, evaluate_scored
+    from .columnar import ColumnarSet
+    from .evaluate import Evaluation, evaluate_counts, metrics_from_counts
+    from .frames import CohortError, read_table, write_table
+    from .stats import clopper_pearson, mcnemar, wilson
+    from .synth import synth_cohort
+
+_EXPORTS: dict[str, str] = {
+    "score_frame": ".batch",
+    "compare_frames": ".cohorts",
+    "evaluate_scored": ".cohorts",
+    "ColumnarSet": ".columnar",
+    "Evaluation": ".evaluate",
+    "evaluate_counts": ".evaluate",
+    "metrics_from_counts": ".evaluate",
+    "CohortError": ".frames",
+    "read_table": ".frames",
+    "write_table": ".frames",
+    "clopper_pearson": ".stats",
+    "mcnemar": ".stats",
+    "wilson": ".stats",
+    "synth_cohort": ".synth",
+}
+
+__all__ = [
+    "CohortError",
+    "ColumnarSet",
+    "Evaluation",
+    "clopper_pearson",
+    "compare_frames",
+    "evaluate_counts",
+    "evaluate_scored",
+    "mcnemar",
+    "metrics_from_counts",
+    "read_table",
+    "score_frame",
+    "synth_cohort",
+    "wilson",
+    "write_table",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trafficscreen.research' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,298 @@
+"""The research commands: ``batch``, ``evaluate``, ``compare`` and ``synth``.
+
+Registering them imports nothing heavy; polars (and numpy for ``synth``) load when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import TrafficscreenError
+
+
+class ResearchExtraMissing(TrafficscreenError):
+    """The optional research dependencies are not installed."""
+
+
+def _need(module: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ResearchExtraMissing(
+            f"this command needs {module}; install the research extra: pip install 'trafficscreen[research]'"
+        )
+
+
+class Progress:
+    """A one-line progress bar on standard error, shown only when standard error is a terminal."""
+
+    def __init__(self, total: int, label: str, stream: IO[str] | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.total = max(total, 1)
+        self.label = label
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = time.perf_counter()
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        frac = min(done / self.total, 1.0)
+        bar = "#" * int(width * frac) + "-" * (width - int(width * frac))
+        rate = done / max(time.perf_counter() - self.start, 1e-9)
+        self.stream.write(f"\r{self.label} [{bar}] {done:,}/{self.total:,} rows ({rate:,.0f}/s)")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _note(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def _load(ref: str, allow_draft: bool) -> Any:
+    from ..loader import load_set
+
+    return load_set(ref, allow_draft=allow_draft)
+
+
+def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
+    if not getattr(args, "columns", None):
+        return None
+    from .frames import read_mapping
+
+    return read_mapping(args.columns)
+
+
+# --- batch ----------------------------------------------------------------------------------------
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    _need("polars")
+    from .batch import score_in_chunks
+    from .frames import file_format, read_table, write_table
+
+    out_path = Path(args.out)
+    file_format(out_path)
+    rejects_path = Path(args.rejects) if args.rejects else out_path.with_name(out_path.stem + ".rejects.csv")
+    file_format(rejects_path)
+    cs = _load(args.set, args.allow_draft)
+    mapping = _mapping(args)
+    t0 = time.perf_counter()
+    df = read_table(args.input)
+    t_read = time.perf_counter() - t0
+    progress = Progress(df.height, f"scoring with {cs.ref}")
+    try:
+        result = score_in_chunks(df, cs, id_column=args.id_column, keep=args.keep or (), mapping=mapping,
+                                 progress=progress)
+    finally:
+        progress.close()
+    t_score = time.perf_counter() - t0 - t_read
+    write_table(result.scored, out_path)
+    n_bad = result.rejects.get_column("row").n_unique() if result.rejects.height else 0
+    if result.rejects.height:
+        write_table(result.rejects, rejects_path)
+    elif rejects_path.exists() and not args.rejects:
+        rejects_path.unlink()  # a stale report from an earlier run would mislead
+    total = time.perf_counter() - t0
+    if result.missing_fields:
+        _note(args, f"note: no column for {len(result.missing_fields)} field(s) the set reads "
+                    f"({', '.join(result.missing_fields[:8])}{', ...' if len(result.missing_fields) > 8 else ''}); "
+                    "they are unknown in every row")
+    if result.ignored_columns:
+        _note(args, f"note: {len(result.ignored_columns)} input column(s) are not fields of "
+                    f"{cs.dictionary.ref} and were ignored (use --keep to carry one through)")
+    rate = result.n_input / t_score if t_score > 0 else float("inf")
+    _note(args, f"scored {result.scored.height:,} of {result.n_input:,} rows with {cs.ref} -> {out_path} "
+                f"(read {t_read:.2f} s, checked and scored {t_score:.2f} s = {rate:,.0f} rows/s, total {total:.2f} s)")
+    if n_bad:
+        _note(args, f"{n_bad:,} row(s) rejected: see {rejects_path} (row number, field and reason)")
+        if args.strict:
+            return 1
+    return 0
+
+
+# --- evaluate -------------------------------------------------------------------------------------
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], table: str, rows: list[dict[str, Any]]) -> None:
+    if args.format == "json":
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)
+                         + "\n")
+    elif args.format == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        sys.stdout.write(table)
+
+
+def _json_default(value: Any) -> Any:  # pragma: no cover - every value is a plain type
+    return str(value)
+
+
+def _clean(payload: Any) -> Any:
+    """Infinite or NaN figures as null, so the JSON stays standard."""
+    import math
+
+    if isinstance(payload, float) and (math.isinf(payload) or math.isnan(payload)):
+        return None
+    if isinstance(payload, dict):
+        return {k: _clean(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [_clean(v) for v in payload]
+    return payload
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import SYNTHETIC_WARNING, csv_rows, evaluate_counts, render_table
+
+    if args.counts is not None:
+        if args.scored or args.set:
+            raise TrafficscreenError("--counts takes no input file and no --set")
+        if any(v < 0 for v in args.counts):
+            raise TrafficscreenError("--counts TP FN FP TN must not be negative")
+        tp, fn, fp, tn = args.counts
+        ev = evaluate_counts(tp, fn, fp, tn, args.ci, args.confidence)
+    else:
+        if not args.scored:
+            raise TrafficscreenError("name a scored file (or raw data with --set), or give --counts TP FN FP TN")
+        if not args.label:
+            raise TrafficscreenError("--label COLUMN is required to evaluate a cohort")
+        _need("polars")
+        from .cohorts import evaluate_scored, score_for_evaluation
+        from .frames import read_table
+
+        df = read_table(args.scored)
+        n_rejected = 0
+        if args.set:
+            cs = _load(args.set, args.allow_draft)
+            df, n_rejected = score_for_evaluation(df, cs, args.label, _mapping(args))
+        ev = evaluate_scored(df, args.label, ci=args.ci, confidence=args.confidence, n_rejected=n_rejected)
+        if args.roc:
+            from .svg import roc_svg
+
+            Path(args.roc).write_text(
+                roc_svg([(ev.set_ref or "set", ev.roc, ev.auc)], synthetic=ev.synthetic), encoding="utf-8")
+    if ev.synthetic and args.format != "table":
+        print(SYNTHETIC_WARNING, file=sys.stderr)
+    _emit(args, _clean(ev.as_dict()), render_table(ev), csv_rows(ev))
+    return 0
+
+
+# --- compare --------------------------------------------------------------------------------------
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    _need("polars")
+    from .cohorts import compare_frames
+    from .compare import csv_rows, render_table
+    from .evaluate import SYNTHETIC_WARNING
+    from .frames import read_table
+
+    sets = [_load(ref, args.allow_draft) for ref in args.set]
+    df = read_table(args.cohort)
+    cmp = compare_frames(df, sets, args.label, mapping=_mapping(args), ci=args.ci, confidence=args.confidence)
+    if args.roc:
+        from .svg import roc_svg
+
+        curves = [(e.set_ref or "?", e.roc, e.auc) for e in cmp.evaluations]
+        Path(args.roc).write_text(roc_svg(curves, synthetic=cmp.synthetic), encoding="utf-8")
+    if cmp.synthetic and args.format != "table":
+        print(SYNTHETIC_WARNING, file=sys.stderr)
+    _emit(args, _clean(cmp.as_dict()), render_table(cmp), csv_rows(cmp))
+    return 0
+
+
+# --- synth ----------------------------------------------------------------------------------------
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    _need("polars")
+    _need("numpy")
+    from .frames import file_format, write_table
+    from .synth import synth_cohort
+
+    if args.n < 1:
+        raise TrafficscreenError("--n must be at least 1")
+    if not 0 <= args.prevalence <= 1:
+        raise TrafficscreenError("--prevalence must be between 0 and 1")
+    file_format(args.out)
+    cs = _load(args.set, args.allow_draft)
+    t0 = time.perf_counter()
+    df = synth_cohort(cs, args.n, args.prevalence, args.seed)
+    write_table(df, args.out)
+    _note(args, f"wrote {df.height:,} SYNTHETIC rows for {cs.dictionary.ref} (set {cs.ref}, seed {args.seed}) "
+                f"to {args.out} in {time.perf_counter() - t0:.2f} s; for testing pipelines only, never for "
+                "claims about accuracy")
+    return 0
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number such as 0.95") from None
+    if not 0.5 <= value < 1:
+        raise argparse.ArgumentTypeError("must be at least 0.5 and below 1")
+    return value
+
+
+def _stats_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ci", choices=["exact", "wilson", "wald"], default="exact",
+                   help="interval for proportions: exact Clopper-Pearson (default), Wilson or Wald")
+    p.add_argument("--confidence", type=_confidence, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--roc", metavar="FILE", help="also write the ROC curve as SVG")
+    p.add_argument("--columns", metavar="MAP.yaml", help="column mapping (field id: input column)")
+    p.add_argument("--allow-draft", action="store_true", help="allow draft sets (research use)")
+
+
+def register(sub: Any) -> None:
+    b = sub.add_parser("batch", help="score a cohort file (Parquet, CSV, JSONL) with the columnar backend")
+    b.add_argument("input", help="input file: .parquet, .csv or .jsonl")
+    b.add_argument("--set", required=True, help="set id, id@version or path")
+    b.add_argument("--out", required=True, help="output file: .parquet, .csv or .jsonl")
+    b.add_argument("--columns", metavar="MAP.yaml", help="column mapping (field id: input column)")
+    b.add_argument("--id-column", default="id", help="column carried through as the row's id (default: id)")
+    b.add_argument("--keep", action="append", metavar="COLUMN", help="carry this input column through (repeatable)")
+    b.add_argument("--rejects", metavar="FILE", help="where rejected rows are reported (default: OUT.rejects.csv)")
+    b.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
+    b.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
+    b.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    b.set_defaults(func=cmd_batch)
+
+    e = sub.add_parser("evaluate", help="accuracy of a set against labelled encounters, with 95%% intervals")
+    e.add_argument("scored", nargs="?", help="scored file (from batch), or raw data with --set")
+    e.add_argument("--label", help="column holding the reference label (1/0 or true/false)")
+    e.add_argument("--set", help="score raw data with this set first")
+    e.add_argument("--counts", nargs=4, type=int, metavar=("TP", "FN", "FP", "TN"),
+                   help="evaluate a published 2x2 table instead of a file")
+    _stats_options(e)
+    e.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("compare", help="compare sets side by side on one labelled cohort (McNemar tests)")
+    c.add_argument("cohort", help="raw cohort file: .parquet, .csv or .jsonl")
+    c.add_argument("--set", action="append", required=True, help="set id[@version] or path; give two or more")
+    c.add_argument("--label", required=True, help="column holding the reference label (1/0 or true/false)")
+    _stats_options(c)
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("synth", help="write a SYNTHETIC labelled cohort for testing pipelines (never for claims)")
+    s.add_argument("--n", type=int, required=True, help="number of rows")
+    s.add_argument("--prevalence", type=float, required=True, help="share of rows with label 1")
+    s.add_argument("--seed", type=int, required=True, help="random seed (same seed, same cohort)")
+    s.add_argument("--set", required=True, help="set whose dictionary (and conditions) shape the rows")
+    s.add_argument("--out", required=True, help="output file: .parquet, .csv or .jsonl")
+    s.add_argument("--allow-draft", action="store_true", help="allow a draft set")
+    s.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    s.set_defaults(func=cmd_synth)

@@ -1,0 +1,39 @@
+"""A CDS Hooks service and an embeddable triage form (the optional ``server`` extra).
+
+>>> from trafficscreen.server import ServerConfig, create_app          # doctest: +SKIP
+>>> app = create_app(ServerConfig(jwks=Path("ehr-keys.json"), issuers=("https://ehr.example",)))  # doctest: +SKIP
+
+``create_app`` returns an ASGI application (Starlette); ``trafficscreen serve`` runs it under uvicorn.
+Starlette, uvicorn, PyJWT and httpx are imported only when the server is built, never by
+``import trafficscreen``. See docs/server.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .config import ServerConfig, ServerConfigError
+
+_EXPORTS: dict[str, str] = {
+    "create_app": ".app",
+    "ServerConfig": ".config",
+    "ServerConfigError": ".config",
+}
+
+__all__ = ["ServerConfig", "ServerConfigError", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trafficscreen.server' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

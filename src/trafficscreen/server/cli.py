@@ -1,0 +1,118 @@
+"""``trafficscreen serve``: run the CDS Hooks service and the triage form under uvicorn.
+
+Registered through ``cli.COMMAND_MODULES``; the web framework is imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from pathlib import Path
+from typing import Any
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "trafficscreen.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+    },
+}
+"""Access lines come from the application (method, route, status, time); uvicorn's own access log, which
+would print query strings, is off."""
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve", help="run the CDS Hooks service and the triage form (needs the 'server' extra)",
+        description="Serve the triage form at /form and CDS Hooks services at /cds-services. Binds to "
+        "127.0.0.1 unless --host says otherwise. See docs/server.md.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    p.add_argument("--set", help="set id, id@version or path (default: the shipped default set)")
+    p.add_argument("--lang", default="en", help="default language of the form and of cards: en, pt or nb")
+    p.add_argument("--jurisdiction", help="referral pack (NO, PT, US, GB...); default: the site file's, or "
+                   "the form language's country")
+    p.add_argument("--site", type=Path, metavar="FILE", help="site file with local contacts and steps")
+    p.add_argument("--jwks", type=Path, metavar="FILE", help="JWKS file with the EHR's public signing keys")
+    p.add_argument("--issuer", action="append", default=[], metavar="ISS",
+                   help="an EHR issuer (iss) allowed to call the hooks; repeat for more")
+    p.add_argument("--frame-ancestors", nargs="+", default=["'self'"], metavar="SOURCE",
+                   help="who may frame the form: 'self', 'none' or origins such as https://ehr.example.org")
+    p.add_argument("--public-url", metavar="URL", help="base URL the EHR calls (the start of every token's "
+                   "aud and of form links), e.g. https://cds.hospital.example")
+    p.add_argument("--fhir-server", action="append", default=[], metavar="URL",
+                   help="an EHR FHIR server the hooks may read from when prefetch is missing; repeat for more")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="an origin allowed to call from a browser (CORS is closed by default)")
+    p.add_argument("--allow-draft", action="store_true", help="allow a draft set (research only)")
+    p.add_argument("--insecure-dev-no-auth", action="store_true",
+                   help="turn CDS Hooks authentication OFF, for local development only (loopback only)")
+    p.set_defaults(func=cmd_serve)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    from ..engine import DEFAULT_SET
+    from .config import ServerConfig
+
+    return ServerConfig(
+        set_ref=args.set or DEFAULT_SET,
+        lang=args.lang,
+        jurisdiction=args.jurisdiction,
+        site=args.site,
+        jwks=args.jwks,
+        issuers=tuple(args.issuer),
+        frame_ancestors=tuple(args.frame_ancestors),
+        insecure_dev_no_auth=args.insecure_dev_no_auth,
+        public_url=args.public_url,
+        fhir_servers=tuple(args.fhir_server),
+        cors_origins=tuple(args.cors_origin),
+        allow_draft=args.allow_draft,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .config import ServerConfigError
+
+    try:
+        import uvicorn
+
+        from .app import create_app
+    except ImportError:
+        raise ServerConfigError(
+            "the server needs the 'server' extra: pip install 'trafficscreen[server]'"
+        ) from None
+    if not 0 < args.port < 65536:
+        raise ServerConfigError("--port must be between 1 and 65535")
+    if args.insecure_dev_no_auth and not _loopback(args.host):
+        raise ServerConfigError("--insecure-dev-no-auth is allowed only on a loopback address such as 127.0.0.1")
+    config = build_config(args)
+    app = create_app(config)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    base = config.public_url or f"http://{shown}:{args.port}"
+    print(f"trafficscreen: triage form at {base}/form?lang={config.lang}", file=sys.stderr)
+    print(f"trafficscreen: CDS Hooks discovery at {base}/cds-services", file=sys.stderr)
+    if not config.auth_configured and not config.insecure_dev_no_auth:
+        print("trafficscreen: no --jwks/--issuer given: CDS Hooks calls are refused until an EHR is trusted",
+              file=sys.stderr)
+    if not config.jurisdiction and config.site is None:
+        print("trafficscreen: no --jurisdiction given: guidance uses the form language's country "
+              "(nb: NO, pt: PT, en: GB); name your jurisdiction for real use", file=sys.stderr)
+    sys.stderr.flush()
+    uvicorn.run(app, host=args.host, port=args.port, log_config=LOGGING, access_log=False, server_header=False,
+                proxy_headers=False, timeout_graceful_shutdown=5)
+    return 0

@@ -1,0 +1,119 @@
+"""Synthetic cohorts: random encounters for the fields a set reads, generated inside DuckDB.
+
+For trying the batch paths, checking that every engine agrees, and benchmarks — never for research
+conclusions: the answers are independent coin flips, nothing like real patients.
+
+Every value is a hash of (seed, row, field), so a cohort is the same on every run and every machine
+whatever the number of threads. Rows cycle through four shares of answered questions (30 %, 60 %, 90 %,
+100 %), so the cohort holds both settled results and many unknowns. Unanswered questions are NULL;
+a set-valued field answered "none of these" is an empty list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..compiled import CompiledSet
+from ..model.dictionary import FieldDef, FieldType
+
+if TYPE_CHECKING:
+    import duckdb
+    from sqlglot import exp
+
+KNOWN_PERMILLE = (300, 600, 900, 1000)
+"""Share of answered questions (per thousand) in rows 0, 1, 2, 3 (mod 4)."""
+
+
+def _h(seed: int, j: int, k: int | exp.Expression) -> exp.Expression:
+    """hash(seed, row, field number, k): a deterministic pseudo-random UBIGINT per cell."""
+    from sqlglot import exp
+
+    kk = k if not isinstance(k, int) else exp.Literal.number(k)
+    return exp.Anonymous(this="hash", expressions=[
+        exp.Literal.number(seed), exp.column("i"), exp.Literal.number(j), kk,
+    ])
+
+
+def _mod(e: exp.Expression, n: int) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Cast(this=exp.Mod(this=e, expression=exp.Literal.number(n)), to=exp.DataType.build("BIGINT"))
+
+
+def _value(fd: FieldDef, seed: int, j: int) -> exp.Expression:
+    from sqlglot import exp
+
+    lit = exp.Literal
+    t = fd.type
+    if t is FieldType.BOOLEAN:
+        return exp.LT(this=_mod(_h(seed, j, 1), 10), expression=lit.number(3))
+    if t in (FieldType.INTEGER, FieldType.NUMBER):
+        lo = int(fd.min) if fd.min is not None else 0
+        hi = int(fd.max) if fd.max is not None else 100
+        if t is FieldType.INTEGER:
+            draw = exp.Add(this=lit.number(lo), expression=_mod(_h(seed, j, 1), hi - lo + 1))
+            return exp.Cast(this=draw, to=exp.DataType.build("BIGINT"))
+        tenths = exp.Div(this=_mod(_h(seed, j, 1), (hi - lo) * 10 + 1), expression=lit.number("10.0"))
+        return exp.Cast(this=exp.Add(this=lit.number(lo), expression=tenths), to=exp.DataType.build("DOUBLE"))
+    codes = [lit.string(c) for c in sorted(fd.codes)]
+    if t is FieldType.ENUM:
+        index = exp.Add(this=lit.number(1), expression=_mod(_h(seed, j, 1), len(codes)))
+        return exp.Bracket(this=exp.Array(expressions=codes), expressions=[index])
+    if t is FieldType.SET:
+        c = exp.to_identifier("c")
+        keep = exp.LT(this=_mod(_h(seed, j, exp.Column(this=c.copy())), 10), expression=lit.number(2))
+        return exp.ArrayFilter(this=exp.Array(expressions=codes), expression=exp.Lambda(this=keep, expressions=[c]))
+    days = exp.Cast(this=_mod(_h(seed, j, 1), 9500), to=exp.DataType.build("INTEGER"))
+    start = exp.Cast(this=lit.string("2000-01-01"), to=exp.DataType.build("DATE"))
+    return exp.Add(this=start, expression=days)
+
+
+def cohort_query(cs: CompiledSet, rows: int, seed: int = 0, *, json_lists: bool = False) -> exp.Select:
+    """The DuckDB query generating ``rows`` encounters: ``id`` and one column per field the set reads.
+
+    With ``json_lists``, set-valued fields are JSON text (``["a","b"]``), the CSV representation."""
+    from sqlglot import exp
+
+    if rows < 0:
+        raise ValueError("rows must be zero or more")
+    lit = exp.Literal
+    rate = exp.Bracket(
+        this=exp.Array(expressions=[lit.number(k) for k in KNOWN_PERMILLE]),
+        expressions=[exp.Add(this=lit.number(1), expression=_mod(exp.column("i"), len(KNOWN_PERMILLE)))],
+    )
+    cols: list[exp.Expression] = [exp.alias_(exp.column("i"), "id", quoted=True)]
+    for j, f in enumerate(cs.used_fields):
+        fd = cs.dictionary.by_id[f]
+        known = exp.LT(this=_mod(_h(seed, j, 0), 1000), expression=rate)
+        value = _value(fd, seed, j)
+        if json_lists and fd.type is FieldType.SET:
+            value = exp.Cast(this=exp.Anonymous(this="to_json", expressions=[value]),
+                             to=exp.DataType.build("VARCHAR"))
+        cols.append(exp.alias_(exp.Case().when(known, value), f, quoted=True))
+    series = exp.Anonymous(this="range", expressions=[lit.number(rows)])
+    source = exp.Table(this=series, alias=exp.TableAlias(this=exp.to_identifier("t"),
+                                                        columns=[exp.to_identifier("i")]))
+    return exp.Select(expressions=cols).from_(source)
+
+
+def synthetic_cohort(
+    indicator_set: CompiledSet,
+    rows: int,
+    path: str | Path,
+    *,
+    seed: int = 0,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> Path:
+    """Write ``rows`` synthetic encounters for ``indicator_set`` to a Parquet (or, by suffix, CSV) file."""
+    import duckdb
+
+    con = connection if connection is not None else duckdb.connect()
+    out = Path(path)
+    csv = out.name.lower().endswith(".csv")
+    rel = con.sql(cohort_query(indicator_set, rows, seed, json_lists=csv).sql(dialect="duckdb"))
+    if csv:
+        rel.write_csv(str(out), header=True)
+    else:
+        rel.write_parquet(str(out))
+    return out

@@ -1,0 +1,669 @@
+"""Compile a checked indicator set to one SQL query, built with sqlglot's expression builders.
+
+The query walks the same parsed and type-checked condition trees as the Python compiler
+(:mod:`trafficscreen.expr.pycompile`) and the columnar backend, with the same meaning.
+
+**Two worlds instead of NULL logic.** Every condition becomes two plain boolean SQL expressions that are
+never NULL: *lo* ("certainly true") and *hi* ("possibly true"), exactly as :meth:`PyGen.two` does in
+Python. An atom that reads a field is guarded by ``field IS NOT NULL`` in *lo* and ``field IS NULL`` in
+*hi*; ``not`` swaps the worlds; ``and``/``or`` act within each. An indicator is then *met* where *lo*
+holds, *unknown* where only *hi* holds and *not met* elsewhere. Nothing depends on how a dialect treats
+NULL inside ``IN``, array look-ups or CASE, which differs between engines (PostgreSQL's rewrite of an
+array look-up, for one, turns an unknown list into "no").
+
+**Counts are intervals.** A dimension rule reads the counts of its met indicators as intervals: at least
+the sum of the *lo* flags, at most the sum of the *hi* flags. Level rules read dimensions and
+``red_flag`` as two-world pairs and the set-wide counts as intervals.
+
+**One query, in stages.** Common table expressions compute, in order: indicator pairs from the fields;
+the counts the rules read; dimension pairs; ``dimensions_present`` where a level rule reads it; level
+pairs; and the output row. Every identifier and literal is a sqlglot node, quoted by the library for the
+chosen dialect; no SQL text is pasted together.
+
+Output columns: the ``keep`` columns, ``indicator.<id>`` (``met``/``not_met``/``unknown``) for every
+indicator, ``dimension.<id>`` (``present``/``absent``/``unknown``) for every dimension, ``level`` and
+``highest_possible`` on the engine's scale (``none``/``concern``/``refer``/``urgent``), and the set's id,
+version and sha256 as literal columns, so every output row names exactly what produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..compiled import COUNT_NAMES, CompiledSet
+from ..errors import TrafficscreenError
+from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or, names
+from ..expr.types import T, TypeChecker
+from ..model.common import LEVELS_IN_ORDER
+from ..model.dictionary import FieldType
+from ..model.indicator_set import Strength
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+DIALECTS: tuple[str, ...] = ("duckdb", "spark", "postgres", "bigquery", "snowflake")
+"""Dialects the query is generated for (sqlglot's dialect names)."""
+
+INDICATOR_PREFIX = "indicator."
+DIMENSION_PREFIX = "dimension."
+LEVEL_COLUMN = "level"
+HIGHEST_COLUMN = "highest_possible"
+SET_COLUMNS = ("set_id", "set_version", "set_sha256")
+
+INDICATOR_STATUSES = ("met", "not_met", "unknown")
+DIMENSION_STATUSES = ("present", "absent", "unknown")
+
+_INTERNAL = "_ts_"  # prefix of the working columns and stages of the query
+
+Pair = tuple["exp.Expression", "exp.Expression"]
+
+
+class SqlError(TrafficscreenError):
+    """A query that cannot be built as asked: an unknown dialect, a bad table or column name, a clash
+    between a kept column and an output column."""
+
+
+def check_dialect(dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise SqlError(f"unknown SQL dialect '{dialect}' (choose one of: {', '.join(DIALECTS)})")
+    return dialect
+
+
+# --- small builders; every one returns a syntactically atomic node (a column, literal, call or
+# --- parenthesised expression), so nodes combine without any reliance on operator precedence
+
+def _p(e: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Paren(this=e)
+
+
+def _true() -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Boolean(this=True)
+
+
+def _false() -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Boolean(this=False)
+
+
+def _bool(value: bool) -> exp.Expression:
+    return _true() if value else _false()
+
+
+def _atomic(e: exp.Expression) -> bool:
+    from sqlglot import exp
+
+    return isinstance(e, (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Func))
+
+
+def _wrap(e: exp.Expression) -> exp.Expression:
+    return e if _atomic(e) else _p(e)
+
+
+def _not(e: exp.Expression) -> exp.Expression:
+    """``NOT e``. Not parenthesised: NOT binds tighter than AND and OR, and every junction this module
+    builds is itself parenthesised."""
+    from sqlglot import exp
+
+    if isinstance(e, exp.Not):  # lo and hi are never NULL, so double negation cancels exactly
+        inner: exp.Expression = e.this
+        return inner.this if isinstance(inner, exp.Paren) and not _atomic(inner.this) else inner
+    return exp.Not(this=_wrap(e))
+
+
+def _junction(kind: str, items: Sequence[exp.Expression]) -> exp.Expression:
+    from sqlglot import exp
+
+    cls = exp.And if kind == "and" else exp.Or
+    if not items:
+        return _bool(kind == "and")
+    out = items[0]
+    if len(items) == 1:
+        return out
+    for e in items[1:]:
+        out = cls(this=out, expression=e)
+    return _p(out)
+
+
+def _and(*items: exp.Expression) -> exp.Expression:
+    return _junction("and", items)
+
+
+def _or(*items: exp.Expression) -> exp.Expression:
+    return _junction("or", items)
+
+
+def _is_null(e: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Is(this=e, expression=exp.Null())
+
+
+def _not_null(e: exp.Expression) -> exp.Expression:
+    return _not(_is_null(e))
+
+
+def _num(value: int | float) -> exp.Expression:
+    from sqlglot import exp
+
+    if value < 0:
+        return _p(exp.Neg(this=exp.Literal.number(repr(-value))))
+    return exp.Literal.number(repr(value))
+
+
+def _const(value: bool | int | float | str | date) -> exp.Expression:
+    from sqlglot import exp
+
+    if isinstance(value, bool):
+        return _bool(value)
+    if isinstance(value, (int, float)):
+        return _num(value)
+    if isinstance(value, date):
+        return exp.Cast(this=exp.Literal.string(value.isoformat()), to=exp.DataType.build("DATE"))
+    return exp.Literal.string(value)
+
+
+_CMP_CLASS = {"<": "LT", "<=": "LTE", ">": "GT", ">=": "GTE", "==": "EQ", "!=": "NEQ"}
+_ARITH_CLASS = {"+": "Add", "-": "Sub", "*": "Mul"}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _cmp(op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """A comparison; its operands are atomic, and comparisons bind tighter than NOT, AND and OR."""
+    from sqlglot import exp
+
+    cls: type[exp.Expression] = getattr(exp, _CMP_CLASS[op])
+    return cls(this=_wrap(a), expression=_wrap(b))
+
+
+def _arith(op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
+    cls: type[exp.Expression] = getattr(exp, _ARITH_CLASS[op])
+    return _p(cls(this=_wrap(a), expression=_wrap(b)))
+
+
+def _in_list(item: exp.Expression, values: Sequence[exp.Expression], negate: bool) -> exp.Expression:
+    from sqlglot import exp
+
+    e = exp.In(this=_wrap(item), expressions=list(values))
+    return _not(e) if negate else e
+
+
+def _case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
+    case = exp.Case()
+    for cond, value in whens:
+        case = case.when(cond, value)
+    return case.else_(default)
+
+
+def _ident(name: str) -> exp.Identifier:
+    from sqlglot import exp
+
+    return exp.to_identifier(name, quoted=True)
+
+
+def _col(name: str) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Column(this=_ident(name))
+
+
+def sql_type(field_type: FieldType, dialect: str) -> exp.DataType:
+    """The SQL type a dictionary field's column has in ``dialect`` (see docs/scale-out.md)."""
+    from sqlglot import exp
+
+    name = {
+        FieldType.BOOLEAN: "BOOLEAN",
+        FieldType.INTEGER: "BIGINT",
+        FieldType.NUMBER: "DOUBLE",
+        FieldType.ENUM: "VARCHAR",
+        FieldType.DATE: "DATE",
+        FieldType.SET: "VARCHAR" if dialect == "bigquery" else "ARRAY<VARCHAR>",
+    }[field_type]
+    return exp.DataType.build(name)
+
+
+def contains(container: exp.Expression, item: exp.Expression, dialect: str) -> exp.Expression:
+    """``item`` is one of the values of the set-valued field ``container`` (known to be not NULL).
+
+    DuckDB LIST, Spark ARRAY, PostgreSQL ARRAY and Snowflake ARRAY hold the codes directly. BigQuery
+    cannot store a NULL array (it reads one back as empty, which would turn "not asked" into "none"), so
+    there a set-valued field is a nullable STRING holding a JSON array of codes.
+    """
+    from sqlglot import exp
+
+    if dialect == "bigquery":
+        container = exp.JSONValueArray(this=container)
+    return exp.ArrayContains(this=container, expression=item)
+
+
+# --- the two-world generator ----------------------------------------------------------------------
+
+class SqlGen:
+    """Builds (lo, hi) SQL expressions for conditions in one scope.
+
+    Field scope: ``value(name)`` gives the SQL value of a field (NULL = unknown). Count scope:
+    ``pair(name)`` gives the (lo, hi) of a yes/no name (a dimension, ``red_flag``) and ``interval(name)``
+    the (lo, hi) of a count.
+    """
+
+    def __init__(
+        self,
+        checker: TypeChecker,
+        dialect: str,
+        *,
+        value: Callable[[str], exp.Expression] | None = None,
+        pair: Callable[[str], Pair] | None = None,
+        interval: Callable[[str], Pair] | None = None,
+    ) -> None:
+        self.checker = checker
+        self.dialect = dialect
+        self.value = value
+        self.pair = pair
+        self.count = interval
+
+    # how a name is read, by scope
+    def _name_pair(self, name: str) -> Pair:
+        if self.value is not None:
+            v = self.value(name)
+            return _coalesce(v, False), _coalesce(v, True)
+        assert self.pair is not None
+        return self.pair(name)
+
+    def _known(self, name: str) -> exp.Expression:
+        if self.value is not None:
+            return _not_null(self.value(name))
+        lo, hi = self._name_pair(name)
+        return _or(lo, _not(hi))
+
+    def _unknown(self, name: str) -> exp.Expression:
+        if self.value is not None:
+            return _is_null(self.value(name))
+        lo, hi = self._name_pair(name)
+        return _and(hi, _not(lo))
+
+    def _plain(self, node: Node) -> exp.Expression:
+        """A value expression that assumes every name it reads is known."""
+        match node:
+            case Const(value=v):
+                return _const(v)
+            case Name(id=i):
+                if self.value is not None:
+                    return self.value(i)
+                return self._name_pair(i)[0]  # a known yes/no name: its lo and hi agree
+            case Arith(op=op, left=a, right=b):
+                return _arith(op, self._plain(a), self._plain(b))
+        raise TypeError(f"not a value node: {type(node).__name__}")  # pragma: no cover
+
+    def _atom(self, node: Node, expr: exp.Expression) -> Pair:
+        fields = names(node)
+        if not fields:
+            return expr, expr
+        known = [self._known(f) for f in fields]
+        unknown = [self._unknown(f) for f in fields]
+        return _and(*known, expr), _or(*unknown, expr)
+
+    def two(self, node: Node) -> Pair:
+        """(lo, hi): the condition certainly holds / may hold. Neither is ever NULL."""
+        match node:
+            case Name(id=i):
+                return self._name_pair(i)
+            case Const(value=v):
+                return _bool(bool(v)), _bool(bool(v))
+            case Not(operand=o):
+                lo, hi = self.two(o)
+                return _not(hi), _not(lo)
+            case And(operands=ops) | Or(operands=ops):
+                kind = "and" if isinstance(node, And) else "or"
+                parts = [self.two(o) for o in ops]
+                return _junction(kind, [p[0] for p in parts]), _junction(kind, [p[1] for p in parts])
+            case IsKnown(name=nm, negate=neg):
+                e = self._unknown(nm.id) if neg else self._known(nm.id)
+                return e, e
+            case Compare(op=op, left=a, right=b):
+                if T.COUNT in (self.checker.typeof(a), self.checker.typeof(b)):
+                    return _two_intervals(op, self.interval(a), self.interval(b))
+                return self._atom(node, _cmp(op, self._plain(a), self._plain(b)))
+            case In(item=item, container=container, negate=neg):
+                if isinstance(container, ConstList):
+                    values = [_const(c.value) for c in container.items]
+                    if self.checker.typeof(item) is T.COUNT:
+                        lo, hi = self.interval(item)
+                        inside = _in_list(lo, values, neg)
+                        return _and(_cmp("==", lo, hi), inside), _or(_cmp("!=", lo, hi), inside)
+                    return self._atom(node, _in_list(self._plain(item), values, neg))
+                assert isinstance(container, Name) and self.value is not None
+                found = contains(self.value(container.id), self._plain(item), self.dialect)
+                return self._atom(node, _not(found) if neg else found)
+        raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+
+    def interval(self, node: Node) -> Pair:
+        match node:
+            case Const(value=v):
+                assert isinstance(v, (int, float)) and not isinstance(v, bool)
+                return _num(v), _num(v)
+            case Name(id=i):
+                assert self.count is not None
+                return self.count(i)
+            case Arith(op="+", left=a, right=b):
+                (al, ah), (bl, bh) = self.interval(a), self.interval(b)
+                return _arith("+", al, bl), _arith("+", ah, bh)
+            case Arith(op="-", left=a, right=b):
+                (al, ah), (bl, bh) = self.interval(a), self.interval(b)
+                return _arith("-", al, bh), _arith("-", ah, bl)
+            case Arith(op="*", left=a, right=b):
+                const, other = (a, b) if isinstance(a, Const) else (b, a)
+                assert isinstance(const, Const)
+                c = const.value
+                assert isinstance(c, (int, float)) and not isinstance(c, bool)
+                ol, oh = self.interval(other)
+                if c >= 0:
+                    return _arith("*", _num(c), ol), _arith("*", _num(c), oh)
+                return _arith("*", _num(c), oh), _arith("*", _num(c), ol)
+        raise TypeError(f"not a count node: {type(node).__name__}")  # pragma: no cover
+
+
+def _coalesce(v: exp.Expression, default: bool) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Coalesce(this=v, expressions=[_bool(default)])
+
+
+def _two_intervals(op: str, a: Pair, b: Pair) -> Pair:
+    """Same truth table as ``PyGen._two_intervals``: lo holds for every pair of values, hi for some."""
+    if op in (">", ">="):
+        op, a, b = _FLIP[op], b, a
+    (al, ah), (bl, bh) = a, b
+    if op == "<":
+        return _cmp("<", ah, bl), _cmp("<", al, bh)
+    if op == "<=":
+        return _cmp("<=", ah, bl), _cmp("<=", al, bh)
+    point = _and(_cmp("==", al, ah), _cmp("==", ah, bl), _cmp("==", bl, bh))
+    overlap = _not(_or(_cmp("<", ah, bl), _cmp("<", bh, al)))
+    if op == "==":
+        return point, overlap
+    return _not(overlap), _not(point)
+
+
+# --- the whole set as one query -------------------------------------------------------------------
+
+_STRENGTHS = (Strength.STRONG, Strength.MEDIUM, Strength.WEAK)
+
+
+@dataclass(frozen=True)
+class OutputColumns:
+    """Names of the output columns for a set, in order (after any kept columns)."""
+
+    indicators: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    level: str = LEVEL_COLUMN
+    highest: str = HIGHEST_COLUMN
+    set_columns: tuple[str, ...] = SET_COLUMNS
+
+    def all(self) -> tuple[str, ...]:
+        return (*self.indicators, *self.dimensions, self.level, self.highest, *self.set_columns)
+
+
+def output_columns(cs: CompiledSet) -> OutputColumns:
+    d = cs.definition
+    return OutputColumns(
+        indicators=tuple(INDICATOR_PREFIX + ind.id for ind in d.indicators),
+        dimensions=tuple(DIMENSION_PREFIX + dim.id for dim in d.dimensions),
+    )
+
+
+class _Stage:
+    """One CTE: the columns it passes on from the previous stage plus the ones it computes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.columns: list[exp.Expression] = []
+
+
+def build_query(
+    cs: CompiledSet,
+    dialect: str = "duckdb",
+    *,
+    source: exp.Expression,
+    fields: Mapping[str, exp.Expression],
+    keep: Sequence[str] = (),
+) -> exp.Select:
+    """The scoring query of ``cs`` over ``source`` (a table or subquery node).
+
+    ``fields`` gives, for each field the set reads, the SQL expression of its value in a ``source`` row
+    (usually a quoted column; a typed NULL for a field the source lacks). ``keep`` names source columns
+    copied to the output unchanged, first.
+    """
+    from sqlglot import exp
+
+    check_dialect(dialect)
+    d = cs.definition
+    out_cols = output_columns(cs)
+    clash = sorted(set(keep) & set(out_cols.all()))
+    if clash:
+        raise SqlError(f"kept column '{clash[0]}' has the name of an output column")
+    for k in keep:
+        if k.startswith(_INTERNAL):
+            raise SqlError(f"kept column '{k}' starts with '{_INTERNAL}', which the query uses for itself")
+    if len(set(keep)) != len(keep):
+        raise SqlError("a kept column is named twice")
+    missing = [f for f in cs.used_fields if f not in fields]
+    if missing:
+        raise SqlError(f"no SQL expression for field '{missing[0]}'")
+
+    def value(name: str) -> exp.Expression:
+        return fields[name]
+
+    n_ind, n_dim = len(d.indicators), len(d.dimensions)
+    s = [(f"{_INTERNAL}s{i}_lo", f"{_INTERNAL}s{i}_hi") for i in range(n_ind)]
+    dcols = [(f"{_INTERNAL}d{k}_lo", f"{_INTERNAL}d{k}_hi") for k in range(n_dim)]
+    lcols = [(f"{_INTERNAL}l{j}_lo", f"{_INTERNAL}l{j}_hi") for j in range(len(d.levels))]
+
+    def alias(e: exp.Expression, name: str) -> exp.Expression:
+        return exp.Alias(this=e, alias=_ident(name))
+
+    def flat(pairs: Sequence[tuple[str, str]]) -> list[str]:
+        return [c for pair in pairs for c in pair]
+
+    stages: list[tuple[str, exp.Select]] = []
+    carried: list[str] = list(keep)
+
+    def stage(name: str, computed: Sequence[tuple[str, exp.Expression]], src: exp.Expression | None = None,
+              passed: Sequence[str] | None = None) -> None:
+        nonlocal carried
+        from_ = src if src is not None else exp.Table(this=_ident(stages[-1][0]))
+        cols = [_col(c) for c in (carried if passed is None else passed)]
+        cols += [alias(e, n) for n, e in computed]
+        stages.append((name, exp.Select(expressions=cols).from_(from_)))
+        carried = [*(carried if passed is None else passed), *(n for n, _ in computed)]
+
+    # 1. indicators, from the source row
+    computed: list[tuple[str, exp.Expression]] = []
+    for i, (tree, checker) in enumerate(cs.checked.indicators):
+        lo, hi = SqlGen(checker, dialect, value=value).two(tree)
+        computed += [(s[i][0], lo), (s[i][1], hi)]
+    # the first stage reads the source: kept columns are plain source columns
+    stage(f"{_INTERNAL}indicators", computed, src=source, passed=list(keep))
+
+    # 2. counts read by dimension rules (per dimension) and by level rules (over the whole set)
+    dim_index = {dim.id: k for k, dim in enumerate(d.dimensions)}
+    members: list[list[int]] = [[] for _ in d.dimensions]
+    for i, ind in enumerate(d.indicators):
+        members[dim_index[ind.dimension]].append(i)
+    level_reads: set[str] = set()
+    for tree, _c in cs.checked.levels:
+        level_reads.update(names(tree))
+
+    def count_exprs(idx: Sequence[int], count: str) -> Pair:
+        if count == "points":
+            chosen = [(i, d.indicators[i].weight_points) for i in idx]
+        elif count == "met":
+            chosen = [(i, 1) for i in idx]
+        else:
+            strength = Strength(count)
+            chosen = [(i, 1) for i in idx if d.indicators[i].strength is strength]
+
+        def total(world: int) -> exp.Expression:
+            terms = [_case([(_col(s[i][world]), _num(w))], _num(0)) for i, w in chosen]
+            if not terms:
+                return _num(0)
+            out = terms[0]
+            for t in terms[1:]:
+                out = exp.Add(this=out, expression=t)
+            return _p(out) if len(terms) > 1 else out
+
+        return total(0), total(1)
+
+    counts: list[tuple[str, exp.Expression]] = []
+    dim_counts: list[dict[str, Pair]] = []
+    for k, (_text, tree, _checker) in enumerate(cs.checked.dimensions):
+        here: dict[str, Pair] = {}
+        for n in names(tree):
+            if n in COUNT_NAMES:
+                lo_name, hi_name = f"{_INTERNAL}c{k}_{n}_lo", f"{_INTERNAL}c{k}_{n}_hi"
+                lo, hi = count_exprs(members[k], n)
+                counts += [(lo_name, lo), (hi_name, hi)]
+                here[n] = (_col(lo_name), _col(hi_name))
+        dim_counts.append(here)
+    set_counts: dict[str, Pair] = {}
+    for n in sorted(level_reads):
+        if n in COUNT_NAMES:
+            lo_name, hi_name = f"{_INTERNAL}all_{n}_lo", f"{_INTERNAL}all_{n}_hi"
+            lo, hi = count_exprs(range(n_ind), n)
+            counts += [(lo_name, lo), (hi_name, hi)]
+            set_counts[n] = (_col(lo_name), _col(hi_name))
+    flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
+    rf = (f"{_INTERNAL}rf_lo", f"{_INTERNAL}rf_hi")
+    if "red_flag" in level_reads:
+        counts += [(rf[0], _or(*[_col(s[i][0]) for i in flags])), (rf[1], _or(*[_col(s[i][1]) for i in flags]))]
+    if counts:
+        stage(f"{_INTERNAL}counts", counts)
+
+    # 3. dimensions, from their counts
+    computed = []
+    for k, (_text, tree, checker) in enumerate(cs.checked.dimensions):
+        gen = SqlGen(checker, dialect, interval=dim_counts[k].__getitem__)
+        lo, hi = gen.two(tree)
+        computed += [(dcols[k][0], lo), (dcols[k][1], hi)]
+    # the per-dimension counts are not needed past this stage
+    set_wide = [n for n, _e in counts if not n.startswith(f"{_INTERNAL}c")]
+    stage(f"{_INTERNAL}dimensions", computed, passed=[*keep, *flat(s), *set_wide])
+
+    # 4. dimensions_present, where a level rule reads it
+    if "dimensions_present" in level_reads:
+        dp = (f"{_INTERNAL}all_dimensions_present_lo", f"{_INTERNAL}all_dimensions_present_hi")
+        terms = [
+            (dp[w], _p(_sum([_case([(_col(dcols[k][w]), _num(1))], _num(0)) for k in range(n_dim)])))
+            for w in (0, 1)
+        ]
+        stage(f"{_INTERNAL}present", terms)
+        set_counts["dimensions_present"] = (_col(dp[0]), _col(dp[1]))
+
+    # 5. level rules, over dimensions, red_flag and the set-wide counts
+    pairs: dict[str, Pair] = {dim.id: (_col(dcols[k][0]), _col(dcols[k][1])) for k, dim in enumerate(d.dimensions)}
+    pairs["red_flag"] = (_col(rf[0]), _col(rf[1]))
+    computed = []
+    for j, (tree, checker) in enumerate(cs.checked.levels):
+        gen = SqlGen(checker, dialect, pair=pairs.__getitem__, interval=set_counts.__getitem__)
+        lo, hi = gen.two(tree)
+        computed += [(lcols[j][0], lo), (lcols[j][1], hi)]
+    stage(f"{_INTERNAL}levels", computed)
+
+    # 6. the output row
+    def status(pair: tuple[str, str], words: tuple[str, str, str]) -> exp.Expression:
+        yes, no, unknown = (exp.Literal.string(w) for w in words)
+        return _case([(_col(pair[0]), yes), (_col(pair[1]), unknown)], no)
+
+    def level_case(world: int) -> exp.Expression:
+        whens = [
+            (_col(lcols[j][world]), exp.Literal.string(lv.scale.value))
+            for j, lv in reversed(list(enumerate(d.levels)))
+        ]
+        return _case(whens, exp.Literal.string(LEVELS_IN_ORDER[0].value))
+
+    final: list[exp.Expression] = [_col(k) for k in keep]
+    final += [alias(status(s[i], INDICATOR_STATUSES), out_cols.indicators[i]) for i in range(n_ind)]
+    final += [alias(status(dcols[k], DIMENSION_STATUSES), out_cols.dimensions[k]) for k in range(n_dim)]
+    final += [alias(level_case(0), out_cols.level), alias(level_case(1), out_cols.highest)]
+    for name, val in zip(out_cols.set_columns, (d.id, d.version, cs.sha256), strict=True):
+        final.append(alias(exp.Literal.string(val), name))
+    query = exp.Select(expressions=final).from_(exp.Table(this=_ident(stages[-1][0])))
+    for name, select in stages:
+        query = query.with_(_ident(name), as_=select)
+    return query
+
+
+def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
+    from sqlglot import exp
+
+    if not terms:
+        return _num(0)
+    out = terms[0]
+    for t in terms[1:]:
+        out = exp.Add(this=out, expression=t)
+    return out
+
+
+# --- sources and printed queries ------------------------------------------------------------------
+
+def table_node(name: str) -> exp.Table:
+    """A table node for ``name``, which may be qualified (``catalog.schema.table``); each part is quoted."""
+    from sqlglot import exp
+
+    parts = name.split(".")
+    if not name or len(parts) > 3 or any(not p or "\x00" in p for p in parts):
+        raise SqlError("a table name is one to three non-empty parts separated by dots (catalog.schema.table)")
+    table = exp.Table(this=_ident(parts[-1]))
+    if len(parts) >= 2:
+        table.set("db", _ident(parts[-2]))
+    if len(parts) == 3:
+        table.set("catalog", _ident(parts[0]))
+    return table
+
+
+def column_fields(
+    cs: CompiledSet, dialect: str, columns: Mapping[str, str] | None = None, absent: Sequence[str] = ()
+) -> dict[str, exp.Expression]:
+    """Field expressions for a table whose columns are named by ``columns`` (field → column; a field not
+    in it is read from the column of its own id). Fields in ``absent`` read as typed NULL (unknown)."""
+    from sqlglot import exp
+
+    out: dict[str, exp.Expression] = {}
+    for f in cs.used_fields:
+        if f in absent:
+            out[f] = exp.Cast(this=exp.Null(), to=sql_type(cs.dictionary.by_id[f].type, dialect))
+        else:
+            out[f] = _col((columns or {}).get(f, f))
+    return out
+
+
+def to_sql(
+    cs: CompiledSet,
+    dialect: str = "duckdb",
+    *,
+    table: str = "encounters",
+    columns: Mapping[str, str] | None = None,
+    keep: Sequence[str] = (),
+    pretty: bool = True,
+) -> str:
+    """The scoring query of ``cs`` over ``table`` in ``dialect``, as text.
+
+    ``columns`` maps dictionary field ids to the table's column names where they differ (see
+    :func:`trafficscreen.sql.load_mapping`); ``keep`` names columns copied to the output first (an
+    encounter id, typically).
+    """
+    check_dialect(dialect)
+    query = build_query(
+        cs, dialect, source=table_node(table), fields=column_fields(cs, dialect, columns), keep=keep
+    )
+    return query.sql(dialect=dialect, pretty=pretty)

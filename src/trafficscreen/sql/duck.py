@@ -1,0 +1,155 @@
+"""Run a set's scoring query inside DuckDB, the embedded default engine.
+
+Parquet and CSV files are read in place (``read_parquet``/``read_csv``); a DuckDB relation is scored
+where it lives. Nothing is loaded into Python row by row: the result is a lazy DuckDB relation to fetch,
+turn into a DataFrame, or write to Parquet/CSV.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..compiled import CompiledSet
+from ..errors import EncounterError, Location
+from .compiler import build_query
+from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
+from .mapping import ColumnMapping, as_mapping
+
+if TYPE_CHECKING:
+    import duckdb
+
+_INPUT = "_ts_input"
+_counter = itertools.count()
+
+_INT_TYPES = {"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger",
+              "ubigint", "uhugeint"}
+
+
+def duckdb_family(t: Any) -> Family:
+    """The :class:`Family` of a DuckDB column type."""
+    tid = str(getattr(t, "id", "")).lower()
+    if tid == "boolean":
+        return Family.BOOL
+    if tid in _INT_TYPES:
+        return Family.INT
+    if tid in ("float", "double"):
+        return Family.FLOAT
+    if tid == "decimal":
+        return Family.DECIMAL
+    if tid in ("varchar", "enum"):
+        return Family.STRING
+    if tid == "date":
+        return Family.DATE
+    if tid == "null":
+        return Family.NULL
+    if tid == "list":
+        children = dict(getattr(t, "children", []) or [])
+        child = children.get("child")
+        if child is not None and str(getattr(child, "id", "")).lower() == "varchar":
+            return Family.STRING_LIST
+    return Family.OTHER
+
+
+def _load(set_: CompiledSet | str | Path, allow_draft: bool) -> CompiledSet:
+    if isinstance(set_, CompiledSet):
+        return set_
+    from ..loader import load_set
+
+    return load_set(set_, allow_draft=allow_draft)
+
+
+def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+    """A relation over a Parquet file (or folder of them) or a CSV file, read in place.
+
+    CSV is read as text and converted field by field, so a malformed cell is reported by field and row
+    count rather than by the reader's message (which would quote the cell).
+    """
+    import duckdb
+
+    p = Path(path)
+    name = p.name.lower()
+    text = str(path)
+    if "*" not in text and not p.exists():
+        raise EncounterError("no such file", Location(text))
+    try:
+        if p.is_dir():
+            return connection.read_parquet(str(p / "**" / "*.parquet"))
+        if name.endswith((".parquet", ".pq", ".parq")):
+            return connection.read_parquet(text)
+        if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+            return connection.read_csv(text, header=True, all_varchar=True)
+    except duckdb.Error:
+        raise EncounterError("not readable as Parquet or CSV (header row, UTF-8)", Location(text)) from None
+    raise EncounterError("unsupported input: give a .parquet or .csv file, or a folder of Parquet files",
+                         Location(text))
+
+
+def plan_relation(
+    rel: duckdb.DuckDBPyRelation,
+    cs: CompiledSet,
+    mapping: ColumnMapping,
+    keep: Sequence[str] | None,
+    source: str,
+) -> InputPlan:
+    schema = {c: duckdb_family(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+    return plan_inputs(cs, schema, mapping, "duckdb", source, keep)
+
+
+def score_duckdb(
+    source: duckdb.DuckDBPyRelation | str | Path,
+    indicator_set: CompiledSet | str | Path,
+    *,
+    mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
+    keep: Sequence[str] | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    check: bool = True,
+    allow_draft: bool = False,
+) -> duckdb.DuckDBPyRelation:
+    """Score every row of ``source`` with ``indicator_set`` in DuckDB.
+
+    ``source`` is a Parquet or CSV path, a folder of Parquet files, or a DuckDB relation; columns are
+    named by dictionary field unless ``mapping`` says otherwise (a :class:`ColumnMapping`, a
+    ``{field: column}`` dict or a mapping file). A field whose column is absent is unknown in every row.
+    ``keep`` names input columns copied to the output first (default: ``id`` when present).
+
+    With ``check`` (the default) the input is first checked against the data dictionary in one pass;
+    a bad value raises :class:`~trafficscreen.errors.EncounterError` naming field, column and row count.
+
+    Returns a lazy relation with the columns of :func:`trafficscreen.sql.to_sql`.
+    """
+    import duckdb
+
+    cs = _load(indicator_set, allow_draft)
+    cols = as_mapping(mapping)
+    if isinstance(source, (str, Path)):
+        con = connection if connection is not None else duckdb.connect()
+        rel = read_input(source, con)
+        label = str(source)
+    else:
+        rel = source
+        label = "<relation>"
+    plan = plan_relation(rel, cs, cols, keep, label)
+    name = f"{_INPUT}{next(_counter)}"
+    if check:
+        q = check_query(plan, name)
+        if q is not None:
+            rows = _run(lambda: rel.query(name, q.sql(dialect="duckdb")).fetchall(), label)
+            raise_on_failures(plan, list(rows[0]), label)
+    from sqlglot import exp
+
+    query = build_query(cs, "duckdb", source=exp.Table(this=exp.to_identifier(name, quoted=True)),
+                        fields=plan.expressions(), keep=plan.keep)
+    return _run(lambda: rel.query(name, query.sql(dialect="duckdb")), label)
+
+
+def _run(fn: Any, label: str) -> Any:
+    import duckdb
+
+    try:
+        return fn()
+    except duckdb.Error as exc:
+        # the engine's own message can quote input cells, so only the kind of error is passed on
+        raise EncounterError(f"DuckDB could not score the input ({type(exc).__name__})", Location(label)) from None

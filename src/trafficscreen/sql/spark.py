@@ -1,0 +1,114 @@
+"""Run a set's scoring query on Apache Spark, for cohorts that outgrow one machine.
+
+The query is the same one DuckDB runs, generated for Spark SQL. It runs wherever the given
+``SparkSession`` runs: local mode on a laptop, or any cluster (``spark-submit``, a notebook's session).
+Nothing is collected to the driver: the result is a lazy Spark DataFrame.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..compiled import CompiledSet
+from ..errors import EncounterError, Location
+from .compiler import build_query
+from .inputs import Family, check_query, plan_inputs, raise_on_failures
+from .mapping import ColumnMapping, as_mapping
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+def spark_family(t: Any) -> Family:
+    """The :class:`Family` of a Spark SQL data type."""
+    from pyspark.sql import types as st
+
+    if isinstance(t, st.BooleanType):
+        return Family.BOOL
+    if isinstance(t, (st.ByteType, st.ShortType, st.IntegerType, st.LongType)):
+        return Family.INT
+    if isinstance(t, (st.FloatType, st.DoubleType)):
+        return Family.FLOAT
+    if isinstance(t, st.DecimalType):
+        return Family.DECIMAL
+    if isinstance(t, (st.StringType, st.VarcharType, st.CharType)):
+        return Family.STRING
+    if isinstance(t, st.DateType):
+        return Family.DATE
+    if isinstance(t, st.NullType):
+        return Family.NULL
+    if isinstance(t, st.ArrayType) and isinstance(t.elementType, st.StringType):
+        return Family.STRING_LIST
+    return Family.OTHER
+
+
+def read_input(path: str | Path, spark: SparkSession) -> DataFrame:
+    """A DataFrame over Parquet (file or folder) or CSV with a header row, every CSV column as text."""
+    text = str(path)
+    name = Path(path).name.lower()
+    if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+        sep = "\t" if ".tsv" in name else ","
+        return spark.read.csv(text, header=True, sep=sep, inferSchema=False)
+    return spark.read.parquet(text)
+
+
+def score_spark(
+    df: DataFrame | str | Path,
+    indicator_set: CompiledSet | str | Path,
+    spark: SparkSession | None = None,
+    *,
+    mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
+    keep: Sequence[str] | None = None,
+    check: bool = True,
+    allow_draft: bool = False,
+) -> DataFrame:
+    """Score every row of ``df`` (a Spark DataFrame, or a Parquet/CSV path) with ``indicator_set``.
+
+    ``spark`` defaults to the DataFrame's own session (or the active one, for a path). ``mapping``,
+    ``keep`` and ``check`` work as in :func:`trafficscreen.sql.score_duckdb`. Returns a lazy DataFrame
+    with the columns of :func:`trafficscreen.sql.to_sql`.
+    """
+    from pyspark.errors import PySparkException
+    from pyspark.sql import SparkSession
+
+    if isinstance(indicator_set, CompiledSet):
+        cs = indicator_set
+    else:
+        from ..loader import load_set
+
+        cs = load_set(indicator_set, allow_draft=allow_draft)
+    cols = as_mapping(mapping)
+    label = "<DataFrame>"
+    if isinstance(df, (str, Path)):
+        label = str(df)
+        if "*" not in label and not Path(df).exists() and "://" not in label:
+            raise EncounterError("no such file", Location(label))
+        session = spark if spark is not None else SparkSession.builder.getOrCreate()
+        try:
+            df = read_input(df, session)
+        except PySparkException:
+            raise EncounterError("not readable as Parquet or CSV", Location(label)) from None
+    session = spark if spark is not None else df.sparkSession
+    schema = {f.name: spark_family(f.dataType) for f in df.schema.fields}
+    plan = plan_inputs(cs, schema, cols, "spark", label, keep)
+    view = f"_ts_input_{uuid.uuid4().hex}"
+    df.createOrReplaceTempView(view)
+    try:
+        if check:
+            q = check_query(plan, view)
+            if q is not None:
+                row = session.sql(q.sql(dialect="spark")).collect()[0]
+                raise_on_failures(plan, list(row), label)
+        from sqlglot import exp
+
+        query = build_query(cs, "spark", source=exp.Table(this=exp.to_identifier(view, quoted=True)),
+                            fields=plan.expressions(), keep=plan.keep)
+        # the query is analysed here, so the view can go once the DataFrame exists
+        return session.sql(query.sql(dialect="spark"))
+    except PySparkException as exc:
+        raise EncounterError(f"Spark could not score the input ({type(exc).__name__})", Location(label)) from None
+    finally:
+        session.catalog.dropTempView(view)

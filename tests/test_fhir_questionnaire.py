@@ -1,0 +1,178 @@
+"""questionnaire(): SDC-style Questionnaires generated from indicator sets."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import MINI_SET, replace_in
+from fhir_support import default_set, domain, enabled, questions
+from trafficscreen.compiled import CompiledSet
+from trafficscreen.errors import UnsupportedLanguageError
+from trafficscreen.fhir import FhirExportError, check_resource, questionnaire, validate_questionnaire
+from trafficscreen.fhir._common import (
+    EXT_MAX_VALUE,
+    EXT_MIN_VALUE,
+    EXT_OPTION_EXCLUSIVE,
+    EXT_TRANSLATION,
+    NONE_OF_THESE,
+)
+from trafficscreen.fhir.check import structure_problems
+from trafficscreen.loader import load_set
+
+VERSIONS = ["R4B", "R5"]
+
+
+def by_link(q: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["linkId"]: item for item in questions(q)}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("lang", ["en", "pt", "nb"])
+def test_default_set_questionnaire_is_valid(version: str, lang: str) -> None:
+    q = questionnaire(default_set(), version, lang)
+    assert structure_problems(q, version) == []
+    assert check_resource(q, version, "Questionnaire", labels=False) == []
+    validate_questionnaire(q, version)
+    assert q["language"] == lang
+
+
+def test_asks_exactly_the_fields_the_set_reads() -> None:
+    cs = default_set()
+    q = questionnaire(cs)
+    assert sorted(by_link(q)) == sorted(cs.used_fields)
+    assert not any(item.get("required") for item in questions(q))  # missing answers are unknown, not 'no'
+    # grouped by who answers; each group in the dictionary's order
+    for group in (i for i in q["item"] if i["type"] == "group"):
+        respondent = group["linkId"].removeprefix("group-")
+        members = [i["linkId"] for i in group["item"]]
+        assert all(cs.dictionary.by_id[f].asked_of.value == respondent for f in members)
+        dictionary_order = [f.id for f in cs.dictionary.fields if f.id in members]
+        assert members == dictionary_order
+    assert q["item"][0]["type"] == "display"
+
+
+def test_url_and_version_come_from_the_set(mini: CompiledSet) -> None:
+    cs = default_set()
+    q = questionnaire(cs)
+    canonical = cs.definition.canonical_url
+    assert canonical is not None and canonical.endswith(f"/PlanDefinition/{cs.id}")
+    assert q["url"] == canonical.replace("/PlanDefinition/", "/Questionnaire/")
+    assert q["version"] == cs.version
+    assert q["status"] == cs.definition.status.value
+    # a set without a canonical URL is named without claiming a web address
+    assert questionnaire(mini)["url"] == "urn:trafficscreen:Questionnaire:mini"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_item_types_per_version(mini: CompiledSet, version: str) -> None:
+    items = by_link(questionnaire(mini, version))
+    choice = "choice" if version == "R4B" else "coding"
+    assert {k: v["type"] for k, v in items.items()} == {
+        "age_years": "integer", "deceived": "boolean", "long_hours": "boolean", "accompanied_by": choice,
+        "work_types": choice, "lives_at_work": "boolean",
+    }
+    assert items["work_types"].get("repeats") is True
+    assert "repeats" not in items["accompanied_by"]
+    assert [o["valueCoding"]["code"] for o in items["accompanied_by"]["answerOption"]] == ["parent", "employer"]
+    assert ("answerConstraint" in items["accompanied_by"]) is (version == "R5")
+    # a set field offers an exclusive 'none of these': a known empty list, which no answer is not
+    options = items["work_types"]["answerOption"]
+    assert [o["valueCoding"]["code"] for o in options] == ["domestic", "street", NONE_OF_THESE]
+    assert options[-1]["extension"] == [{"url": EXT_OPTION_EXCLUSIVE, "valueBoolean": True}]
+    assert items["age_years"]["extension"] == [
+        {"url": EXT_MIN_VALUE, "valueInteger": 0}, {"url": EXT_MAX_VALUE, "valueInteger": 25}]
+    # the other version's type is caught by our own checks
+    q = questionnaire(mini, version)
+    other = "R5" if version == "R4B" else "R4B"
+    assert any("not a Questionnaire item type" in p for p in check_resource(q, other, labels=False))
+
+
+def test_enable_when_derived_from_conditions(mini: CompiledSet) -> None:
+    items = by_link(questionnaire(mini))
+    # with_employer reads `accompanied_by == "employer" and age_years < 18`, and age_years is asked first:
+    # the companion question matters only while the age is unknown or under 18
+    assert items["accompanied_by"]["enableWhen"] == [
+        {"question": "age_years", "operator": "exists", "answerBoolean": False},
+        {"question": "age_years", "operator": "<", "answerInteger": 18},
+    ]
+    assert items["accompanied_by"]["enableBehavior"] == "any"
+    # work_types is also read by 'street' without any other condition, so it is always shown
+    assert [k for k, v in items.items() if "enableWhen" in v] == ["accompanied_by"]
+    assert not any("enableWhen" in v for v in by_link(questionnaire(mini, enable_when=False)).values())
+
+
+def test_hidden_questions_cannot_change_any_indicator() -> None:
+    """Where a question is hidden, no answer to it changes an indicator: checked exhaustively over the
+    guard questions' values and the hidden question's values."""
+    cs = default_set()
+    q = questionnaire(cs)
+    guarded = {k: v for k, v in by_link(q).items() if "enableWhen" in v}
+    assert guarded, "the default set should give some enableWhen"
+    checked = 0
+    for field, item in guarded.items():
+        guards = sorted({c["question"] for c in item["enableWhen"]})
+        for values in itertools.product(*(domain(cs, g) for g in guards)):
+            answers = dict(zip(guards, values, strict=True))
+            if enabled(item, answers):
+                continue
+            baseline = cs.run(answers)[0]
+            for value in domain(cs, field):
+                assert cs.run({**answers, field: _normal(value)})[0] == baseline, field
+                checked += 1
+    assert checked > 0
+
+
+def _normal(value: Any) -> Any:
+    return frozenset(value) if isinstance(value, list) else value
+
+
+def test_translations_ride_along(content: Path) -> None:
+    dictionary = content / "dictionaries" / "mini" / "1.0.0.yaml"
+    replace_in(dictionary, 'question: {en: "Were you told lies about the job?"}',
+               'question: {en: "Were you told lies about the job?", pt: "Mentiram-lhe sobre o trabalho?"}')
+    replace_in(dictionary, "- {code: parent, label: {en: Parent}}",
+               "- {code: parent, label: {en: Parent, nb: Forelder}}")
+    cs = load_set(content / "sets" / "mini" / "1.0.0.yaml")
+    en = by_link(questionnaire(cs, lang="en"))
+    assert en["deceived"]["text"] == "Were you told lies about the job?"
+    assert en["deceived"]["_text"] == {"extension": [{"url": EXT_TRANSLATION, "extension": [
+        {"url": "lang", "valueCode": "pt"}, {"url": "content", "valueString": "Mentiram-lhe sobre o trabalho?"}]}]}
+    parent = en["accompanied_by"]["answerOption"][0]["valueCoding"]
+    assert parent["_display"]["extension"][0]["extension"][0] == {"url": "lang", "valueCode": "nb"}
+    pt = by_link(questionnaire(cs, lang="pt"))
+    assert pt["deceived"]["text"] == "Mentiram-lhe sobre o trabalho?"
+    assert pt["deceived"]["_text"]["extension"][0]["extension"][0] == {"url": "lang", "valueCode": "en"}
+    # an untranslated text falls back to English and carries no copy of itself
+    assert pt["long_hours"]["text"] == "Do you work very long days?" and "_text" not in pt["long_hours"]
+    validate_questionnaire(questionnaire(cs, "R5", "pt"), "R5")
+
+
+def test_bad_arguments(mini: CompiledSet) -> None:
+    with pytest.raises(UnsupportedLanguageError):
+        questionnaire(mini, lang="de")
+    with pytest.raises(FhirExportError, match="use R4B"):
+        questionnaire(mini, "R4")
+
+
+def test_same_set_same_questionnaire() -> None:
+    assert questionnaire(MINI_SET) == questionnaire(load_set(MINI_SET))
+
+
+def test_check_resource_finds_questionnaire_faults(mini: CompiledSet) -> None:
+    q = questionnaire(mini)
+    assert check_resource(q, "R4B", labels=False) == []
+    items = by_link(q)
+    items["accompanied_by"]["enableWhen"][0]["question"] = "no_such_question"
+    items["accompanied_by"]["enableWhen"][1]["answerDecimal"] = 18.0
+    items["deceived"]["linkId"] = "long_hours"
+    items["work_types"]["enableWhen"] = [{"question": "age_years", "operator": "exists", "answerInteger": 1},
+                                         {"question": "age_years", "operator": "~", "answerInteger": 1}]
+    problems = check_resource(q, "R4B", labels=False)
+    for fragment in ("needs exactly one answer[x]", "'exists' takes answerBoolean (que-7)",
+                     "not a QuestionnaireItemOperator code", "enableBehavior: required when there is more than",
+                     "linkIds must be unique (que-2)", "an enableWhen names a question that is not in the"):
+        assert any(fragment in p for p in problems), fragment
