@@ -112,7 +112,9 @@ def test_schema(what: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert schema["$id"].endswith(f"/{what}.json")
     assert schema["type"] == "object"
     if what == "result":
-        assert schema["version"] == "1.0.0"
+        from trafficscreen.model.result import RESULT_SCHEMA_VERSION
+
+        assert schema["version"] == RESULT_SCHEMA_VERSION
         assert {"level", "highest_possible", "indicators", "ask_next", "notice"} <= set(schema["properties"])
     if what == "indicator-set":
         assert schema["additionalProperties"] is False

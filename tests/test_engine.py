@@ -52,6 +52,7 @@ def test_refer_with_reasons(mini_screener: Screener) -> None:
     rec = r.dimensions[0]
     assert (rec.met.strong, rec.met.medium, rec.unknown.strong) == (1, 1, 0)
     assert r.reasons[0].startswith("Reached 'Presumed'")
+    assert r.level_rule == "recruitment and exploitation"
     assert [f.form.value for f in r.forms] == ["labour", "begging"]
 
 

@@ -86,7 +86,7 @@ class _LangParts:
         for lv in d.levels:
             self.level_titles[lv.scale] = lv.title.get(lang)
             self.level_ids[lv.scale] = lv.id
-            self.level_reasons[lv.scale] = msg(lang, "why.level", title=lv.title.get(lang), rule=lv.when.strip())
+            self.level_reasons[lv.scale] = msg(lang, "why.level", title=lv.title.get(lang))
         self.form_labels = {f: msg(lang, f"form.{f.value}") for f in Form}
         readers: dict[str, list[int]] = {}
         for i, fields in enumerate(cs.indicator_fields):
@@ -144,6 +144,7 @@ class Screener:
         self._parts = {code: _LangParts(indicator_set, code) for code in LANGUAGES}
         d = indicator_set.definition
         self._level_scales = [lv.scale for lv in d.levels]
+        self._level_rules = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
         self._red_flag_idx = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
         self._forms = [tuple(ind.forms) for ind in d.indicators]
         self._ids = [ind.id for ind in d.indicators]
@@ -252,6 +253,7 @@ class Screener:
             "level": level,
             "level_id": parts.level_ids.get(level),
             "level_title": parts.level_titles[level],
+            "level_rule": self._level_rules.get(level),
             "highest_possible": highest,
             "settled": highest is level,
             "completeness": build(Completeness, {"answered": answered, "total": total,

@@ -23,7 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dim.present": "present: the rule '{rule}' holds",
         "dim.absent": "absent: the rule '{rule}' cannot hold even if the unknown indicators are met",
         "dim.unknown": "unknown: the rule '{rule}' depends on indicators not yet known",
-        "why.level": "Reached '{title}' because the rule '{rule}' holds.",
+        "why.level": "Reached '{title}': the set's rule for this level holds on the answers given.",
         "why.dimension": "Dimension present: {title}.",
         "why.red_flag": "Red flag: {text}",
         "why.none": "No indicator is met on the answers given.",
@@ -73,7 +73,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dim.absent": "ausente: a regra '{rule}' não se pode verificar, mesmo que os indicadores "
         "desconhecidos se cumpram",
         "dim.unknown": "desconhecido: a regra '{rule}' depende de indicadores ainda desconhecidos",
-        "why.level": "Atingiu '{title}' porque a regra '{rule}' se verifica.",
+        "why.level": "Atingiu '{title}': a regra do conjunto para este nível verifica-se com as respostas dadas.",
         "why.dimension": "Dimensão presente: {title}.",
         "why.red_flag": "Sinal de alarme: {text}",
         "why.none": "Nenhum indicador se cumpre com as respostas dadas.",
@@ -122,7 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dim.absent": "fraværende: regelen '{rule}' kan ikke holde selv om de ukjente indikatorene "
         "oppfylles",
         "dim.unknown": "ukjent: regelen '{rule}' avhenger av indikatorer som ennå ikke er kjent",
-        "why.level": "Nådde '{title}' fordi regelen '{rule}' holder.",
+        "why.level": "Nådde '{title}': settets regel for dette nivået holder med svarene som er gitt.",
         "why.dimension": "Dimensjon til stede: {title}.",
         "why.red_flag": "Alarmsignal: {text}",
         "why.none": "Ingen indikator er oppfylt med svarene som er gitt.",

@@ -15,7 +15,7 @@ from .common import Form, Level
 from .dictionary import Respondent
 from .indicator_set import Status, Strength
 
-RESULT_SCHEMA_VERSION = "1.0.0"
+RESULT_SCHEMA_VERSION = "1.1.0"
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -119,6 +119,7 @@ class ScreeningResult(_Out):
     level: Level = Field(description="level reached on what is known")
     level_id: str | None = Field(description="the set's own id for the level reached (null for none)")
     level_title: str
+    level_rule: str | None = Field(default=None, description="the set's rule for the level reached (null for none)")
     highest_possible: Level = Field(description="highest level the unanswered questions could still lead to")
     settled: bool = Field(description="true when no answer still missing could raise the level")
     completeness: Completeness
