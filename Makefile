@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
-EXTRAS := dev,fhir,research,server
+EXTRAS := dev,fhir,research,server,scale
 BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: demo demo-server test lint typecheck bench clean venv

@@ -289,3 +289,16 @@ def test_card_model_rejects_what_the_specification_forbids() -> None:
                 {**good, "suggestions": [{"label": "do"}]}, {**good, "extra": 1}, {**good, "source": {"label": ""}}):
         with pytest.raises(ValidationError):
             Card.model_validate(bad)
+
+
+@pytest.mark.parametrize("shape", [
+    {"item": "x"}, {"item": [1]}, {"item": [{"linkId": "age_years", "answer": "x"}]},
+    {"item": [{"linkId": "age_years", "answer": [{"valueInteger": "x"}]}]}, {"item": [{"linkId": ["x"]}]},
+    {"status": ["completed"]}, {"questionnaire": 5}, {"subject": {"reference": 5}},
+])
+def test_odd_responses_give_an_info_card_never_a_500(app: TestClient, signer: Signer, q: dict[str, Any],
+                                                     shape: dict[str, Any]) -> None:
+    resource = {"resourceType": "QuestionnaireResponse", "questionnaire": f"{q['url']}|{q['version']}",
+                "status": "completed", **shape}
+    card = post(app, signer, hook_request(prefetch={"questionnaireResponse": searchset(resource)}))["cards"][0]
+    assert card["indicator"] == "info" and "/form?lang=nb" in card["links"][0]["url"]

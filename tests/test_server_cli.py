@@ -63,3 +63,26 @@ def test_jurisdiction_follows_site_then_language() -> None:
     config = build_config(build_parser().parse_args(["serve"]))
     assert [config.jurisdiction_for(lang) for lang in ("en", "pt", "nb")] == ["GB", "PT", "NO"]
     assert config.jurisdiction_for("en", site_jurisdiction="US") == "US"
+
+
+def test_worker_processes_rebuild_the_same_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trafficscreen.server import ServerConfig, ServerConfigError
+    from trafficscreen.server.app import CONFIG_ENV, app_from_environment
+
+    site = tmp_path / "site.yaml"
+    site.write_text("kind: site\n")
+    config = ServerConfig(lang="pt", jurisdiction="PT", site=site, issuers=("https://a.example",),
+                          frame_ancestors=("'self'", "https://ehr.example.org"), fhir_servers=("https://f.example",))
+    assert ServerConfig.from_json(config.to_json()) == config
+    with pytest.raises(ServerConfigError, match="unknown server setting"):
+        ServerConfig.from_json('{"debug": true}')
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    with pytest.raises(ServerConfigError, match=CONFIG_ENV):
+        app_from_environment()
+    monkeypatch.setenv(CONFIG_ENV, ServerConfig(lang="nb").to_json())
+    assert app_from_environment().state.service.config.lang == "nb"
+
+
+def test_bad_worker_count(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "0"]) == 2
+    one_line_error(capsys, "--workers")

@@ -249,3 +249,16 @@ def test_unknown_language(app: TestClient) -> None:
     r = app.get("/form?lang=de")
     assert r.status_code == 400 and "language" in r.json()["error"]
     assert app.get("/", follow_redirects=False).headers["location"] == "/form"
+
+
+def test_every_word_is_in_every_language_with_the_same_placeholders() -> None:
+    import string
+
+    def holes(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    english = WORDS["en"]
+    for lang in LANGUAGES:
+        assert set(WORDS[lang]) == set(english), lang
+        for key, text in WORDS[lang].items():
+            assert text.strip() and holes(text) == holes(english[key]), (lang, key)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Headless Chromium (Debian's package) for the printable referral-sheet tests: the HTML sheet is
-# printed to PDF and the page count checked. Idempotent: does nothing when chromium is present.
+# Headless Chromium (Debian's package) for the browser tests: the printable referral sheet is printed
+# to PDF and its pages counted, and the triage form is driven through Playwright (tests/
+# test_server_browser.py; Playwright is pointed at /usr/bin/chromium and never downloads a browser).
+# Idempotent: does nothing when chromium is present.
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then
     exit 0

@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMAND_MODULES: tuple[str, ...] = (".fhir.cli", ".guidance_cli", ".diff_cli", ".catalogue_cli", ".server.cli",
-                                    ".research.commands")
+                                    ".research.commands", ".sql.commands")
 """Modules (relative to this package) whose ``register(subparsers)`` adds more commands."""
 
 

@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from ._common import FHIR_VERSIONS
+FHIR_VERSIONS = ("R4B", "R5")  # kept here so that building the parser imports nothing else
 
 
 def register(sub: Any) -> None:

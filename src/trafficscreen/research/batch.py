@@ -23,7 +23,7 @@ import polars as pl
 from ..compiled import CompiledSet
 from ..errors import DraftSetError, EncounterError
 from ..model.indicator_set import Status
-from .columnar import ColumnarSet
+from .columnar import ColumnarSet, weighted_count
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, check_frame, empty_rejects
 
 SYNTHETIC = "synthetic"
@@ -96,9 +96,7 @@ def score_checked(checked: CheckedFrame, cs: CompiledSet, *, keep_row: bool = Fa
     col = columnar(cs)
     frame = checked.frame
     keep = [c for c in frame.columns if c not in cs.dictionary.by_id and (keep_row or c != ROW)]
-    answered = pl.sum_horizontal(
-        [pl.col(f).is_not_null() for f in cs.used_fields if f in frame.columns] or [pl.lit(0)]
-    ).cast(pl.UInt16)
+    answered = weighted_count([(pl.col(f).is_not_null(), 1) for f in cs.used_fields if f in frame.columns], pl.Int16)
     lf = frame.lazy().with_columns(answered.alias("\x00answered"))
     out = col.lazy_score(lf, [*keep, "\x00answered"]).collect()
     return out.rename({"\x00answered": "answered"}).with_columns(

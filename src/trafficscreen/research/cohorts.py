@@ -10,7 +10,15 @@ from ..compiled import CompiledSet
 from .batch import SYNTHETIC, check, score_checked
 from .columnar import INDICATOR_PREFIX
 from .compare import Comparison, PairedTest
-from .evaluate import LEVEL_RANK, THRESHOLDS, Evaluation, IndicatorResult, ThresholdResult, metrics_from_counts, roc_points
+from .evaluate import (
+    LEVEL_RANK,
+    THRESHOLDS,
+    Evaluation,
+    IndicatorResult,
+    ThresholdResult,
+    metrics_from_counts,
+    roc_points,
+)
 from .frames import ROW, CohortError
 from .stats import CIMethod, mcnemar, odds_ratio, paired_difference
 
@@ -189,7 +197,8 @@ def compare_frames(
     labels = read_labels(scored[0], label)
     ranks = [s.select(_rank(s, "level")).to_series() for s in scored]
     tests: list[PairedTest] = []
-    frame = pl.DataFrame({"lab": labels, **{f"r{k}": r for k, r in enumerate(ranks)}}).filter(pl.col("lab").is_not_null())
+    frame = pl.DataFrame({"lab": labels, **{f"r{k}": r for k, r in enumerate(ranks)}})
+    frame = frame.filter(pl.col("lab").is_not_null())
     lab = pl.col("lab")
     for k in range(1, len(sets)):
         for name, t in THRESHOLDS:

@@ -38,7 +38,7 @@ from typing import Any
 import polars as pl
 
 from ..compiled import COUNT_NAMES, CompiledSet
-from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or, names
+from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or
 from ..expr.types import T, TypeChecker
 from ..model.common import LEVELS_IN_ORDER
 from ..model.dictionary import FieldDef, FieldType
@@ -193,10 +193,10 @@ class CountGen:
                 return ~may, ~must
             case And(operands=ops):
                 parts = [self.rails(o) for o in ops]
-                return _fold(lambda a, b: a & b, [p[0] for p in parts]), _fold(lambda a, b: a & b, [p[1] for p in parts])
+                return _all([p[0] for p in parts]), _all([p[1] for p in parts])
             case Or(operands=ops):
                 parts = [self.rails(o) for o in ops]
-                return _fold(lambda a, b: a | b, [p[0] for p in parts]), _fold(lambda a, b: a | b, [p[1] for p in parts])
+                return _any([p[0] for p in parts]), _any([p[1] for p in parts])
             case Compare():
                 return self._compare(node)
             case In(item=item, container=container, negate=neg):
@@ -302,6 +302,14 @@ def _fold(fn: Callable[[pl.Expr, pl.Expr], pl.Expr], parts: Sequence[pl.Expr]) -
     return out
 
 
+def _all(parts: Sequence[pl.Expr]) -> pl.Expr:
+    return _fold(lambda a, b: a & b, parts)
+
+
+def _any(parts: Sequence[pl.Expr]) -> pl.Expr:
+    return _fold(lambda a, b: a | b, parts)
+
+
 def _count_bound(node: Node, bounds: dict[str, int]) -> int:
     """Largest absolute value any count expression in ``node`` can take (to pick an integer width)."""
     match node:
@@ -389,8 +397,8 @@ class ColumnarSet:
         all_idx = list(range(n_ind))
         whole = count_of("L", all_idx)
         dims_present = (
-            _sum([(pl.col(c), 1) for c in self._dm], self._int),
-            _sum([(pl.col(c), 1) for c in self._dy], self._int),
+            weighted_count([(pl.col(c), 1) for c in self._dm], self._int),
+            weighted_count([(pl.col(c), 1) for c in self._dy], self._int),
         )
         flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
         if flags:
@@ -436,8 +444,8 @@ class ColumnarSet:
             # lo: indicators met; hi: indicators not ruled out (met or unknown)
             lo = [(pl.col(self._s[i]), w) for i, w in spec.members]
             hi = [(pl.col(self._s[i]).fill_null(True), w) for i, w in spec.members]
-            out.append(_sum(lo, self._int).alias(spec.lo))
-            out.append(_sum(hi, self._int).alias(spec.hi))
+            out.append(weighted_count(lo, self._int).alias(spec.lo))
+            out.append(weighted_count(hi, self._int).alias(spec.hi))
         return out
 
     def lazy_score(self, lf: pl.LazyFrame, keep: Sequence[str] = (), *, statuses: bool = True) -> pl.LazyFrame:
@@ -453,7 +461,8 @@ class ColumnarSet:
         if missing:
             lf = lf.with_columns(missing)
         kept = [pl.col(c) for c in keep]
-        lf = lf.select(*kept, *self.indicator_exprs)
+        # with_columns (not select) so that a constant condition still gives one value per row
+        lf = lf.with_columns(self.indicator_exprs).select(*kept, *[pl.col(s) for s in self._s])
         counts = self._count_exprs()
         if counts:
             lf = lf.with_columns(counts)
@@ -471,7 +480,8 @@ class ColumnarSet:
                 out.append(_tri(must, ~may, DIMENSION_STATUS, DIMENSION_STATUSES).alias(DIMENSION_PREFIX + ident))
         out.append(self._level([m for m, _ in self.level_rails]).alias("level"))
         out.append(self._level([y for _, y in self.level_rails]).alias("highest_possible"))
-        return lf.select(out)
+        names = list(keep) + [e.meta.output_name() for e in out[len(keep):]]
+        return lf.with_columns(out[len(keep):]).select(names)
 
     def _level(self, holds: list[pl.Expr]) -> pl.Expr:
         """The highest level whose rule holds (levels are listed lowest first), else none."""
@@ -503,7 +513,7 @@ def _no_flag(name: str) -> Rails:  # pragma: no cover - dimension rules see only
     raise TypeError(f"'{name}' is not a count")
 
 
-def _sum(terms: Iterable[tuple[pl.Expr, int]], dtype: type[pl.DataType]) -> pl.Expr:
+def weighted_count(terms: Iterable[tuple[pl.Expr, int]], dtype: type[pl.DataType]) -> pl.Expr:
     """Sum of ``weight`` over the terms whose condition is true (null counts as not true), in ``dtype``.
 
     ``when/then/otherwise`` with typed literals turns a Boolean bitmap into small integers several

@@ -77,6 +77,10 @@ def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
 # --- batch ----------------------------------------------------------------------------------------
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    if getattr(args, "engine", "columnar") != "columnar":  # SQL engines: trafficscreen.sql
+        from ..sql.commands import run_batch
+
+        return run_batch(args)
     _need("polars")
     from .batch import score_in_chunks
     from .frames import file_format, read_table, write_table
@@ -269,6 +273,9 @@ def register(sub: Any) -> None:
     b.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
     b.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
     b.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    from ..sql.commands import add_engine_option
+
+    add_engine_option(b)
     b.set_defaults(func=cmd_batch)
 
     e = sub.add_parser("evaluate", help="accuracy of a set against labelled encounters, with 95%% intervals")

@@ -87,7 +87,7 @@ def render_table(cmp: Comparison) -> str:
                  f"({first.n_positive:,} positive, {first.n_negative:,} negative), every set on the same rows.")
     if cmp.n_rejected:
         lines.append(f"{cmp.n_rejected:,} rows rejected by a set's data dictionary were left out for every set.")
-    lines.append(f"{int(round(first.confidence * 100))}% intervals: {CI_TITLES[first.ci]} for proportions, "
+    lines.append(f"{round(first.confidence * 100)}% intervals: {CI_TITLES[first.ci]} for proportions, "
                  "log method for likelihood ratios.")
     for t_index, t in enumerate(first.thresholds):
         lines.append("")
@@ -109,7 +109,7 @@ def render_table(cmp: Comparison) -> str:
                 stat = "" if x.test.statistic is None else f", χ² = {x.test.statistic:.2f}"
                 trows.append([f"{x.measure}: {x.first} − {x.other}", diff, f"{x.test.b:,} / {x.test.c:,}",
                               f"{x.test.method}{stat}", _p(x.test.p_value)])
-            lines += [""] + _table(trows, ["paired difference", "difference (95% CI)", "b / c", "McNemar", "p"])
+            lines += ["", *_table(trows, ["paired difference", "difference (95% CI)", "b / c", "McNemar", "p"])]
     aucs = [(e.set_ref, e.auc) for e in cmp.evaluations if e.auc is not None]
     if aucs:
         lines.append("")

@@ -22,11 +22,12 @@ Haldane's correction when a cell is zero.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .stats import CIMethod, Estimate, likelihood_ratios, odds_ratio, proportion
+from .stats import CIMethod, Estimate, likelihood_ratios, proportion
 
 LEVEL_RANK = {"none": 0, "concern": 1, "refer": 2, "urgent": 3}
 THRESHOLDS: tuple[tuple[str, int], ...] = (("concern", 1), ("refer", 2), ("urgent", 3))
@@ -170,7 +171,7 @@ def roc_points(thresholds: list[ThresholdResult]) -> tuple[list[tuple[str, float
         points.append((t.threshold, 1.0 - spec, sens))
     points.append(("every row", 1.0, 1.0))
     auc = 0.0
-    for (_, x0, y0), (_, x1, y1) in zip(points, points[1:], strict=False):
+    for (_, x0, y0), (_, x1, y1) in itertools.pairwise(points):
         auc += (x1 - x0) * (y0 + y1) / 2
     return points, auc
 
@@ -199,7 +200,8 @@ def _table(rows: list[list[str]], header: list[str] | None = None) -> list[str]:
     widths = [max(len(r[i]) for r in allrows) for i in range(len(allrows[0]))]
     out = []
     for k, r in enumerate(allrows):
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip())
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        out.append("  ".join(cells).rstrip())
         if header and k == 0:
             out.append("  ".join("-" * w for w in widths))
     return out
@@ -222,7 +224,7 @@ def render_table(ev: Evaluation) -> str:
         extra.append(f"{ev.n_rejected:,} rows rejected by the data dictionary left out")
     if extra:
         lines.append("; ".join(extra).capitalize() + ".")
-    lines.append(f"{int(round(ev.confidence * 100))}% intervals: {CI_TITLES[ev.ci]} for proportions, log method "
+    lines.append(f"{round(ev.confidence * 100)}% intervals: {CI_TITLES[ev.ci]} for proportions, log method "
                  "for likelihood ratios (* = 0.5 added to every cell for a zero cell).")
     lines.append("")
     header = ["test positive at", *[THRESHOLD_TITLES.get(t.threshold, t.threshold) for t in ev.thresholds]]
@@ -231,7 +233,8 @@ def render_table(ev: Evaluation) -> str:
         ["FP / TN", *[f"{t.fp:,} / {t.tn:,}" for t in ev.thresholds]],
     ]
     for m in METRICS:
-        rows.append([METRIC_TITLES[m], *[format_estimate(t.metrics[m], not m.startswith("lr_")) for t in ev.thresholds]])
+        percent = not m.startswith("lr_")
+        rows.append([METRIC_TITLES[m], *[format_estimate(t.metrics[m], percent) for t in ev.thresholds]])
     if any(t.could_reach is not None for t in ev.thresholds):
         rows.append(["FN that unknowns could lift", *[f"{t.could_reach:,}" if t.could_reach is not None else "—"
                                                        for t in ev.thresholds]])

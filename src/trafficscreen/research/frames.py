@@ -73,7 +73,7 @@ def read_table(path: str | Path) -> pl.DataFrame:
         # the library's message may quote the data; say only what failed
         raise CohortError(f"cannot be read as {fmt.upper()}", Location(str(p))) from None
     if "answers" in df.columns and isinstance(df.schema["answers"], pl.Struct):
-        inner = [f.name for f in df.schema["answers"].fields]  # type: ignore[union-attr]
+        inner = [f.name for f in df.schema["answers"].fields]
         clash = [c for c in inner if c in df.columns]
         if clash:
             raise CohortError(f"field '{clash[0]}' is both inside 'answers' and beside it", Location(str(p)))
@@ -147,7 +147,7 @@ def apply_mapping(
 
 # --- converting and checking columns --------------------------------------------------------------
 
-def _kind(dtype: pl.DataType) -> str:
+def _kind(dtype: Any) -> str:
     if dtype == pl.Boolean:
         return "true/false"
     if dtype.is_integer():
@@ -204,7 +204,8 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
             word = _text(col).str.to_lowercase()
             value = pl.when(word.is_in(list(_TRUE_WORDS))).then(True).when(word.is_in(list(_FALSE_WORDS))).then(False)
             return _Column(value, [(word.is_not_null() & value.is_null(), "expected true or false, got text")])
-        return _Column(pl.lit(None, dtype=pl.Boolean), [(col.is_not_null(), f"expected true or false, got {_kind(dtype)}")])
+        return _Column(pl.lit(None, dtype=pl.Boolean),
+                       [(col.is_not_null(), f"expected true or false, got {_kind(dtype)}")])
     if t in (FieldType.INTEGER, FieldType.NUMBER):
         return _number(fd, col, dtype)
     if t is FieldType.ENUM:
@@ -213,10 +214,10 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
             return _Column(pl.lit(None, dtype=pl.UInt16),
                            [(col.is_not_null(), f"expected one of its choices as text, got {_kind(dtype)}")])
         codes = list(value_codes(fd))
-        value = pl.when(col != "").then(
+        code: pl.Expr = pl.when(col != "").then(
             col.replace_strict(codes, list(range(len(codes))), default=_SENTINEL_CODE, return_dtype=pl.UInt16)
         )
-        return _Column(value, [(value == _SENTINEL_CODE, f"the answer is not one of its choices ({choices})")])
+        return _Column(code, [(code == _SENTINEL_CODE, f"the answer is not one of its choices ({choices})")])
     # dates
     if dtype == pl.Date:
         return _Column(col)
@@ -224,9 +225,10 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
         return _Column(col.dt.date())
     if dtype == pl.String:
         text = _text(col)
-        value = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-        return _Column(value, [(text.is_not_null() & value.is_null(), "expected a date written YYYY-MM-DD")])
-    return _Column(pl.lit(None, dtype=pl.Date), [(col.is_not_null(), f"expected a date as text (YYYY-MM-DD), got {_kind(dtype)}")])
+        day = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        return _Column(day, [(text.is_not_null() & day.is_null(), "expected a date written YYYY-MM-DD")])
+    return _Column(pl.lit(None, dtype=pl.Date),
+                   [(col.is_not_null(), f"expected a date as text (YYYY-MM-DD), got {_kind(dtype)}")])
 
 
 def _number(fd: FieldDef, col: pl.Expr, dtype: pl.DataType) -> _Column:
@@ -335,13 +337,14 @@ def check_frame(
         if chain is not None:
             codes.append(chain.alias(f"\x00p{len(codes)}"))
 
-    encoded = df.select(
+    # lazily, so that a value and the checks on it are computed once (common subexpressions)
+    encoded = df.lazy().select(
         row,
         *[pl.col(k) for k in keep],
         *[converted[f].value.alias(f) for f in used_fields if f in converted],
         *[c.length.alias(_length(f)) for f, c in converted.items() if f in used_fields and c.length is not None],
         *codes,
-    )
+    ).collect()
     sets = [f for f in used_fields if f in converted and converted[f].length is not None]
     encoded, set_rejects = _exact_sets(encoded, df, dictionary, sets, renamed)
     problem_cols = [c for c in encoded.columns if c.startswith("\x00p")]

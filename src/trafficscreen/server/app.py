@@ -209,7 +209,13 @@ class _Service:
             cds.check_subject(qr, context.patientId)
             from ..fhir import encounter_from_questionnaire_response
 
-            encounter = encounter_from_questionnaire_response(qr, self.screener.set)
+            try:
+                encounter = encounter_from_questionnaire_response(qr, self.screener.set)
+            except TrafficscreenError:
+                raise
+            except Exception as exc:  # a shape the reader did not foresee: say so, never fail the hook
+                LOG.warning("unreadable QuestionnaireResponse (%s) in a CDS Hooks call", type(exc).__name__)
+                raise cds.NoResponse("it is not a QuestionnaireResponse this service can read") from None
             result = self.screener.screen(encounter, lang=lang)
         except cds.NoResponse as exc:
             return cds.response([cds.info_card("unreadable", about, exc.problem)])
@@ -303,4 +309,19 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     return app
 
 
-__all__ = ["create_app"]
+CONFIG_ENV = "TRAFFICSCREEN_SERVER_CONFIG"
+"""Environment variable through which ``serve --workers N`` hands its settings to each worker process."""
+
+
+def app_from_environment() -> Starlette:
+    """The application for a worker process started by ``serve --workers N`` (settings from the
+    environment, as JSON written by the parent process)."""
+    import os
+
+    text = os.environ.get(CONFIG_ENV)
+    if not text:
+        raise ServerConfigError(f"{CONFIG_ENV} is not set")
+    return create_app(ServerConfig.from_json(text))
+
+
+__all__ = ["app_from_environment", "create_app"]

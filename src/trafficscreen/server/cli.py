@@ -50,6 +50,8 @@ def register(sub: Any) -> None:
                    help="an EHR FHIR server the hooks may read from when prefetch is missing; repeat for more")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="an origin allowed to call from a browser (CORS is closed by default)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1); more use more cores, "
+                   "but each keeps its own record of token ids seen (replay check)")
     p.add_argument("--allow-draft", action="store_true", help="allow a draft set (research only)")
     p.add_argument("--insecure-dev-no-auth", action="store_true",
                    help="turn CDS Hooks authentication OFF, for local development only (loopback only)")
@@ -98,6 +100,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from None
     if not 0 < args.port < 65536:
         raise ServerConfigError("--port must be between 1 and 65535")
+    if not 1 <= args.workers <= 64:
+        raise ServerConfigError("--workers must be between 1 and 64")
     if args.insecure_dev_no_auth and not _loopback(args.host):
         raise ServerConfigError("--insecure-dev-no-auth is allowed only on a loopback address such as 127.0.0.1")
     config = build_config(args)
@@ -113,6 +117,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("trafficscreen: no --jurisdiction given: guidance uses the form language's country "
               "(nb: NO, pt: PT, en: GB); name your jurisdiction for real use", file=sys.stderr)
     sys.stderr.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=LOGGING, access_log=False, server_header=False,
-                proxy_headers=False, timeout_graceful_shutdown=5)
+    options: dict[str, Any] = {
+        "host": args.host, "port": args.port, "log_config": LOGGING, "access_log": False, "server_header": False,
+        "proxy_headers": False, "timeout_graceful_shutdown": 5,
+    }
+    if args.workers > 1:
+        import os
+
+        from .app import CONFIG_ENV
+
+        os.environ[CONFIG_ENV] = config.to_json()
+        uvicorn.run("trafficscreen.server.app:app_from_environment", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(app, **options)
     return 0

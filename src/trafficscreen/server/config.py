@@ -117,6 +117,36 @@ class ServerConfig:
         if self.jwks is not None and not Path(self.jwks).is_file():
             raise ServerConfigError(f"{self.jwks}: no such JWKS file")
 
+    def to_json(self) -> str:
+        """The settings as JSON (for worker processes, which rebuild the application from it)."""
+        import json
+        from dataclasses import asdict
+
+        data = asdict(self)
+        for key in ("site", "jwks"):
+            data[key] = str(data[key]) if data[key] is not None else None
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerConfig:
+        import json
+        from dataclasses import fields
+
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ServerConfigError("server settings must be a JSON object")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ServerConfigError(f"unknown server setting '{unknown[0][:40]}'")
+        for key in ("site", "jwks"):
+            if data.get(key) is not None:
+                data[key] = Path(data[key])
+        for key in ("issuers", "frame_ancestors", "fhir_servers", "cors_origins", "algorithms"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
     @property
     def auth_configured(self) -> bool:
         return self.jwks is not None and bool(self.issuers)

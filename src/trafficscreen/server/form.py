@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 GROUP_ORDER: tuple[Respondent, ...] = (Respondent.RECORD, Respondent.CLINICIAN, Respondent.COMPANION,
                                        Respondent.CHILD)
 NONE_OF_THESE = "__none__"
+ASK_NEXT_SHOWN = 8
+"""Questions listed at once on the result; the rest are behind a disclosure (a ``details`` element)."""
 MAX_FIELDS = 2000
 """Most form fields read from one submission."""
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -276,6 +278,8 @@ _LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nb": "Norsk bokmål"}
 
 
 def _result_view(result: ScreeningResult, lang: str) -> dict[str, Any]:
+    questions = [{"question": q.question, "red_flag": q.red_flag, "who": word(lang, f"group.{q.asked_of.value}")}
+                 for q in result.ask_next]
     return {
         "level": result.level.value,
         "level_text": msg(lang, f"level.{result.level.value}"),
@@ -283,8 +287,9 @@ def _result_view(result: ScreeningResult, lang: str) -> dict[str, Any]:
         "answered": msg(lang, "text.answered", answered=str(result.completeness.answered),
                         total=str(result.completeness.total)),
         "reasons": list(result.reasons),
-        "ask_next": [{"question": q.question, "red_flag": q.red_flag,
-                      "who": word(lang, f"group.{q.asked_of.value}")} for q in result.ask_next],
+        "ask_next": questions[:ASK_NEXT_SHOWN],
+        "ask_next_more": questions[ASK_NEXT_SHOWN:],
+        "ask_next_more_label": word(lang, "ask_next.more", n=str(len(questions) - ASK_NEXT_SHOWN)),
         "red_flags": msg(lang, "text.red_flags"),
         "notice": result.notice,
         "warnings": list(result.warnings),
@@ -294,12 +299,17 @@ def _result_view(result: ScreeningResult, lang: str) -> dict[str, Any]:
 def markdown_to_html(text: str) -> str:
     """Render trusted-template Markdown (the guidance) to HTML with raw HTML disabled: any ``<`` in the
     text comes out escaped, and only http(s), mailto and tel links are kept."""
+    rendered: str = _markdown().render(text)
+    return rendered
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.validateLink = _safe_link  # type: ignore[method-assign]
-    rendered: str = md.render(text)
-    return rendered
+    return md
 
 
 def _safe_link(url: str) -> bool:

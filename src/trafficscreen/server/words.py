@@ -28,6 +28,7 @@ WORDS: dict[str, dict[str, str]] = {
         "why": "Why",
         "ask_next": "What to ask next",
         "ask_next.none": "No unanswered question could raise the level.",
+        "ask_next.more": "{n} more questions that could raise the level",
         "guidance": "Referral guidance",
         "live": "Level so far",
         "live.hint": "The level updates as you answer. Submit the form to see the reasons and the guidance.",
@@ -73,6 +74,7 @@ WORDS: dict[str, dict[str, str]] = {
         "why": "Porquê",
         "ask_next": "O que perguntar a seguir",
         "ask_next.none": "Nenhuma pergunta sem resposta pode elevar o nível.",
+        "ask_next.more": "Mais {n} perguntas que podem elevar o nível",
         "guidance": "Orientação para referenciação",
         "live": "Nível até agora",
         "live.hint": "O nível é atualizado à medida que responde. Envie o formulário para ver as razões e a "
@@ -119,6 +121,7 @@ WORDS: dict[str, dict[str, str]] = {
         "why": "Hvorfor",
         "ask_next": "Hva du spør om videre",
         "ask_next.none": "Ingen ubesvarte spørsmål kan heve nivået.",
+        "ask_next.more": "{n} spørsmål til som kan heve nivået",
         "guidance": "Henvisningsveiledning",
         "live": "Nivå så langt",
         "live.hint": "Nivået oppdateres mens du svarer. Send inn skjemaet for å se begrunnelsen og "

@@ -1,1 +1,63 @@
-"""SQL backends (placeholder while being written)."""
+"""SQL backends: a whole indicator set as one SQL query, run in DuckDB (embedded) or Spark, or printed
+for a warehouse (PostgreSQL, BigQuery, Snowflake).
+
+Needs the ``scale`` extra (sqlglot; duckdb and pyspark to run queries here). Importing this package is
+cheap: the names below load their modules, and the libraries, on first use.
+
+>>> from trafficscreen.sql import to_sql, score_duckdb                  # doctest: +SKIP
+>>> print(to_sql(load_set("paediatric-default"), "spark", table="cohort"))  # doctest: +SKIP
+>>> score_duckdb("cohort.parquet", "paediatric-default").write_parquet("scored.parquet")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .dialects import DIALECTS, ENGINES
+
+if TYPE_CHECKING:
+    from .cohort import synthetic_cohort
+    from .compiler import SqlError, build_query, output_columns, to_sql
+    from .duck import score_duckdb
+    from .mapping import ColumnMapping, load_mapping
+    from .spark import score_spark
+
+_EXPORTS: dict[str, str] = {
+    "synthetic_cohort": ".cohort",
+    "SqlError": ".compiler",
+    "build_query": ".compiler",
+    "output_columns": ".compiler",
+    "to_sql": ".compiler",
+    "score_duckdb": ".duck",
+    "ColumnMapping": ".mapping",
+    "load_mapping": ".mapping",
+    "score_spark": ".spark",
+}
+
+__all__ = [
+    "DIALECTS",
+    "ENGINES",
+    "ColumnMapping",
+    "SqlError",
+    "build_query",
+    "load_mapping",
+    "output_columns",
+    "score_duckdb",
+    "score_spark",
+    "synthetic_cohort",
+    "to_sql",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trafficscreen.sql' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -24,15 +24,23 @@ if TYPE_CHECKING:
 KNOWN_PERMILLE = (300, 600, 900, 1000)
 """Share of answered questions (per thousand) in rows 0, 1, 2, 3 (mod 4)."""
 
+YES_PERMILLE = (50, 150, 400)
+"""Chance (per thousand) that a yes/no answer is yes, or a set holds a given value, cycling every four
+rows, so both quiet and alarming encounters occur at every share of answered questions."""
+
+
+def _row() -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Column(this=exp.to_identifier("i"))
+
 
 def _h(seed: int, j: int, k: int | exp.Expression) -> exp.Expression:
     """hash(seed, row, field number, k): a deterministic pseudo-random UBIGINT per cell."""
     from sqlglot import exp
 
     kk = k if not isinstance(k, int) else exp.Literal.number(k)
-    return exp.Anonymous(this="hash", expressions=[
-        exp.Literal.number(seed), exp.column("i"), exp.Literal.number(j), kk,
-    ])
+    return exp.Anonymous(this="hash", expressions=[exp.Literal.number(seed), _row(), exp.Literal.number(j), kk])
 
 
 def _mod(e: exp.Expression, n: int) -> exp.Expression:
@@ -41,13 +49,24 @@ def _mod(e: exp.Expression, n: int) -> exp.Expression:
     return exp.Cast(this=exp.Mod(this=e, expression=exp.Literal.number(n)), to=exp.DataType.build("BIGINT"))
 
 
+def _cycle(values: tuple[int, ...], step: int) -> exp.Expression:
+    """``values[(i // step) % len(values)]``: a per-row rate that cycles through ``values``."""
+    from sqlglot import exp
+
+    lit = exp.Literal
+    index = _mod(exp.IntDiv(this=_row(), expression=lit.number(step)), len(values))
+    return exp.Bracket(this=exp.Array(expressions=[lit.number(v) for v in values]),
+                       expressions=[exp.Add(this=lit.number(1), expression=index)])
+
+
 def _value(fd: FieldDef, seed: int, j: int) -> exp.Expression:
     from sqlglot import exp
 
     lit = exp.Literal
     t = fd.type
+    yes = _cycle(YES_PERMILLE, len(KNOWN_PERMILLE))
     if t is FieldType.BOOLEAN:
-        return exp.LT(this=_mod(_h(seed, j, 1), 10), expression=lit.number(3))
+        return exp.LT(this=_mod(_h(seed, j, 1), 1000), expression=yes)
     if t in (FieldType.INTEGER, FieldType.NUMBER):
         lo = int(fd.min) if fd.min is not None else 0
         hi = int(fd.max) if fd.max is not None else 100
@@ -62,8 +81,8 @@ def _value(fd: FieldDef, seed: int, j: int) -> exp.Expression:
         return exp.Bracket(this=exp.Array(expressions=codes), expressions=[index])
     if t is FieldType.SET:
         c = exp.to_identifier("c")
-        keep = exp.LT(this=_mod(_h(seed, j, exp.Column(this=c.copy())), 10), expression=lit.number(2))
-        return exp.ArrayFilter(this=exp.Array(expressions=codes), expression=exp.Lambda(this=keep, expressions=[c]))
+        chosen = exp.LT(this=_mod(_h(seed, j, exp.Column(this=c.copy())), 1000), expression=yes)
+        return exp.ArrayFilter(this=exp.Array(expressions=codes), expression=exp.Lambda(this=chosen, expressions=[c]))
     days = exp.Cast(this=_mod(_h(seed, j, 1), 9500), to=exp.DataType.build("INTEGER"))
     start = exp.Cast(this=lit.string("2000-01-01"), to=exp.DataType.build("DATE"))
     return exp.Add(this=start, expression=days)
@@ -72,25 +91,22 @@ def _value(fd: FieldDef, seed: int, j: int) -> exp.Expression:
 def cohort_query(cs: CompiledSet, rows: int, seed: int = 0, *, json_lists: bool = False) -> exp.Select:
     """The DuckDB query generating ``rows`` encounters: ``id`` and one column per field the set reads.
 
-    With ``json_lists``, set-valued fields are JSON text (``["a","b"]``), the CSV representation."""
+    With ``json_lists``, set-valued fields are JSON text (``["a","b"]``), a CSV representation."""
     from sqlglot import exp
 
     if rows < 0:
         raise ValueError("rows must be zero or more")
     lit = exp.Literal
-    rate = exp.Bracket(
-        this=exp.Array(expressions=[lit.number(k) for k in KNOWN_PERMILLE]),
-        expressions=[exp.Add(this=lit.number(1), expression=_mod(exp.column("i"), len(KNOWN_PERMILLE)))],
-    )
-    cols: list[exp.Expression] = [exp.alias_(exp.column("i"), "id", quoted=True)]
+    known_rate = _cycle(KNOWN_PERMILLE, 1)
+    cols: list[exp.Expression] = [exp.Alias(this=_row(), alias=exp.to_identifier("id", quoted=True))]
     for j, f in enumerate(cs.used_fields):
         fd = cs.dictionary.by_id[f]
-        known = exp.LT(this=_mod(_h(seed, j, 0), 1000), expression=rate)
+        known = exp.LT(this=_mod(_h(seed, j, 0), 1000), expression=known_rate)
         value = _value(fd, seed, j)
         if json_lists and fd.type is FieldType.SET:
             value = exp.Cast(this=exp.Anonymous(this="to_json", expressions=[value]),
                              to=exp.DataType.build("VARCHAR"))
-        cols.append(exp.alias_(exp.Case().when(known, value), f, quoted=True))
+        cols.append(exp.Alias(this=exp.Case().when(known, value), alias=exp.to_identifier(f, quoted=True)))
     series = exp.Anonymous(this="range", expressions=[lit.number(rows)])
     source = exp.Table(this=series, alias=exp.TableAlias(this=exp.to_identifier("t"),
                                                         columns=[exp.to_identifier("i")]))

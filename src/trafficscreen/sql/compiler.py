@@ -40,17 +40,17 @@ from ..expr.types import T, TypeChecker
 from ..model.common import LEVELS_IN_ORDER
 from ..model.dictionary import FieldType
 from ..model.indicator_set import Strength
+from .dialects import DIALECTS
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
-DIALECTS: tuple[str, ...] = ("duckdb", "spark", "postgres", "bigquery", "snowflake")
-"""Dialects the query is generated for (sqlglot's dialect names)."""
 
 INDICATOR_PREFIX = "indicator."
 DIMENSION_PREFIX = "dimension."
 LEVEL_COLUMN = "level"
 HIGHEST_COLUMN = "highest_possible"
+ANSWERED_COLUMN = "answered"
 SET_COLUMNS = ("set_id", "set_version", "set_sha256")
 
 INDICATOR_STATUSES = ("met", "not_met", "unknown")
@@ -408,10 +408,11 @@ class OutputColumns:
     dimensions: tuple[str, ...]
     level: str = LEVEL_COLUMN
     highest: str = HIGHEST_COLUMN
+    answered: str = ANSWERED_COLUMN
     set_columns: tuple[str, ...] = SET_COLUMNS
 
     def all(self) -> tuple[str, ...]:
-        return (*self.indicators, *self.dimensions, self.level, self.highest, *self.set_columns)
+        return (*self.indicators, *self.dimensions, self.level, self.highest, self.answered, *self.set_columns)
 
 
 def output_columns(cs: CompiledSet) -> OutputColumns:
@@ -436,26 +437,28 @@ def build_query(
     *,
     source: exp.Expression,
     fields: Mapping[str, exp.Expression],
-    keep: Sequence[str] = (),
+    keep: Sequence[str | tuple[str, str]] = (),
 ) -> exp.Select:
     """The scoring query of ``cs`` over ``source`` (a table or subquery node).
 
     ``fields`` gives, for each field the set reads, the SQL expression of its value in a ``source`` row
     (usually a quoted column; a typed NULL for a field the source lacks). ``keep`` names source columns
-    copied to the output unchanged, first.
+    copied to the output unchanged, first; a ``(column, name)`` pair renames one on the way.
     """
     from sqlglot import exp
 
     check_dialect(dialect)
     d = cs.definition
     out_cols = output_columns(cs)
-    clash = sorted(set(keep) & set(out_cols.all()))
+    kept = [(k, k) if isinstance(k, str) else k for k in keep]
+    names_kept = [name for _src, name in kept]
+    clash = sorted(set(names_kept) & set(out_cols.all()))
     if clash:
         raise SqlError(f"kept column '{clash[0]}' has the name of an output column")
-    for k in keep:
-        if k.startswith(_INTERNAL):
-            raise SqlError(f"kept column '{k}' starts with '{_INTERNAL}', which the query uses for itself")
-    if len(set(keep)) != len(keep):
+    for name in names_kept:
+        if name.startswith(_INTERNAL):
+            raise SqlError(f"kept column '{name}' starts with '{_INTERNAL}', which the query uses for itself")
+    if len(set(names_kept)) != len(names_kept):
         raise SqlError("a kept column is named twice")
     missing = [f for f in cs.used_fields if f not in fields]
     if missing:
@@ -476,24 +479,29 @@ def build_query(
         return [c for pair in pairs for c in pair]
 
     stages: list[tuple[str, exp.Select]] = []
-    carried: list[str] = list(keep)
+    carried: list[str] = list(names_kept)
 
-    def stage(name: str, computed: Sequence[tuple[str, exp.Expression]], src: exp.Expression | None = None,
-              passed: Sequence[str] | None = None) -> None:
+    def stage(name: str, computed: Sequence[tuple[str, exp.Expression]], passed: Sequence[str] | None = None) -> None:
         nonlocal carried
-        from_ = src if src is not None else exp.Table(this=_ident(stages[-1][0]))
+        from_ = exp.Table(this=_ident(stages[-1][0]))
         cols = [_col(c) for c in (carried if passed is None else passed)]
         cols += [alias(e, n) for n, e in computed]
         stages.append((name, exp.Select(expressions=cols).from_(from_)))
         carried = [*(carried if passed is None else passed), *(n for n, _ in computed)]
 
-    # 1. indicators, from the source row
+    # 1. indicators, from the source row; and how many of the questions the set reads are answered
     computed: list[tuple[str, exp.Expression]] = []
     for i, (tree, checker) in enumerate(cs.checked.indicators):
         lo, hi = SqlGen(checker, dialect, value=value).two(tree)
         computed += [(s[i][0], lo), (s[i][1], hi)]
-    # the first stage reads the source: kept columns are plain source columns
-    stage(f"{_INTERNAL}indicators", computed, src=source, passed=list(keep))
+    answered = f"{_INTERNAL}answered"
+    computed.append((answered, _wrap(_sum([_case([(_not_null(fields[f]), _num(1))], _num(0))
+                                            for f in cs.used_fields]))))
+    # the first stage reads the source: kept columns are source columns, renamed where asked
+    from_source = [_col(src) if src == name else alias(_col(src), name) for src, name in kept]
+    stages.append((f"{_INTERNAL}indicators",
+                   exp.Select(expressions=[*from_source, *(alias(e, n) for n, e in computed)]).from_(source)))
+    carried = [*names_kept, *(n for n, _e in computed)]
 
     # 2. counts read by dimension rules (per dimension) and by level rules (over the whole set)
     dim_index = {dim.id: k for k, dim in enumerate(d.dimensions)}
@@ -557,7 +565,7 @@ def build_query(
         computed += [(dcols[k][0], lo), (dcols[k][1], hi)]
     # the per-dimension counts are not needed past this stage
     set_wide = [n for n, _e in counts if not n.startswith(f"{_INTERNAL}c")]
-    stage(f"{_INTERNAL}dimensions", computed, passed=[*keep, *flat(s), *set_wide])
+    stage(f"{_INTERNAL}dimensions", computed, passed=[*names_kept, *flat(s), answered, *set_wide])
 
     # 4. dimensions_present, where a level rule reads it
     if "dimensions_present" in level_reads:
@@ -591,10 +599,11 @@ def build_query(
         ]
         return _case(whens, exp.Literal.string(LEVELS_IN_ORDER[0].value))
 
-    final: list[exp.Expression] = [_col(k) for k in keep]
+    final: list[exp.Expression] = [_col(name) for name in names_kept]
     final += [alias(status(s[i], INDICATOR_STATUSES), out_cols.indicators[i]) for i in range(n_ind)]
     final += [alias(status(dcols[k], DIMENSION_STATUSES), out_cols.dimensions[k]) for k in range(n_dim)]
     final += [alias(level_case(0), out_cols.level), alias(level_case(1), out_cols.highest)]
+    final.append(alias(_col(answered), out_cols.answered))
     for name, val in zip(out_cols.set_columns, (d.id, d.version, cs.sha256), strict=True):
         final.append(alias(exp.Literal.string(val), name))
     query = exp.Select(expressions=final).from_(exp.Table(this=_ident(stages[-1][0])))
@@ -653,7 +662,7 @@ def to_sql(
     *,
     table: str = "encounters",
     columns: Mapping[str, str] | None = None,
-    keep: Sequence[str] = (),
+    keep: Sequence[str | tuple[str, str]] = (),
     pretty: bool = True,
 ) -> str:
     """The scoring query of ``cs`` over ``table`` in ``dialect``, as text.

@@ -43,6 +43,8 @@ def duckdb_family(t: Any) -> Family:
         return Family.STRING
     if tid == "date":
         return Family.DATE
+    if tid.startswith("timestamp"):
+        return Family.TIMESTAMP
     if tid == "null":
         return Family.NULL
     if tid == "list":
@@ -91,11 +93,13 @@ def plan_relation(
     rel: duckdb.DuckDBPyRelation,
     cs: CompiledSet,
     mapping: ColumnMapping,
-    keep: Sequence[str] | None,
     source: str,
+    *,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
 ) -> InputPlan:
     schema = {c: duckdb_family(t) for c, t in zip(rel.columns, rel.types, strict=True)}
-    return plan_inputs(cs, schema, mapping, "duckdb", source, keep)
+    return plan_inputs(cs, schema, mapping, "duckdb", source, id_column=id_column, keep=keep)
 
 
 def score_duckdb(
@@ -103,7 +107,8 @@ def score_duckdb(
     indicator_set: CompiledSet | str | Path,
     *,
     mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
-    keep: Sequence[str] | None = None,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
     connection: duckdb.DuckDBPyConnection | None = None,
     check: bool = True,
     allow_draft: bool = False,
@@ -113,13 +118,31 @@ def score_duckdb(
     ``source`` is a Parquet or CSV path, a folder of Parquet files, or a DuckDB relation; columns are
     named by dictionary field unless ``mapping`` says otherwise (a :class:`ColumnMapping`, a
     ``{field: column}`` dict or a mapping file). A field whose column is absent is unknown in every row.
-    ``keep`` names input columns copied to the output first (default: ``id`` when present).
+    The ``id_column`` (when present), the ``keep`` columns and a ``synthetic`` column are copied to the
+    output first, as the columnar ``batch`` path does.
 
     With ``check`` (the default) the input is first checked against the data dictionary in one pass;
     a bad value raises :class:`~trafficscreen.errors.EncounterError` naming field, column and row count.
 
     Returns a lazy relation with the columns of :func:`trafficscreen.sql.to_sql`.
     """
+    rel, _plan = score_duckdb_plan(source, indicator_set, mapping=mapping, id_column=id_column, keep=keep,
+                                   connection=connection, check=check, allow_draft=allow_draft)
+    return rel
+
+
+def score_duckdb_plan(
+    source: duckdb.DuckDBPyRelation | str | Path,
+    indicator_set: CompiledSet | str | Path,
+    *,
+    mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
+    connection: duckdb.DuckDBPyConnection | None = None,
+    check: bool = True,
+    allow_draft: bool = False,
+) -> tuple[duckdb.DuckDBPyRelation, InputPlan]:
+    """:func:`score_duckdb`, also returning how each field was read (e.g. which were absent)."""
     import duckdb
 
     cs = _load(indicator_set, allow_draft)
@@ -131,18 +154,19 @@ def score_duckdb(
     else:
         rel = source
         label = "<relation>"
-    plan = plan_relation(rel, cs, cols, keep, label)
+    plan = plan_relation(rel, cs, cols, label, id_column=id_column, keep=keep)
     name = f"{_INPUT}{next(_counter)}"
     if check:
         q = check_query(plan, name)
         if q is not None:
-            rows = _run(lambda: rel.query(name, q.sql(dialect="duckdb")).fetchall(), label)
+            counts = _run(lambda: rel.query(name, q.sql(dialect="duckdb")), label)
+            rows = _run(counts.fetchall, label)
             raise_on_failures(plan, list(rows[0]), label)
     from sqlglot import exp
 
     query = build_query(cs, "duckdb", source=exp.Table(this=exp.to_identifier(name, quoted=True)),
                         fields=plan.expressions(), keep=plan.keep)
-    return _run(lambda: rel.query(name, query.sql(dialect="duckdb")), label)
+    return _run(lambda: rel.query(name, query.sql(dialect="duckdb")), label), plan
 
 
 def _run(fn: Any, label: str) -> Any:

@@ -2,29 +2,40 @@
 from turning into a silent "no".
 
 The scoring query itself trusts its input: it compares values and looks codes up. The engines
-(:mod:`.duck`, :mod:`.spark`) first look at the input's schema, decide for every field the set reads
-how to get its value (the column as it is; a conversion from text, for CSV; a typed NULL where the
-column is absent, which is *unknown*), and run one aggregate query counting the rows that break the
-data dictionary — a choice outside the field's values, a fraction in a whole-number field, a number out
-of range, text that is not a date. Any such row stops the run with an error that names the field, the
-column and the number of rows, never a value.
+(:mod:`.duck`, :mod:`.spark`) first look at the input's schema and decide, for every field, how to get
+its value: the column as it is; a conversion from text (CSV); or a typed NULL where the column is
+absent, which is *unknown* in every row. Then one aggregate query counts the rows that break the data
+dictionary — a choice outside the field's values, a fraction in a whole-number field, a number out of
+range, text that is not a date — for every dictionary field present, as the single-record path checks
+every answer. Any such row stops the run with an error that names the field, the column and the number
+of rows, never a value.
+
+Text cells follow the rules of the columnar path (:mod:`trafficscreen.research.frames`): surrounding
+spaces are ignored and an empty cell is unknown; yes/no is ``true``/``false`` or ``1``/``0`` in any
+case; numbers are decimal (a leading ``+`` is allowed); dates are ``YYYY-MM-DD``; a set of choices is
+its codes separated by ``|`` or ``,``, optionally in brackets and quotes (``["pay", "housing"]``), with
+``[]`` for the empty set. Integer 0/1 columns are read as yes/no.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
 from ..model.dictionary import FieldDef, FieldType
-from .compiler import _and, _col, _ident, _not, _not_null, _num, _or, sql_type
+from .compiler import _and, _case, _col, _ident, _is_null, _not, _not_null, _num, _or, sql_type
 from .mapping import ColumnMapping
 
 if TYPE_CHECKING:
     from sqlglot import exp
+
+SYNTHETIC = "synthetic"
+"""Column marking rows of a synthetic cohort; carried through scoring whenever present."""
 
 
 class Family(Enum):
@@ -36,6 +47,7 @@ class Family(Enum):
     DECIMAL = "decimal number"
     STRING = "text"
     DATE = "date"
+    TIMESTAMP = "timestamp"
     STRING_LIST = "list of text"
     NULL = "empty (every row null)"
     OTHER = "other"
@@ -45,25 +57,17 @@ _ACCEPTS: dict[FieldType, tuple[Family, ...]] = {
     FieldType.BOOLEAN: (Family.BOOL,),
     FieldType.INTEGER: (Family.INT, Family.FLOAT, Family.DECIMAL),
     FieldType.NUMBER: (Family.INT, Family.FLOAT, Family.DECIMAL),
-    FieldType.ENUM: (Family.STRING,),
+    FieldType.ENUM: (),  # text, read through NULLIF(x, '')
     FieldType.SET: (Family.STRING_LIST,),
     FieldType.DATE: (Family.DATE,),
 }
 _WANTED = {
-    FieldType.BOOLEAN: "a BOOLEAN column",
-    FieldType.INTEGER: "an integer column",
-    FieldType.NUMBER: "a numeric column",
-    FieldType.ENUM: "a text column holding one of the field's codes",
-    FieldType.SET: "a list/array of text holding the field's codes",
-    FieldType.DATE: "a DATE column",
-}
-_READ_AS = {
     FieldType.BOOLEAN: "true/false",
     FieldType.INTEGER: "a number",
     FieldType.NUMBER: "a number",
-    FieldType.ENUM: "text",
-    FieldType.SET: "a JSON list of codes",
-    FieldType.DATE: "a date (YYYY-MM-DD)",
+    FieldType.ENUM: "one of its choices as text",
+    FieldType.SET: "a list of choices as text",
+    FieldType.DATE: "a date",
 }
 
 
@@ -74,20 +78,21 @@ class FieldInput:
     field: str
     column: str | None  # None: not in the input, read as unknown
     expr: exp.Expression
-    checks: list[tuple[str, exp.Expression]] = field(default_factory=list)  # (problem, true on a bad row)
+    checks: list[tuple[str, exp.Expression]] = dc_field(default_factory=list)  # (problem, true on a bad row)
 
 
 @dataclass
 class InputPlan:
-    fields: dict[str, FieldInput]
-    keep: tuple[str, ...]
+    fields: dict[str, FieldInput]  # every field the set reads
+    checked: list[FieldInput]  # every dictionary field present in the input, with its checks
+    keep: tuple[tuple[str, str], ...]  # (input column, output name)
     absent: tuple[str, ...]  # fields the set reads that the input lacks: unknown in every row
 
     def expressions(self) -> dict[str, exp.Expression]:
         return {f: fi.expr for f, fi in self.fields.items()}
 
     def checks(self) -> list[tuple[str, str | None, str, exp.Expression]]:
-        return [(fi.field, fi.column, problem, cond) for fi in self.fields.values() for problem, cond in fi.checks]
+        return [(fi.field, fi.column, problem, cond) for fi in self.checked for problem, cond in fi.checks]
 
 
 def _find(columns: Sequence[str], name: str) -> str | None:
@@ -103,100 +108,157 @@ def plan_inputs(
     mapping: ColumnMapping,
     dialect: str,
     source: str,
-    keep: Sequence[str] | None,
-    default_keep: Sequence[str] = ("id",),
+    *,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
 ) -> InputPlan:
-    """Decide how ``dialect`` (duckdb or spark) reads every field ``cs`` reads from a table with ``schema``
-    (column → family). Raises :class:`EncounterError` for a column of the wrong kind."""
+    """Decide how ``dialect`` (duckdb or spark) reads the fields of ``cs.dictionary`` from a table with
+    ``schema`` (column → family). Raises :class:`EncounterError` for a column of the wrong kind."""
     from sqlglot import exp
 
-    mapping.check(cs.dictionary)
+    d = cs.dictionary
+    mapping.check(d)
     columns = list(schema)
     where = Location(source)
     fields: dict[str, FieldInput] = {}
+    checked: list[FieldInput] = []
     absent: list[str] = []
-    for f in cs.used_fields:
-        fd = cs.dictionary.by_id[f]
+    used = set(cs.used_fields)
+    for fd in d.fields:
+        f = fd.id
         wanted = mapping.column(f)
         col = _find(columns, wanted)
         if col is None:
             if f in mapping.columns:
-                raise EncounterError(f"the mapping reads field '{f}' from column '{wanted}', which the input lacks",
-                                     where)
-            absent.append(f)
-            fields[f] = FieldInput(f, None, exp.Cast(this=exp.Null(), to=sql_type(fd.type, dialect)))
+                raise EncounterError(
+                    f"the column mapping reads field '{f}' from column '{wanted}', which the input lacks", where
+                )
+            if f in used:
+                absent.append(f)
+                fields[f] = FieldInput(f, None, exp.Cast(this=exp.Null(), to=sql_type(fd.type, dialect)))
             continue
-        fields[f] = _read(fd, col, schema[col], dialect, where)
-    for fi in fields.values():
-        if fi.column is not None:
-            fi.checks.extend(_value_checks(cs.dictionary.by_id[fi.field], fi, schema[fi.column], dialect))
-    if keep is None:
-        keep = [c for c in (_find(columns, k) for k in default_keep) if c is not None]
-    else:
-        for k in keep:
-            if k not in columns:
-                raise EncounterError(f"column '{k}' to keep is not in the input", where)
-    return InputPlan(fields, tuple(keep), tuple(absent))
+        fi = _read(fd, col, schema[col], dialect, where)
+        fi.checks.extend(_value_checks(fd, fi.expr, schema[col]))
+        checked.append(fi)
+        if f in used:
+            fields[f] = fi
+    fields = {f: fields[f] for f in cs.used_fields}
+
+    kept: list[tuple[str, str]] = []
+    mapped_id = mapping.id_column(d)
+    if mapped_id is not None:
+        col = _find(columns, mapped_id)
+        if col is None:
+            raise EncounterError(f"the column mapping names '{mapped_id}' as the id column, which the input lacks",
+                                 where)
+        kept.append((col, "id"))
+    elif id_column is not None and (col := _find(columns, id_column)) is not None:
+        kept.append((col, col))
+    for k in keep:
+        col = _find(columns, k)
+        if col is None:
+            raise EncounterError(f"column '{k}' to keep is not in the input", where)
+        if col in d.by_id:
+            raise EncounterError(f"column '{col}' is a field of {d.ref} and cannot also be kept as is", where)
+        if all(col != src for src, _n in kept):
+            kept.append((col, col))
+    synthetic = _find(columns, SYNTHETIC)
+    if synthetic is not None and all(synthetic != src for src, _n in kept):
+        kept.append((synthetic, synthetic))
+    return InputPlan(fields, checked, tuple(kept), tuple(absent))
+
+
+def _text(c: exp.Expression) -> exp.Expression:
+    """A text cell without surrounding spaces; the empty cell as NULL (unknown)."""
+    from sqlglot import exp
+
+    return exp.Nullif(this=exp.Trim(this=c), expression=exp.Literal.string(""))
 
 
 def _read(fd: FieldDef, col: str, family: Family, dialect: str, where: Location) -> FieldInput:
     from sqlglot import exp
 
     c = _col(col)
+    lit = exp.Literal.string
     if family is Family.NULL:
         return FieldInput(fd.id, col, exp.Cast(this=c, to=sql_type(fd.type, dialect)))
     if family in _ACCEPTS[fd.type]:
         return FieldInput(fd.id, col, c)
+    t = fd.type
+    if t is FieldType.ENUM and family is Family.STRING:
+        as_text = exp.Cast(this=c, to=exp.DataType.build("VARCHAR"))  # a no-op on text; DuckDB ENUMs become text
+        return FieldInput(fd.id, col, exp.Nullif(this=as_text, expression=lit("")))
+    if t is FieldType.BOOLEAN and family is Family.INT:
+        value = exp.EQ(this=c, expression=_num(1))
+        bad = _and(_not_null(c), _not(exp.In(this=c, expressions=[_num(0), _num(1)])))
+        return FieldInput(fd.id, col, value, [("expected true or false, got a number", bad)])
+    if t is FieldType.DATE and family is Family.TIMESTAMP:
+        return FieldInput(fd.id, col, exp.Cast(this=c, to=exp.DataType.build("DATE")))
     if family is Family.STRING:
-        # text input (CSV): convert, and count the cells that do not convert
-        if fd.type is FieldType.SET:
-            if dialect == "duckdb":
-                conv: exp.Expression = exp.TryCast(this=c, to=exp.DataType.build("ARRAY<VARCHAR>"), safe=True)
-            else:
-                conv = exp.Anonymous(this="from_json", expressions=[c, exp.Literal.string("array<string>")])
-        else:
-            target = {FieldType.INTEGER: "DOUBLE", FieldType.NUMBER: "DOUBLE"}.get(fd.type)
-            to = exp.DataType.build(target) if target else sql_type(fd.type, dialect)
-            conv = exp.TryCast(this=c, to=to, safe=True)
-        bad = _and(_not_null(c), exp.Is(this=conv, expression=exp.Null()))
-        return FieldInput(fd.id, col, conv, [(f"could not be read as {_READ_AS[fd.type]}", bad)])
+        text = _text(c)
+        if t is FieldType.BOOLEAN:
+            word = exp.Lower(this=text)
+            conv: exp.Expression = _case([
+                (exp.In(this=word, expressions=[lit("true"), lit("1")]), exp.Boolean(this=True)),
+                (exp.In(this=word, expressions=[lit("false"), lit("0")]), exp.Boolean(this=False)),
+            ], exp.Null())
+            why = "expected true or false, got text"
+        elif t in (FieldType.INTEGER, FieldType.NUMBER):
+            unsigned = exp.Trim(this=text, expression=lit("+"), position="LEADING")
+            conv = exp.TryCast(this=unsigned, to=exp.DataType.build("DOUBLE"), safe=True)
+            why = "expected a number, got text"
+        elif t is FieldType.DATE:
+            conv = exp.TryCast(this=text, to=exp.DataType.build("DATE"), safe=True)
+            why = "expected a date written YYYY-MM-DD"
+        else:  # a set of choices: codes separated by | or , optionally in brackets and quotes
+            bare: exp.Expression = exp.Trim(this=text, expression=lit("[] "))
+            for quote in ('"', "'"):
+                bare = exp.Replace(this=bare, expression=lit(quote), replacement=lit(""))
+            bare = exp.Replace(this=bare, expression=lit(","), replacement=lit("|"))
+            s = exp.to_identifier("s")
+            items = exp.Transform(this=exp.Split(this=bare, expression=lit("|")),
+                                  expression=exp.Lambda(this=exp.Trim(this=exp.Column(this=s.copy())),
+                                                        expressions=[s.copy()]))
+            nonempty = exp.NEQ(this=exp.Column(this=s.copy()), expression=lit(""))
+            conv = exp.ArrayFilter(this=items, expression=exp.Lambda(this=nonempty, expressions=[s.copy()]))
+            return FieldInput(fd.id, col, _case([(_is_null(text), exp.Null())], conv))
+        bad = _and(_not_null(text), _is_null(conv))
+        return FieldInput(fd.id, col, conv, [(why, bad)])
     raise EncounterError(
-        f"column '{col}' for field '{fd.id}' holds {family.value} values; the field needs {_WANTED[fd.type]}",
-        where,
+        f"column '{col}' for field '{fd.id}' holds {family.value} values; the field needs {_WANTED[t]}", where
     )
 
 
-def _value_checks(fd: FieldDef, fi: FieldInput, family: Family, dialect: str) -> list[tuple[str, exp.Expression]]:
+def _value_checks(fd: FieldDef, v: exp.Expression, family: Family) -> list[tuple[str, exp.Expression]]:
     """Conditions true on a row whose value breaks the dictionary (NULL values never do)."""
     from sqlglot import exp
 
-    v = fi.expr
     known = _not_null(v)
     out: list[tuple[str, exp.Expression]] = []
     codes = [exp.Literal.string(c) for c in sorted(fd.codes)]
+    choices = ", ".join(sorted(fd.codes))
     if fd.type is FieldType.ENUM:
-        out.append(("hold a value that is not one of its choices",
+        out.append((f"the answer is not one of its choices ({choices})",
                     _and(known, _not(exp.In(this=v, expressions=codes)))))
     elif fd.type is FieldType.SET:
         x = exp.to_identifier("x")
         stray = _or(exp.Is(this=exp.Column(this=x.copy()), expression=exp.Null()),
                     _not(exp.In(this=exp.Column(this=x.copy()), expressions=codes)))
         size = exp.ArraySize(this=exp.ArrayFilter(this=v, expression=exp.Lambda(this=stray, expressions=[x])))
-        out.append(("hold a list with an item that is not one of its choices",
+        out.append((f"the list holds an answer that is not one of its choices ({choices})",
                     _and(known, exp.GT(this=size, expression=_num(0)))))
     elif fd.type in (FieldType.INTEGER, FieldType.NUMBER):
-        fractional = family in (Family.FLOAT, Family.DECIMAL, Family.STRING)
         if family in (Family.FLOAT, Family.STRING):
-            out.append(("hold a value that is not a finite number",
-                        _and(known, _or(exp.IsNan(this=v), exp.EQ(this=exp.Abs(this=v), expression=_infinity())))))
-        if fd.type is FieldType.INTEGER and fractional:
-            out.append(("hold a fraction where a whole number is expected",
+            infinite = exp.EQ(this=exp.Abs(this=v), expression=_infinity())
+            out.append(("expected a finite number", _and(known, _or(exp.IsNan(this=v), infinite))))
+        if fd.type is FieldType.INTEGER and family in (Family.FLOAT, Family.DECIMAL, Family.STRING):
+            out.append(("expected a whole number, got a fraction",
                         _and(known, exp.NEQ(this=v, expression=exp.Floor(this=v)))))
         if fd.min is not None:
-            out.append((f"hold a value below the smallest allowed ({fd.min:g})",
+            out.append((f"below the smallest allowed value ({fd.min:g})",
                         _and(known, exp.LT(this=v, expression=_num(fd.min)))))
         if fd.max is not None:
-            out.append((f"hold a value above the largest allowed ({fd.max:g})",
+            out.append((f"above the largest allowed value ({fd.max:g})",
                         _and(known, exp.GT(this=v, expression=_num(fd.max)))))
     return out
 
@@ -216,7 +278,7 @@ def check_query(plan: InputPlan, table: str) -> exp.Select | None:
         return None
     cols = []
     for n, (_f, _c, _p, cond) in enumerate(checks):
-        count = exp.Sum(this=exp.Case().when(cond, _num(1)).else_(_num(0)))
+        count = exp.Sum(this=_case([(cond, _num(1))], _num(0)))
         cols.append(exp.Alias(this=exp.Coalesce(this=count, expressions=[_num(0)]), alias=_ident(f"c{n}")))
     return exp.Select(expressions=cols).from_(exp.Table(this=_ident(table)))
 
@@ -227,7 +289,7 @@ def raise_on_failures(plan: InputPlan, counts: Sequence[int | None], source: str
     for (f, col, problem, _cond), n in zip(plan.checks(), counts, strict=True):
         if n:
             where = f"field '{f}'" + (f" (column '{col}')" if col != f else "")
-            problems.append(f"{where}: {n} row(s) {problem}")
+            problems.append(f"{where}: {n} row(s): {problem}")
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         err = EncounterError(problems[0] + more, Location(source))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
 from .compiler import build_query
-from .inputs import Family, check_query, plan_inputs, raise_on_failures
+from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
 from .mapping import ColumnMapping, as_mapping
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ def spark_family(t: Any) -> Family:
         return Family.STRING
     if isinstance(t, st.DateType):
         return Family.DATE
+    if isinstance(t, (st.TimestampType, st.TimestampNTZType)):
+        return Family.TIMESTAMP
     if isinstance(t, st.NullType):
         return Family.NULL
     if isinstance(t, st.ArrayType) and isinstance(t.elementType, st.StringType):
@@ -61,16 +63,34 @@ def score_spark(
     spark: SparkSession | None = None,
     *,
     mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
-    keep: Sequence[str] | None = None,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
     check: bool = True,
     allow_draft: bool = False,
 ) -> DataFrame:
     """Score every row of ``df`` (a Spark DataFrame, or a Parquet/CSV path) with ``indicator_set``.
 
     ``spark`` defaults to the DataFrame's own session (or the active one, for a path). ``mapping``,
-    ``keep`` and ``check`` work as in :func:`trafficscreen.sql.score_duckdb`. Returns a lazy DataFrame
+    ``id_column``, ``keep`` and ``check`` work as in :func:`trafficscreen.sql.score_duckdb`. Returns a lazy DataFrame
     with the columns of :func:`trafficscreen.sql.to_sql`.
     """
+    out, _plan = score_spark_plan(df, indicator_set, spark, mapping=mapping, id_column=id_column, keep=keep,
+                                  check=check, allow_draft=allow_draft)
+    return out
+
+
+def score_spark_plan(
+    df: DataFrame | str | Path,
+    indicator_set: CompiledSet | str | Path,
+    spark: SparkSession | None = None,
+    *,
+    mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
+    check: bool = True,
+    allow_draft: bool = False,
+) -> tuple[DataFrame, InputPlan]:
+    """:func:`score_spark`, also returning how each field was read (e.g. which were absent)."""
     from pyspark.errors import PySparkException
     from pyspark.sql import SparkSession
 
@@ -93,7 +113,7 @@ def score_spark(
             raise EncounterError("not readable as Parquet or CSV", Location(label)) from None
     session = spark if spark is not None else df.sparkSession
     schema = {f.name: spark_family(f.dataType) for f in df.schema.fields}
-    plan = plan_inputs(cs, schema, cols, "spark", label, keep)
+    plan = plan_inputs(cs, schema, cols, "spark", label, id_column=id_column, keep=keep)
     view = f"_ts_input_{uuid.uuid4().hex}"
     df.createOrReplaceTempView(view)
     try:
@@ -107,7 +127,7 @@ def score_spark(
         query = build_query(cs, "spark", source=exp.Table(this=exp.to_identifier(view, quoted=True)),
                             fields=plan.expressions(), keep=plan.keep)
         # the query is analysed here, so the view can go once the DataFrame exists
-        return session.sql(query.sql(dialect="spark"))
+        return session.sql(query.sql(dialect="spark")), plan
     except PySparkException as exc:
         raise EncounterError(f"Spark could not score the input ({type(exc).__name__})", Location(label)) from None
     finally:

@@ -1,0 +1,195 @@
+"""The ``sql`` command, and the DuckDB and Spark engines of ``batch`` (``--engine duckdb|spark``).
+
+Registering imports nothing heavy: sqlglot, DuckDB and PySpark load when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import TrafficscreenError
+from .dialects import DIALECTS, ENGINES
+
+_OUTPUT_SUFFIXES = (".parquet", ".csv", ".jsonl", ".ndjson")
+
+
+class ScaleExtraMissing(TrafficscreenError):
+    """The optional scale-out dependencies are not installed."""
+
+
+def need(module: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ScaleExtraMissing(
+            f"this needs {module}; install the scale extra: pip install 'trafficscreen[scale]'"
+        )
+
+
+def _load(ref: str | None, allow_draft: bool) -> Any:
+    from ..engine import DEFAULT_SET
+    from ..loader import load_set
+
+    return load_set(ref or DEFAULT_SET, allow_draft=allow_draft)
+
+
+def _note(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+# --- trafficscreen sql ----------------------------------------------------------------------------
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    need("sqlglot")
+    from .compiler import to_sql
+    from .mapping import as_mapping
+
+    cs = _load(args.set, args.allow_draft)
+    mapping = as_mapping(args.mapping)
+    mapping.check(cs.dictionary)
+    keep: list[str | tuple[str, str]] = []
+    mapped_id = mapping.id_column(cs.dictionary)
+    if mapped_id is not None:
+        keep.append((mapped_id, "id"))
+    elif args.id_column:
+        keep.append(args.id_column)
+    keep.extend(k for k in args.keep or () if k not in keep)
+    text = to_sql(cs, args.dialect, table=args.table, columns=mapping.columns, keep=keep, pretty=not args.compact)
+    sys.stdout.write(text + ";\n")
+    return 0
+
+
+# --- trafficscreen batch --engine duckdb|spark ----------------------------------------------------
+
+def _output_kind(path: str) -> str:
+    name = path.lower()
+    for suffix in _OUTPUT_SUFFIXES:
+        if name.endswith(suffix):
+            return "jsonl" if suffix == ".ndjson" else suffix[1:]
+    from ..errors import Location
+
+    raise TrafficscreenError("unsupported output type; use .parquet, .csv or .jsonl", Location(path))
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """``trafficscreen batch INPUT --set ID --out OUTPUT --engine duckdb|spark``.
+
+    The SQL engines check the whole input first and refuse it, naming every field with bad values and
+    how many rows hold them; they write no rejects file (the columnar engine rejects row by row).
+    """
+    if getattr(args, "rejects", None):
+        raise TrafficscreenError(
+            "--rejects applies to the columnar engine; the SQL engines refuse an input with bad values as a whole"
+        )
+    kind = _output_kind(args.out)
+    need("sqlglot")
+    cs = _load(args.set, args.allow_draft)
+    mapping = getattr(args, "columns", None) or getattr(args, "mapping", None)
+    id_column = getattr(args, "id_column", "id")
+    keep = tuple(getattr(args, "keep", None) or ())
+    t0 = time.perf_counter()
+    if args.engine == "duckdb":
+        rows, absent = _batch_duckdb(args.input, cs, args.out, kind, mapping, id_column, keep)
+    else:
+        rows, absent = _batch_spark(args.input, cs, args.out, kind, mapping, id_column, keep)
+    elapsed = time.perf_counter() - t0
+    if absent:
+        _note(args, f"note: no column for {len(absent)} field(s) the set reads "
+                    f"({', '.join(absent[:8])}{', ...' if len(absent) > 8 else ''}); they are unknown in every row")
+    rate = f" = {rows / elapsed:,.0f} rows/s" if rows and elapsed > 0 else ""
+    _note(args, f"scored {rows:,} rows with {cs.ref} on {args.engine} -> {args.out} "
+                f"(checked, scored and written in {elapsed:.2f} s{rate})")
+    return 0
+
+
+def _batch_duckdb(
+    source: str, cs: Any, out: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...]
+) -> tuple[int, tuple[str, ...]]:
+    need("duckdb")
+    import duckdb
+    from sqlglot import exp
+
+    from .duck import score_duckdb_plan
+
+    con = duckdb.connect()
+    rel, plan = score_duckdb_plan(source, cs, mapping=mapping, id_column=id_column, keep=keep, connection=con)
+    try:
+        if kind == "parquet":
+            rel.write_parquet(out)
+        elif kind == "csv":
+            rel.write_csv(out, header=True)
+        else:
+            view = "_ts_output"
+            rel.to_view(view)
+            copy = exp.Copy(this=exp.Table(this=exp.to_identifier(view, quoted=True)), kind=False,
+                            files=[exp.Literal.string(out)],
+                            params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("json"))])
+            con.execute(copy.sql(dialect="duckdb"))
+        if kind == "parquet":
+            written = con.read_parquet(out)
+        elif kind == "csv":
+            written = con.read_csv(out, header=True, all_varchar=True)
+        else:
+            written = con.read_json(out, format="newline_delimited")
+        count = written.aggregate("count(*)").fetchall()[0][0]
+    except duckdb.Error as exc:
+        from ..errors import EncounterError, Location
+
+        raise EncounterError(f"DuckDB could not score or write ({type(exc).__name__})", Location(out)) from None
+    return int(count), plan.absent
+
+
+def _batch_spark(
+    source: str, cs: Any, out: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...]
+) -> tuple[int, tuple[str, ...]]:
+    need("pyspark")
+    from ..errors import Location
+
+    if Path(out).exists():
+        raise TrafficscreenError("already exists; Spark writes a folder of part files and never overwrites one",
+                                 Location(out))
+    from pyspark.sql import SparkSession
+
+    from .spark import score_spark_plan
+
+    spark = SparkSession.builder.appName("trafficscreen").getOrCreate()
+    df, plan = score_spark_plan(source, cs, spark, mapping=mapping, id_column=id_column, keep=keep)
+    writer = df.write.mode("errorifexists")
+    if kind == "parquet":
+        writer.parquet(out)
+    elif kind == "csv":
+        writer.option("header", True).csv(out)
+    else:
+        writer.json(out)
+    count = spark.read.parquet(out).count() if kind == "parquet" else df.count()
+    return int(count), plan.absent
+
+
+def add_engine_option(parser: argparse.ArgumentParser, default: str = "columnar") -> None:
+    """``--engine`` for a batch command: the columnar (polars) default, or a SQL engine."""
+    parser.add_argument("--engine", choices=[default, *ENGINES], default=default,
+                        help=f"scoring engine: {default} (default), duckdb (embedded SQL) or spark (PySpark)")
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sql", help="print a set's scoring query as SQL for DuckDB, Spark or a warehouse")
+    p.add_argument("--set", help="set id, id@version or path (default: the shipped default set)")
+    p.add_argument("--dialect", choices=DIALECTS, default="duckdb", help="SQL dialect (default: duckdb)")
+    p.add_argument("--table", default="encounters",
+                   help="table to read, optionally qualified: catalog.schema.table (default: encounters)")
+    p.add_argument("--mapping", "--columns", dest="mapping", metavar="FILE",
+                   help="column mapping: YAML of field id -> column name")
+    p.add_argument("--id-column", default="id", help="column copied to the output as the row's id (default: id)")
+    p.add_argument("--no-id", dest="id_column", action="store_const", const=None,
+                   help="the table has no id column")
+    p.add_argument("--keep", action="append", metavar="COLUMN", help="copy this column to the output (repeatable)")
+    p.add_argument("--compact", action="store_true", help="one line instead of indented SQL")
+    p.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
+    p.set_defaults(func=cmd_sql)
