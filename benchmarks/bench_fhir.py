@@ -25,28 +25,39 @@ ISSUED = "2026-11-23T10:15:00Z"
 GOAL = 2000.0
 
 Row = tuple[str, float, str]
+UNIT = "Bundles per CPU-second"
 
 
 def rate(fn: Callable[[], Any], seconds: float = 1.0, repeats: int = 5) -> float:
-    """Calls per second: the best of `repeats` runs of about `seconds` each (as timeit does, the best run is
-    the one least disturbed by other processes on a shared machine)."""
+    """Calls per second of CPU time used by this process: the best of `repeats` runs of about `seconds`.
+
+    CPU time (``time.process_time``) rather than wall time, because on a shared machine a process waits
+    for a core while others run: wall-clock rates then measure the queue, not the code. The best run (as
+    timeit takes) is the one least disturbed. The wall-clock rate of the same runs is kept for notes().
+    """
     n = 1
     while True:  # size a batch to last about `seconds`
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(n):
             fn()
-        took = time.perf_counter() - start
+        took = time.process_time() - start
         if took >= seconds / 4:
             break
         n *= 2
     batch = max(1, int(n * seconds / took))
     rates = []
+    walls = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(batch):
             fn()
-        rates.append(batch / (time.perf_counter() - start))
+        rates.append(batch / (time.process_time() - cpu))
+        walls.append(batch / (time.perf_counter() - wall))
+    _wall[fn] = max(walls)
     return max(rates)
+
+
+_wall: dict[Callable[[], Any], float] = {}
 
 
 def import_ms(code: str, runs: int = 5) -> float:
@@ -73,7 +84,10 @@ def run() -> list[Row]:
     bundle = to_fhir(result, "R4B", **args)
     n_resources = len(bundle["entry"])
 
-    ours = rate(lambda: to_fhir(result, "R4B", **args))
+    def build() -> Any:
+        return to_fhir(result, "R4B", **args)
+
+    ours = rate(build)
     ours_json = rate(lambda: json.dumps(to_fhir(result, "R4B", **args)))
     ours_tx = rate(lambda: to_fhir(result, "R4B", transaction=True, **args))
     ours_r5 = rate(lambda: to_fhir(result, "R5", **args))
@@ -84,15 +98,16 @@ def run() -> list[Row]:
     imports = import_ms("import fhir.resources.R4B.bundle, fhir.resources.R4B.riskassessment, "
                         "fhir.resources.R4B.observation, fhir.resources.R4B.flag, "
                         "fhir.resources.R4B.questionnaireresponse")
-    _figures.update(ours=ours, models=models, ours_json=ours_json, models_json=models_json, n=n_resources)
+    _figures.update(ours=ours, models=models, ours_json=ours_json, models_json=models_json, n=n_resources,
+                    wall=_wall[build])
     return [
-        (f"to_fhir R4B collection, {n_resources} resources (dicts)", ours, "Bundles/s"),
-        ("to_fhir R4B collection + json.dumps", ours_json, "Bundles/s"),
-        ("to_fhir R4B transaction", ours_tx, "Bundles/s"),
-        ("to_fhir R5 collection", ours_r5, "Bundles/s"),
-        ("same Bundle as fhir.resources models (model_validate)", models, "Bundles/s"),
-        ("same Bundle as fhir.resources models + model_dump_json", models_json, "Bundles/s"),
-        ("to_fhir(validate=True): fhir.resources + check_bundle", validated, "Bundles/s"),
+        (f"to_fhir R4B collection, {n_resources} resources (dicts)", ours, UNIT),
+        ("to_fhir R4B collection + json.dumps", ours_json, UNIT),
+        ("to_fhir R4B transaction", ours_tx, UNIT),
+        ("to_fhir R5 collection", ours_r5, UNIT),
+        ("same Bundle as fhir.resources models (model_validate)", models, UNIT),
+        ("same Bundle as fhir.resources models + model_dump_json", models_json, UNIT),
+        ("to_fhir(validate=True): fhir.resources + check_bundle", validated, UNIT),
         ("ratio: dicts / fhir.resources models", ours / models, "x"),
         ("ratio, with JSON text: dicts / fhir.resources models", ours_json / models_json, "x"),
         ("import of the fhir.resources R4B modules used", imports, "ms"),
@@ -108,7 +123,8 @@ def notes() -> list[str]:
     met = "meets" if _figures["ours"] >= GOAL else "MISSES"
     return [
         f"goal: >= {GOAL:,.0f} Bundles/s on one core; the dict path {met} it "
-        f"({_figures['ours']:,.0f}/s, {1e6 / _figures['ours']:.0f} µs per Bundle).",
+        f"({_figures['ours']:,.0f} per CPU-second, {1e6 / _figures['ours']:.0f} µs of CPU per Bundle; "
+        f"{_figures['wall']:,.0f} per wall-clock second in this run).",
         f"building the same {_figures['n']:.0f} resources as fhir.resources objects costs "
         f"{_figures['ours'] / _figures['models']:.1f}x more, before building the data they are made from.",
         f"load average (1, 5, 15 min) after the run: {load}; {os.cpu_count()} CPUs.",

@@ -60,3 +60,11 @@ def test_keep_column_must_exist_and_not_be_a_field(mini: CompiledSet) -> None:
         score_frame(pl.DataFrame({"deceived": [True]}), mini, keep=["label"])
     with pytest.raises(CohortError, match=r"is a field of mini@1\.0\.0"):
         score_frame(pl.DataFrame({"deceived": [True]}), mini, keep=["deceived"])
+
+
+def test_score_frame_is_exported_lazily() -> None:
+    import trafficscreen
+    import trafficscreen.research
+
+    assert "score_frame" in trafficscreen.__all__
+    assert trafficscreen.score_frame is trafficscreen.research.score_frame is score_frame

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .model.result import ScreeningResult
     from .render.guidance import render_guidance
     from .render.text import render_text
+    from .research.batch import score_frame
     from .validate import Issue, validate_paths
 
 _EXPORTS: dict[str, str] = {
@@ -69,6 +70,7 @@ _EXPORTS: dict[str, str] = {
     "ScreeningResult": ".model.result",
     "render_guidance": ".render.guidance",
     "render_text": ".render.text",
+    "score_frame": ".research.batch",
     "Issue": ".validate",
     "validate_paths": ".validate",
 }
@@ -99,6 +101,7 @@ __all__ = [
     "load_set",
     "render_guidance",
     "render_text",
+    "score_frame",
     "screen",
     "validate_paths",
 ]

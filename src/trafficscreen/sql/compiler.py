@@ -243,7 +243,8 @@ def contains(container: exp.Expression, item: exp.Expression, dialect: str) -> e
     from sqlglot import exp
 
     if dialect == "bigquery":
-        container = exp.JSONValueArray(this=container)
+        root = exp.JSONPath(expressions=[exp.JSONPathRoot()])
+        container = exp.JSONValueArray(this=container, expression=root)
     return exp.ArrayContains(this=container, expression=item)
 
 
