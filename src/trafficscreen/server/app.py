@@ -264,7 +264,8 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         return Response(status_code=204)
 
     async def root(request: Request) -> Response:
-        return RedirectResponse("/form", status_code=303)
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        return RedirectResponse(f"{root}/form", status_code=303)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
