@@ -85,7 +85,7 @@ def test_pure_python_parser_gives_the_same_answers(monkeypatch: pytest.MonkeyPat
     slow = parse_yaml(text, "f.yaml")
     assert fast[0] == slow[0]
     assert fast[1].marks == slow[1].marks and fast[1].inline == slow[1].inline
-    with pytest.raises(YAMLSyntaxError, match="f.yaml:2:1: duplicated key 'a'"):
+    with pytest.raises(YAMLSyntaxError, match=r"f\.yaml:2:1: duplicated key 'a'"):
         parse_yaml("a: 1\na: 2\n", "f.yaml")
     with pytest.raises(YAMLSyntaxError, match="nesting deeper"):
         parse_yaml("[" * 1000 + "]" * 1000, "f.yaml")

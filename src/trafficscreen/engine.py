@@ -144,7 +144,7 @@ class Screener:
         self._parts = {code: _LangParts(indicator_set, code) for code in LANGUAGES}
         d = indicator_set.definition
         self._level_scales = [lv.scale for lv in d.levels]
-        self._level_rules = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
+        self._level_rules: dict[Level, str] = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
         self._red_flag_idx = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
         self._forms = [tuple(ind.forms) for ind in d.indicators]
         self._ids = [ind.id for ind in d.indicators]

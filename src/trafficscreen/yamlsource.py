@@ -103,6 +103,11 @@ def _event_parser(text: str) -> Any:
     return _PyParser(text)
 
 
+def _pos(mark: Any) -> tuple[int, int]:
+    """1-based (line, column) of a parser mark."""
+    return mark.line + 1, mark.column + 1
+
+
 def _loc(source: str, mark: Any) -> Location:
     return Location(source, mark.line + 1, mark.column + 1)
 
@@ -144,10 +149,10 @@ class _Builder:
         self._resolver = Resolver()
         self._constructor = SafeConstructor()
 
-    def _scalar(self, ev: ScalarEvent) -> Any:
+    def _scalar(self, ev: Any) -> Any:  # a ScalarEvent from the C or the Python parser
         tag = ev.tag
         if tag is None or tag == "!":
-            tag = self._resolver.resolve(ScalarNode, ev.value, ev.implicit)
+            tag = self._resolver.resolve(ScalarNode, ev.value, ev.implicit)  # type: ignore[no-untyped-call]
         if tag == "tag:yaml.org,2002:merge":
             raise YAMLSyntaxError("merge keys (<<) are not allowed in content files", _loc(self.source, ev.start_mark))
         node = ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
@@ -157,10 +162,12 @@ class _Builder:
             raise YAMLSyntaxError(_describe(exc), _mark_location(self.source, exc)) from None
 
     def _record(self, path: PathKey, ev: Any) -> None:
-        self.positions.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
-        if isinstance(ev, ScalarEvent) and ev.start_mark.line == ev.end_mark.line and ev.style in (None, "", "'", '"'):
+        self.positions.marks[path] = _pos(ev.start_mark)
+        start: Any = ev.start_mark
+        end: Any = ev.end_mark
+        if isinstance(ev, ScalarEvent) and start.line == end.line and ev.style in (None, "", "'", '"'):
             quoted = 1 if ev.style in ("'", '"') else 0
-            self.positions.inline[path] = ev.start_mark.column + 1 + quoted
+            self.positions.inline[path] = start.column + 1 + quoted
 
     def build(self, parser: Any) -> Any:
         stack: list[_Frame] = []
@@ -168,7 +175,7 @@ class _Builder:
         have_root = False
         documents = 0
         while True:
-            ev = parser.get_event()
+            ev: Any = parser.get_event()
             if isinstance(ev, StreamEndEvent):
                 break
             if isinstance(ev, (StreamStartEvent, DocumentEndEvent)):
@@ -199,7 +206,7 @@ class _Builder:
                 if key in parent.container:
                     raise YAMLSyntaxError(f"duplicated key '{key}'", _loc(self.source, ev.start_mark))
                 parent.key, parent.key_mark = key, ev.start_mark
-                self.positions.keys[(*parent.path, key)] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                self.positions.keys[(*parent.path, key)] = _pos(ev.start_mark)
                 continue
             if parent is None:
                 path: PathKey = ()
