@@ -40,15 +40,15 @@ def register(sub: Any) -> None:
                    "the form language's country")
     p.add_argument("--site", type=Path, metavar="FILE", help="site file with local contacts and steps")
     p.add_argument("--jwks", type=Path, metavar="FILE", help="JWKS file with the EHR's public signing keys")
-    p.add_argument("--issuer", action="append", default=[], metavar="ISS",
+    p.add_argument("--issuer", action="extend", nargs="+", default=[], metavar="ISS",
                    help="an EHR issuer (iss) allowed to call the hooks; repeat for more")
     p.add_argument("--frame-ancestors", nargs="+", default=["'self'"], metavar="SOURCE",
                    help="who may frame the form: 'self', 'none' or origins such as https://ehr.example.org")
     p.add_argument("--public-url", metavar="URL", help="base URL the EHR calls (the start of every token's "
                    "aud and of form links), e.g. https://cds.hospital.example")
-    p.add_argument("--fhir-server", action="append", default=[], metavar="URL",
+    p.add_argument("--fhir-server", action="extend", nargs="+", default=[], metavar="URL",
                    help="an EHR FHIR server the hooks may read from when prefetch is missing; repeat for more")
-    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+    p.add_argument("--cors-origin", action="extend", nargs="+", default=[], metavar="ORIGIN",
                    help="an origin allowed to call from a browser (CORS is closed by default)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1); more use more cores, "
                    "but each keeps its own record of token ids seen (replay check)")
