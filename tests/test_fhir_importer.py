@@ -166,6 +166,10 @@ def _bad_status(qr: dict[str, Any]) -> None:
     qr["status"] = SECRET
 
 
+def _list_status(qr: dict[str, Any]) -> None:
+    qr["status"] = [SECRET]
+
+
 def _none_and_more(qr: dict[str, Any]) -> None:
     item = _item(qr, "work_types")
     item["answer"].append({"valueCoding": {"system": TS_CODES, "code": NONE_OF_THESE}})
@@ -193,6 +197,7 @@ def _answer_on_group(qr: dict[str, Any]) -> None:
         (_no_version, "names the questionnaire without a version"),
         (_entered_in_error, "marked entered-in-error"),
         (_bad_status, "'status' must be one of"),
+        (_list_status, "'status' must be one of"),
         (_answer_on_group, "takes no answer"),
         (_none_and_more, "linkId 'work_types': 'none of these' cannot be given with other answers"),
     ],

@@ -114,7 +114,7 @@ def encounter_from_questionnaire_response(
     if not isinstance(qr, Mapping) or qr.get("resourceType") != "QuestionnaireResponse":
         raise QuestionnaireResponseError("expected a QuestionnaireResponse resource (a JSON object)", where)
     status = qr.get("status")
-    if status not in QR_STATUSES:
+    if not isinstance(status, str) or status not in QR_STATUSES:
         raise QuestionnaireResponseError(
             "'status' must be one of " + ", ".join(sorted(QR_STATUSES)), where
         )
