@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .cohort import synthetic_cohort
     from .compiler import SqlError, build_query, output_columns, to_sql
     from .duck import score_duckdb
+    from .inputs import check_sql
     from .mapping import ColumnMapping, load_mapping
     from .spark import score_spark
 
@@ -30,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "output_columns": ".compiler",
     "to_sql": ".compiler",
     "score_duckdb": ".duck",
+    "check_sql": ".inputs",
     "ColumnMapping": ".mapping",
     "load_mapping": ".mapping",
     "score_spark": ".spark",
@@ -41,6 +43,7 @@ __all__ = [
     "ColumnMapping",
     "SqlError",
     "build_query",
+    "check_sql",
     "load_mapping",
     "output_columns",
     "score_duckdb",

@@ -11,6 +11,7 @@ a set-valued field answered "none of these" is an empty list.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,8 +56,16 @@ def _cycle(values: tuple[int, ...], step: int) -> exp.Expression:
 
     lit = exp.Literal
     index = _mod(exp.IntDiv(this=_row(), expression=lit.number(step)), len(values))
-    return exp.Bracket(this=exp.Array(expressions=[lit.number(v) for v in values]),
-                       expressions=[exp.Add(this=lit.number(1), expression=index)])
+    return _pick([lit.number(v) for v in values], index)
+
+
+def _pick(items: Sequence[exp.Expression], index: exp.Expression) -> exp.Expression:
+    """``items[index]`` with a 0-based ``index``, through DuckDB's 1-based ``list_extract``. (A bracket
+    node would be re-based by the SQL generator for literal indexes only.)"""
+    from sqlglot import exp
+
+    one_based = exp.Add(this=exp.Literal.number(1), expression=index)
+    return exp.Anonymous(this="list_extract", expressions=[exp.Array(expressions=list(items)), one_based])
 
 
 def _value(fd: FieldDef, seed: int, j: int) -> exp.Expression:
@@ -77,8 +86,7 @@ def _value(fd: FieldDef, seed: int, j: int) -> exp.Expression:
         return exp.Cast(this=exp.Add(this=lit.number(lo), expression=tenths), to=exp.DataType.build("DOUBLE"))
     codes = [lit.string(c) for c in sorted(fd.codes)]
     if t is FieldType.ENUM:
-        index = exp.Add(this=lit.number(1), expression=_mod(_h(seed, j, 1), len(codes)))
-        return exp.Bracket(this=exp.Array(expressions=codes), expressions=[index])
+        return _pick(codes, _mod(_h(seed, j, 1), len(codes)))
     if t is FieldType.SET:
         c = exp.to_identifier("c")
         chosen = exp.LT(this=_mod(_h(seed, j, exp.Column(this=c.copy())), 1000), expression=yes)

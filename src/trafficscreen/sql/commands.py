@@ -59,7 +59,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
     elif args.id_column:
         keep.append(args.id_column)
     keep.extend(k for k in args.keep or () if k not in keep)
-    text = to_sql(cs, args.dialect, table=args.table, columns=mapping.columns, keep=keep, pretty=not args.compact)
+    if args.check:
+        from .inputs import check_sql
+
+        text = check_sql(cs, args.dialect, table=args.table, columns=mapping.columns, pretty=not args.compact)
+    else:
+        text = to_sql(cs, args.dialect, table=args.table, columns=mapping.columns, keep=keep,
+                      pretty=not args.compact)
     sys.stdout.write(text + ";\n")
     return 0
 
@@ -190,6 +196,9 @@ def register(sub: Any) -> None:
     p.add_argument("--no-id", dest="id_column", action="store_const", const=None,
                    help="the table has no id column")
     p.add_argument("--keep", action="append", metavar="COLUMN", help="copy this column to the output (repeatable)")
+    p.add_argument("--check", action="store_true",
+                   help="print instead the query counting rows whose values break the data dictionary "
+                        "(run it first: every count should be 0)")
     p.add_argument("--compact", action="store_true", help="one line instead of indented SQL")
     p.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
     p.set_defaults(func=cmd_sql)

@@ -64,7 +64,7 @@ def _load(set_: CompiledSet | str | Path, allow_draft: bool) -> CompiledSet:
 
 
 def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
-    """A relation over a Parquet file (or folder of them) or a CSV file, read in place.
+    """A relation over a Parquet file (or folder of them), a CSV file or JSON Lines, read in place.
 
     CSV is read as text and converted field by field, so a malformed cell is reported by field and row
     count rather than by the reader's message (which would quote the cell).
@@ -83,10 +83,30 @@ def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckd
             return connection.read_parquet(text)
         if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
             return connection.read_csv(text, header=True, all_varchar=True)
+        if name.endswith((".jsonl", ".ndjson")):
+            return _unnest_answers(connection.read_json(text, format="newline_delimited"))
     except duckdb.Error:
-        raise EncounterError("not readable as Parquet or CSV (header row, UTF-8)", Location(text)) from None
-    raise EncounterError("unsupported input: give a .parquet or .csv file, or a folder of Parquet files",
+        raise EncounterError("not readable as Parquet, CSV or JSON Lines", Location(text)) from None
+    raise EncounterError("unsupported input: give a .parquet, .csv or .jsonl file, or a folder of Parquet files",
                          Location(text))
+
+
+def _unnest_answers(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """JSON Lines of encounters (``{"id": ..., "answers": {...}}``) as one column per answer."""
+    if "answers" not in rel.columns or duckdb_family_id(rel.types[rel.columns.index("answers")]) != "struct":
+        return rel
+    from sqlglot import exp
+
+    answers = exp.to_identifier("answers", quoted=True)
+    others = [exp.Column(this=exp.to_identifier(c, quoted=True)) for c in rel.columns if c != "answers"]
+    flat = exp.Select(expressions=[*others, exp.Column(this=exp.Star(), table=answers)]).from_("_ts_json")
+    out = rel.query("_ts_json", flat.sql(dialect="duckdb"))
+    assert out is not None
+    return out
+
+
+def duckdb_family_id(t: Any) -> str:
+    return str(getattr(t, "id", "")).lower()
 
 
 def plan_relation(

@@ -138,7 +138,7 @@ def plan_inputs(
                 fields[f] = FieldInput(f, None, exp.Cast(this=exp.Null(), to=sql_type(fd.type, dialect)))
             continue
         fi = _read(fd, col, schema[col], dialect, where)
-        fi.checks.extend(_value_checks(fd, fi.expr, schema[col]))
+        fi.checks.extend(_value_checks(fd, fi.expr, schema[col], dialect))
         checked.append(fi)
         if f in used:
             fields[f] = fi
@@ -229,7 +229,9 @@ def _read(fd: FieldDef, col: str, family: Family, dialect: str, where: Location)
     )
 
 
-def _value_checks(fd: FieldDef, v: exp.Expression, family: Family) -> list[tuple[str, exp.Expression]]:
+def _value_checks(
+    fd: FieldDef, v: exp.Expression, family: Family, dialect: str = "duckdb"
+) -> list[tuple[str, exp.Expression]]:
     """Conditions true on a row whose value breaks the dictionary (NULL values never do)."""
     from sqlglot import exp
 
@@ -242,9 +244,14 @@ def _value_checks(fd: FieldDef, v: exp.Expression, family: Family) -> list[tuple
                     _and(known, _not(exp.In(this=v, expressions=codes)))))
     elif fd.type is FieldType.SET:
         x = exp.to_identifier("x")
-        stray = _or(exp.Is(this=exp.Column(this=x.copy()), expression=exp.Null()),
-                    _not(exp.In(this=exp.Column(this=x.copy()), expressions=codes)))
-        size = exp.ArraySize(this=exp.ArrayFilter(this=v, expression=exp.Lambda(this=stray, expressions=[x])))
+        item: exp.Expression = exp.Column(this=x.copy())
+        if dialect == "snowflake":  # array items are VARIANT there
+            item = exp.Cast(this=item, to=exp.DataType.build("VARCHAR"))
+        items = v
+        if dialect == "bigquery":  # a JSON array in a STRING column (see compiler.contains)
+            items = exp.JSONValueArray(this=v, expression=exp.JSONPath(expressions=[exp.JSONPathRoot()]))
+        stray = _or(exp.Is(this=item, expression=exp.Null()), _not(exp.In(this=item.copy(), expressions=codes)))
+        size = exp.ArraySize(this=exp.ArrayFilter(this=items, expression=exp.Lambda(this=stray, expressions=[x])))
         out.append((f"the list holds an answer that is not one of its choices ({choices})",
                     _and(known, exp.GT(this=size, expression=_num(0)))))
     elif fd.type in (FieldType.INTEGER, FieldType.NUMBER):
@@ -261,6 +268,45 @@ def _value_checks(fd: FieldDef, v: exp.Expression, family: Family) -> list[tuple
             out.append((f"above the largest allowed value ({fd.max:g})",
                         _and(known, exp.GT(this=v, expression=_num(fd.max)))))
     return out
+
+
+_CHECK_NAMES = {
+    "the answer is not one of its choices": "not_a_choice",
+    "the list holds an answer that is not one of its choices": "not_a_choice",
+    "expected a finite number": "not_finite",
+    "expected a whole number, got a fraction": "fraction",
+    "below the smallest allowed value": "below_min",
+    "above the largest allowed value": "above_max",
+}
+
+
+def _check_name(field_id: str, problem: str) -> str:
+    for prefix, short in _CHECK_NAMES.items():
+        if problem.startswith(prefix):
+            return f"{field_id}__{short}"
+    return f"{field_id}__unreadable"  # pragma: no cover - text conversions are not printed
+
+
+def warehouse_check_query(
+    cs: CompiledSet, dialect: str, table: exp.Expression, columns: Mapping[str, str] | None = None
+) -> exp.Select:
+    """The query that counts, per field the set reads and per rule of the dictionary, the rows of a
+    warehouse table that break it: one row, every count should be 0. Columns are assumed to have the
+    types of :func:`.compiler.sql_type`; the scoring query itself does not check values."""
+    from sqlglot import exp
+
+    family = {FieldType.INTEGER: Family.INT, FieldType.NUMBER: Family.DECIMAL}
+    cols = []
+    for f in cs.used_fields:
+        fd = cs.dictionary.by_id[f]
+        v = _col((columns or {}).get(f, f))
+        for problem, cond in _value_checks(fd, v, family.get(fd.type, Family.OTHER), dialect):
+            count = exp.Sum(this=_case([(cond, _num(1))], _num(0)))
+            cols.append(exp.Alias(this=exp.Coalesce(this=count, expressions=[_num(0)]),
+                                  alias=_ident(_check_name(f, problem))))
+    if not cols:
+        cols.append(exp.Alias(this=exp.Count(this=exp.Star()), alias=_ident("rows")))
+    return exp.Select(expressions=cols).from_(table)
 
 
 def _infinity() -> exp.Expression:
@@ -295,3 +341,20 @@ def raise_on_failures(plan: InputPlan, counts: Sequence[int | None], source: str
         err = EncounterError(problems[0] + more, Location(source))
         err.problems = problems  # type: ignore[attr-defined]
         raise err
+
+
+def check_sql(
+    cs: CompiledSet,
+    dialect: str = "duckdb",
+    *,
+    table: str = "encounters",
+    columns: Mapping[str, str] | None = None,
+    pretty: bool = True,
+) -> str:
+    """:func:`warehouse_check_query` as text: run it before scoring a warehouse table; each column
+    (``<field>__not_a_choice``, ``__below_min``, ``__above_max``, ...) counts the rows that break one rule
+    of the data dictionary and should be 0."""
+    from .compiler import check_dialect, table_node
+
+    check_dialect(dialect)
+    return warehouse_check_query(cs, dialect, table_node(table), columns).sql(dialect=dialect, pretty=pretty)

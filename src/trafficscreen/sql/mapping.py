@@ -79,7 +79,7 @@ def mapping_from_data(data: Any, source: str = "<mapping>", positions: Any = Non
             raise SchemaError(f"column '{col}' is mapped to both '{seen[col]}' and '{f}'", here)
         seen[col] = f
         out[f] = col
-        locations[f] = here
+        locations[f] = positions.locate_key((f,)) if positions is not None else here
     return ColumnMapping(out, source, locations)
 
 

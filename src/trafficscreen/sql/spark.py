@@ -48,12 +48,21 @@ def spark_family(t: Any) -> Family:
 
 
 def read_input(path: str | Path, spark: SparkSession) -> DataFrame:
-    """A DataFrame over Parquet (file or folder) or CSV with a header row, every CSV column as text."""
+    """A DataFrame over Parquet (file or folder), CSV with a header row (every column as text) or JSON
+    Lines (flat rows, or encounters whose ``answers`` become columns)."""
     text = str(path)
     name = Path(path).name.lower()
     if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
         sep = "\t" if ".tsv" in name else ","
         return spark.read.csv(text, header=True, sep=sep, inferSchema=False)
+    if name.endswith((".jsonl", ".ndjson")):
+        from pyspark.sql import types as st
+
+        df = spark.read.json(text)
+        fields = {f.name: f.dataType for f in df.schema.fields}
+        if isinstance(fields.get("answers"), st.StructType):  # encounters: {"id": ..., "answers": {...}}
+            df = df.select(*[f"`{c}`" for c in df.columns if c != "answers"], "answers.*")
+        return df
     return spark.read.parquet(text)
 
 
