@@ -111,8 +111,10 @@ def build_peers(cs: CompiledSet) -> dict[str, Evaluator]:
     try:
         import cel
 
-        programs = [cel.compile(to_cel(t)) for t in trees]
-        peers["CEL (common-expression-language)"] = lambda a: [p.execute(a) for p in programs]
+        # one program returning every condition's value: one call (and one conversion of the answers)
+        # per encounter, the fastest way to use this binding
+        program = cel.compile("[" + ", ".join(to_cel(t) for t in trees) + "]")
+        peers["CEL (common-expression-language)"] = lambda a: list(program.execute(a))
     except ImportError:
         pass
     try:

@@ -146,7 +146,9 @@ class Screener:
         self._level_scales = [lv.scale for lv in d.levels]
         self._level_rules: dict[Level, str] = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
         self._red_flag_idx = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
-        self._forms = [tuple(ind.forms) for ind in d.indicators]
+        self._form_members = [
+            (form, tuple(i for i, ind in enumerate(d.indicators) if form in ind.forms)) for form in Form
+        ]
         self._ids = [ind.id for ind in d.indicators]
         # questions in priority order: red flags first, then by the strongest indicator reading the field
         rank: dict[str, tuple[int, int, int]] = {}
@@ -156,6 +158,13 @@ class Screener:
                 if f not in rank or key < rank[f]:
                     rank[f] = key
         self._question_order = sorted(rank, key=rank.__getitem__)
+        self._bits = [1 << i for i in range(len(d.indicators))]
+        self._count_cache: dict[tuple[int, int, int, int], StrengthCounts] = {}
+        masks: dict[str, int] = {}
+        for i, fields in enumerate(indicator_set.indicator_fields):
+            for f in fields:
+                masks[f] = masks.get(f, 0) | (1 << i)
+        self._question_masks = [(f, masks[f]) for f in self._question_order]
         self._used = frozenset(indicator_set.used_fields)
         self._dim_ids = [dim.id for dim in d.dimensions]
         self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
@@ -174,30 +183,37 @@ class Screener:
             return cached
         out = build(DimensionOutcome, {
             "id": self._dim_ids[k], "title": parts.dim_titles[k], "status": _DSTATUS[st],
-            "met": build(StrengthCounts, {"strong": c[0], "medium": c[2], "weak": c[4], "points": c[6]}),
-            "unknown": build(StrengthCounts, {
-                "strong": c[1] - c[0], "medium": c[3] - c[2], "weak": c[5] - c[4], "points": c[7] - c[6],
-            }),
+            "met": self._counts(c[0], c[2], c[4], c[6]),
+            "unknown": self._counts(c[1] - c[0], c[3] - c[2], c[5] - c[4], c[7] - c[6]),
             "rule": self._dim_rules[k], "reason": parts.dim_reasons[k][st],
         })
         if len(parts.dim_cache) < _CACHE_LIMIT:
             parts.dim_cache[key] = out
         return out
 
+    def _counts(self, strong: int, medium: int, weak: int, points: int) -> StrengthCounts:
+        key = (strong, medium, weak, points)
+        cached = self._count_cache.get(key)
+        if cached is None:
+            cached = build(StrengthCounts, {"strong": strong, "medium": medium, "weak": weak, "points": points})
+            if len(self._count_cache) < _CACHE_LIMIT:
+                self._count_cache[key] = cached
+        return cached
+
     def _form_list(self, parts: _LangParts, statuses: tuple[bool | None, ...]) -> list[FormSuggestion]:
         met = tuple([i for i, s in enumerate(statuses) if s is True])
         cached = parts.form_cache.get(met)
         if cached is not None:
             return cached
-        by_form: dict[Form, list[str]] = {}
-        for i in met:
-            for f in self._forms[i]:
-                by_form.setdefault(f, []).append(self._ids[i])
-        order = _FORM_ORDER
-        out = [
-            build(FormSuggestion, {"form": f, "label": parts.form_labels[f], "indicators": ids})
-            for f, ids in sorted(by_form.items(), key=lambda kv: (-len(kv[1]), order[kv[0]]))
-        ]
+        ids = self._ids
+        found = []
+        for form, members in self._form_members:
+            hit = [ids[i] for i in members if statuses[i] is True]
+            if hit:
+                found.append((-len(hit), _FORM_ORDER[form], form, hit))
+        found.sort(key=lambda t: (t[0], t[1]))
+        out = [build(FormSuggestion, {"form": form, "label": parts.form_labels[form], "indicators": hit})
+               for _n, _o, form, hit in found]
         if len(parts.form_cache) < _CACHE_LIMIT:
             parts.form_cache[met] = out
         return out
@@ -223,14 +239,14 @@ class Screener:
 
         ask_next: list[Question] = []
         if highest.rank > level.rank:
-            wanted: set[str] = set()
-            fields = cs.indicator_fields
-            for i, st in enumerate(statuses):
+            # an unanswered field is worth asking when an indicator reading it is still unknown
+            unknown = 0
+            for bit, st in zip(self._bits, statuses):
                 if st is None:
-                    wanted.update(fields[i])
-            wanted.difference_update(answers)
+                    unknown |= bit
             questions = parts.questions
-            ask_next = [questions[f] for f in self._question_order if f in wanted]
+            ask_next = [questions[f] for f, readers in self._question_masks
+                        if readers & unknown and f not in answers]
 
         total = len(cs.used_fields)
         answered = len(self._used.intersection(answers))

@@ -126,6 +126,10 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
     return problem
 
 
+_IMPLICIT_FIRST = frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch is not None)
+"""First characters of plain scalars that may resolve to something other than text."""
+
+
 class _Frame:
     __slots__ = ("container", "key", "key_mark", "path")
 
@@ -152,6 +156,11 @@ class _Builder:
     def _scalar(self, ev: Any) -> Any:  # a ScalarEvent from the C or the Python parser
         tag = ev.tag
         if tag is None or tag == "!":
+            # Most scalars are text: quoted or block style, or plain text whose first character no
+            # implicit type (number, bool, null, date) can start with. Skip the resolver for those.
+            value: str = ev.value
+            if ev.style in ("'", '"', "|", ">") or (value and value[0] not in _IMPLICIT_FIRST):
+                return value
             tag = self._resolver.resolve(ScalarNode, ev.value, ev.implicit)  # type: ignore[no-untyped-call]
         if tag == "tag:yaml.org,2002:merge":
             raise YAMLSyntaxError("merge keys (<<) are not allowed in content files", _loc(self.source, ev.start_mark))
