@@ -241,7 +241,7 @@ class Screener:
         if highest.rank > level.rank:
             # an unanswered field is worth asking when an indicator reading it is still unknown
             unknown = 0
-            for bit, st in zip(self._bits, statuses):
+            for bit, st in zip(self._bits, statuses, strict=True):
                 if st is None:
                     unknown |= bit
             questions = parts.questions
