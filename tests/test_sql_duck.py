@@ -10,9 +10,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from conftest import MINI_SET
+from conftest import MINI_SET, replace_in
 from sql_support import SET_REFS, answers_of, cohort, cohort_rows, expected, normalise
-from trafficscreen.errors import EncounterError, SchemaError
+from trafficscreen.errors import DraftSetError, EncounterError, SchemaError
 from trafficscreen.loader import load_set
 from trafficscreen.research import score_frame, write_table
 from trafficscreen.sql import output_columns, score_duckdb
@@ -130,19 +130,12 @@ def test_bad_values_are_refused_naming_field_and_count_never_the_value() -> None
     assert "expected true or false, got a number" in msg
 
 
-def test_a_field_in_the_dictionary_but_unused_by_the_set_is_checked_too(tmp_path: Path) -> None:
-    from conftest import DATA
-
-    # the mini dictionary's fields are all used by the mini set; a copy of the set that drops an indicator
-    # leaves 'lives_at_work' unused, yet a bad value there is still refused, as the single-record path does
-    root = tmp_path / "content"
-    import shutil
-
-    shutil.copytree(DATA, root)
-    set_file = root / "sets" / "mini" / "1.0.0.yaml"
+def test_a_field_in_the_dictionary_but_unused_by_the_set_is_checked_too(content: Path) -> None:
+    # without its last indicator the mini set no longer reads 'lives_at_work'; a bad value there is still
+    # refused, as the single-record path refuses it
+    set_file = content / "sets" / "mini" / "1.0.0.yaml"
     text = set_file.read_text()
-    start = text.index("  - id: lives_at_work")
-    set_file.write_text(text[:start])
+    set_file.write_text(text[:text.index("  - id: lives_at_work")])
     cs = load_set(set_file)
     assert "lives_at_work" not in cs.used_fields
     with pytest.raises(EncounterError, match="field 'lives_at_work': 1 row"):
@@ -183,3 +176,13 @@ def test_cohort_rows_have_unknowns_in_every_field() -> None:
     for n, c in enumerate(columns[1:], start=1):
         assert any(r[n] is None for r in rows), c
         assert any(r[n] is not None for r in rows), c
+
+
+def test_a_draft_set_scores_only_when_allowed(content: Path) -> None:
+    set_file = content / "sets" / "mini" / "1.0.0.yaml"
+    replace_in(set_file, "status: active", "status: draft")
+    cs = load_set(set_file, allow_draft=True)
+    rel = duckdb.connect().sql("SELECT 1 AS id, TRUE AS deceived")
+    with pytest.raises(DraftSetError, match="draft"):
+        score_duckdb(rel, cs)
+    assert score_duckdb(rel, cs, allow_draft=True).fetchall()[0][1] == "met"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
 from .compiler import build_query
-from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
+from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures, resolve_set
 from .mapping import ColumnMapping, as_mapping
 
 if TYPE_CHECKING:
@@ -53,14 +53,6 @@ def duckdb_family(t: Any) -> Family:
         if child is not None and str(getattr(child, "id", "")).lower() == "varchar":
             return Family.STRING_LIST
     return Family.OTHER
-
-
-def _load(set_: CompiledSet | str | Path, allow_draft: bool) -> CompiledSet:
-    if isinstance(set_, CompiledSet):
-        return set_
-    from ..loader import load_set
-
-    return load_set(set_, allow_draft=allow_draft)
 
 
 def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
@@ -165,7 +157,7 @@ def score_duckdb_plan(
     """:func:`score_duckdb`, also returning how each field was read (e.g. which were absent)."""
     import duckdb
 
-    cs = _load(indicator_set, allow_draft)
+    cs = resolve_set(indicator_set, allow_draft)
     cols = as_mapping(mapping)
     if isinstance(source, (str, Path)):
         con = connection if connection is not None else duckdb.connect()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
 from .compiler import build_query
-from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
+from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures, resolve_set
 from .mapping import ColumnMapping, as_mapping
 
 if TYPE_CHECKING:
@@ -77,11 +77,13 @@ def score_spark(
     check: bool = True,
     allow_draft: bool = False,
 ) -> DataFrame:
-    """Score every row of ``df`` (a Spark DataFrame, or a Parquet/CSV path) with ``indicator_set``.
+    """Score every row of ``df`` (a Spark DataFrame, or a Parquet, CSV or JSON Lines path) with
+    ``indicator_set``.
 
-    ``spark`` defaults to the DataFrame's own session (or the active one, for a path). ``mapping``,
-    ``id_column``, ``keep`` and ``check`` work as in :func:`trafficscreen.sql.score_duckdb`. Returns a lazy DataFrame
-    with the columns of :func:`trafficscreen.sql.to_sql`.
+    ``spark`` is the session that reads a path (default: the active one, or a new local one); a
+    DataFrame is scored in its own session. ``mapping``, ``id_column``, ``keep`` and ``check`` work as
+    in :func:`trafficscreen.sql.score_duckdb`. Returns a lazy DataFrame with the columns of
+    :func:`trafficscreen.sql.to_sql`.
     """
     out, _plan = score_spark_plan(df, indicator_set, spark, mapping=mapping, id_column=id_column, keep=keep,
                                   check=check, allow_draft=allow_draft)
@@ -103,12 +105,7 @@ def score_spark_plan(
     from pyspark.errors import PySparkException
     from pyspark.sql import SparkSession
 
-    if isinstance(indicator_set, CompiledSet):
-        cs = indicator_set
-    else:
-        from ..loader import load_set
-
-        cs = load_set(indicator_set, allow_draft=allow_draft)
+    cs = resolve_set(indicator_set, allow_draft)
     cols = as_mapping(mapping)
     label = "<DataFrame>"
     if isinstance(df, (str, Path)):
@@ -120,7 +117,7 @@ def score_spark_plan(
             df = read_input(df, session)
         except PySparkException:
             raise EncounterError("not readable as Parquet or CSV", Location(label)) from None
-    session = spark if spark is not None else df.sparkSession
+    session = df.sparkSession  # the view and the query live in the DataFrame's own session
     schema = {f.name: spark_family(f.dataType) for f in df.schema.fields}
     plan = plan_inputs(cs, schema, cols, "spark", label, id_column=id_column, keep=keep)
     view = f"_ts_input_{uuid.uuid4().hex}"
