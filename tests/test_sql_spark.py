@@ -29,6 +29,7 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.codegen.wholeStage", "false")  # as `batch --engine spark` does; see scale-out.md
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

@@ -163,7 +163,12 @@ def _batch_spark(
 
     from .spark import score_spark_plan
 
-    spark = SparkSession.builder.appName("trafficscreen").getOrCreate()
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        # whole-stage code generation turns a set's ~100 conditions into Java methods too large for the JVM
+        # to compile; without it Spark ran this query about twice as fast (docs/performance.md)
+        spark = (SparkSession.builder.appName("trafficscreen")
+                 .config("spark.sql.codegen.wholeStage", "false").getOrCreate())
     df, plan = score_spark_plan(source, cs, spark, mapping=mapping, id_column=id_column, keep=keep)
     writer = df.write.mode("errorifexists")
     if kind == "parquet":

@@ -20,10 +20,12 @@ the counts the rules read; dimension pairs; ``dimensions_present`` where a level
 pairs; and the output row. Every identifier and literal is a sqlglot node, quoted by the library for the
 chosen dialect; no SQL text is pasted together.
 
-Output columns: the ``keep`` columns, ``indicator.<id>`` (``met``/``not_met``/``unknown``) for every
-indicator, ``dimension.<id>`` (``present``/``absent``/``unknown``) for every dimension, ``level`` and
-``highest_possible`` on the engine's scale (``none``/``concern``/``refer``/``urgent``), and the set's id,
-version and sha256 as literal columns, so every output row names exactly what produced it.
+Output columns, as the columnar ``batch`` path writes them: the ``keep`` columns, ``indicator.<id>``
+(``met``/``not_met``/``unknown``) for every indicator, ``dimension.<id>`` (``present``/``absent``/
+``unknown``) for every dimension, ``level`` and ``highest_possible`` on the engine's scale
+(``none``/``concern``/``refer``/``urgent``), ``answered`` (how many of the questions the set reads have an
+answer), and the set's id, version and sha256 as literal columns, so every output row names exactly what
+produced it. In DuckDB the status and level columns are ENUMs (text everywhere else).
 """
 
 from __future__ import annotations
@@ -424,14 +426,6 @@ def output_columns(cs: CompiledSet) -> OutputColumns:
     )
 
 
-class _Stage:
-    """One CTE: the columns it passes on from the previous stage plus the ones it computes."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.columns: list[exp.Expression] = []
-
-
 def build_query(
     cs: CompiledSet,
     dialect: str = "duckdb",
@@ -523,13 +517,7 @@ def build_query(
             chosen = [(i, 1) for i in idx if d.indicators[i].strength is strength]
 
         def total(world: int) -> exp.Expression:
-            terms = [_case([(_col(s[i][world]), _num(w))], _num(0)) for i, w in chosen]
-            if not terms:
-                return _num(0)
-            out = terms[0]
-            for t in terms[1:]:
-                out = exp.Add(this=out, expression=t)
-            return _p(out) if len(terms) > 1 else out
+            return _wrap(_sum([_case([(_col(s[i][world]), _num(w))], _num(0)) for i, w in chosen]))
 
         return total(0), total(1)
 
