@@ -89,7 +89,8 @@ def validate_model(model: type[M], doc: Document) -> M:
 
 # --- the registry of shipped (or authored) content -------------------------------------------------
 
-def _versions(folder: Path) -> list[tuple[str, Path]]:
+def versions_in(folder: Path) -> list[tuple[str, Path]]:
+    """(version, path) of every ``<semver>.yaml`` in ``folder``, oldest first."""
     out: list[tuple[str, Path]] = []
     if folder.is_dir():
         for p in folder.glob("*.yaml"):
@@ -124,7 +125,7 @@ def find_dictionary(ref: str, near: Path | None = None) -> Path:
                 break
     roots.append(content_root() / "dictionaries")
     for root in roots:
-        versions = _versions(root / ident)
+        versions = versions_in(root / ident)
         if not versions:
             continue
         if version is None:
@@ -143,7 +144,7 @@ def find_set(ref: str, allow_draft: bool = False) -> Path:
             raise SetNotFoundError("no such file", Location(ref))
         return p
     ident, version = _split_ref(ref)
-    versions = _versions(content_root() / "sets" / ident)
+    versions = versions_in(content_root() / "sets" / ident)
     if not versions:
         known = ", ".join(sorted(d.name for d in (content_root() / "sets").iterdir() if d.is_dir()))
         raise SetNotFoundError(f"no indicator set '{ident}'; shipped sets: {known}")
@@ -178,7 +179,7 @@ def shipped_sets() -> list[tuple[str, str, Path]]:
     out: list[tuple[str, str, Path]] = []
     if root.is_dir():
         for d in sorted(p for p in root.iterdir() if p.is_dir()):
-            for v, p in _versions(d):
+            for v, p in versions_in(d):
                 out.append((d.name, v, p))
     return out
 
@@ -188,7 +189,7 @@ def shipped_dictionaries() -> list[tuple[str, str, Path]]:
     out: list[tuple[str, str, Path]] = []
     if root.is_dir():
         for d in sorted(p for p in root.iterdir() if p.is_dir()):
-            for v, p in _versions(d):
+            for v, p in versions_in(d):
                 out.append((d.name, v, p))
     return out
 
@@ -222,6 +223,20 @@ def _check_file_name(doc: Document, ident: str, version: str) -> None:
             f"it must be {ident}/{version}.yaml",
             doc.positions.locate(("version",)),
         )
+
+
+def resolve_set(indicator_set: CompiledSet | str | Path, *, allow_draft: bool = False) -> CompiledSet:
+    """A compiled set from an id, ``id@version``, path or an already compiled set; drafts only when allowed."""
+    from .compiled import CompiledSet
+
+    if isinstance(indicator_set, CompiledSet):
+        if indicator_set.definition.status is not Status.ACTIVE and not allow_draft:
+            raise DraftSetError(
+                f"set '{indicator_set.id}' is {indicator_set.definition.status.value}; "
+                "allow drafts to use it for research"
+            )
+        return indicator_set
+    return load_set(indicator_set, allow_draft=allow_draft)
 
 
 def load_set(

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Location, SchemaError, SetNotFoundError, UnsupportedLanguageError
-from .loader import Document, content_root, read_document, validate_model
-from .model.common import LANGUAGES, Level, semver_key
+from .loader import Document, content_root, read_document, validate_model, versions_in
+from .model.common import LANGUAGES, Level
 from .model.referral import (
     Contact,
     MessageCatalogue,
@@ -68,25 +68,13 @@ def _cached(kind: str, path: Path, build: Any) -> Any:
 
 # --- packs --------------------------------------------------------------------------------------------
 
-def _versions(folder: Path) -> list[tuple[str, Path]]:
-    out: list[tuple[str, Path]] = []
-    for p in folder.glob("*.yaml"):
-        try:
-            semver_key(p.stem)
-        except ValueError:
-            continue
-        out.append((p.stem, p))
-    out.sort(key=lambda vp: semver_key(vp[0]))
-    return out
-
-
 def shipped_packs() -> list[tuple[str, str, Path]]:
     """(code, version, path) of every shipped jurisdiction pack, sorted."""
     root = referral_root()
     out: list[tuple[str, str, Path]] = []
     if root.is_dir():
         for d in sorted(p for p in root.iterdir() if p.is_dir() and p.name != MESSAGES_FOLDER):
-            for v, p in _versions(d):
+            for v, p in versions_in(d):
                 out.append((d.name, v, p))
     return out
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import polars as pl
 
 from ..compiled import CompiledSet
-from ..errors import DraftSetError, EncounterError
-from ..model.indicator_set import Status
+from ..errors import EncounterError
+from ..loader import resolve_set
 from .columnar import ColumnarSet, weighted_count
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, check_frame, empty_rejects
 
@@ -40,18 +40,6 @@ def columnar(cs: CompiledSet) -> ColumnarSet:
     return out
 
 
-def resolve_set(indicator_set: CompiledSet | str | Path, *, allow_draft: bool = False) -> CompiledSet:
-    """A compiled set from an id, ``id@version``, path or an already compiled set."""
-    if isinstance(indicator_set, CompiledSet):
-        if indicator_set.definition.status is not Status.ACTIVE and not allow_draft:
-            raise DraftSetError(
-                f"set '{indicator_set.id}' is {indicator_set.definition.status.value}; "
-                "allow drafts to score with it for research"
-            )
-        return indicator_set
-    from ..loader import load_set
-
-    return load_set(indicator_set, allow_draft=allow_draft)
 
 
 def _id_and_keep(df: pl.DataFrame, id_column: str | None, keep: Sequence[str]) -> list[str]:

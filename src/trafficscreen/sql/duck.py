@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
+from ..loader import resolve_set
 from .compiler import build_query
-from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures, resolve_set
+from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
 from .mapping import ColumnMapping, as_mapping
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def score_duckdb_plan(
     """:func:`score_duckdb`, also returning how each field was read (e.g. which were absent)."""
     import duckdb
 
-    cs = resolve_set(indicator_set, allow_draft)
+    cs = resolve_set(indicator_set, allow_draft=allow_draft)
     cols = as_mapping(mapping)
     if isinstance(source, (str, Path)):
         con = connection if connection is not None else duckdb.connect()

@@ -23,13 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..compiled import CompiledSet
-from ..errors import DraftSetError, EncounterError, Location
+from ..errors import EncounterError, Location
 from ..model.dictionary import FieldDef, FieldType
-from ..model.indicator_set import Status
 from .compiler import _and, _case, _col, _ident, _is_null, _not, _not_null, _num, _or, sql_type
 from .mapping import ColumnMapping
 
@@ -97,18 +95,6 @@ class InputPlan:
         return [(fi.field, fi.column, problem, cond) for fi in self.checked for problem, cond in fi.checks]
 
 
-def resolve_set(indicator_set: CompiledSet | str | Path, allow_draft: bool = False) -> CompiledSet:
-    """A compiled set from an id, ``id@version``, path or compiled set; drafts only when allowed."""
-    if isinstance(indicator_set, CompiledSet):
-        if indicator_set.definition.status is not Status.ACTIVE and not allow_draft:
-            raise DraftSetError(
-                f"set '{indicator_set.id}' is {indicator_set.definition.status.value}; "
-                "allow drafts to score with it for research"
-            )
-        return indicator_set
-    from ..loader import load_set
-
-    return load_set(indicator_set, allow_draft=allow_draft)
 
 
 def _find(columns: Sequence[str], name: str) -> str | None:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
+from ..loader import resolve_set
 from .compiler import build_query
-from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures, resolve_set
+from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
 from .mapping import ColumnMapping, as_mapping
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def score_spark_plan(
     from pyspark.errors import PySparkException
     from pyspark.sql import SparkSession
 
-    cs = resolve_set(indicator_set, allow_draft)
+    cs = resolve_set(indicator_set, allow_draft=allow_draft)
     cols = as_mapping(mapping)
     label = "<DataFrame>"
     if isinstance(df, (str, Path)):
