@@ -22,6 +22,7 @@ from trafficscreen.loader import load_set
 from trafficscreen.model.dictionary import DataDictionary
 from trafficscreen.research.batch import columnar, score_frame
 from trafficscreen.research.columnar import INDICATOR_STATUS, CountGen, FieldGen, encoded_dtype, value_codes
+from trafficscreen.research.frames import encode
 
 N_ENCOUNTERS = 10_000
 
@@ -104,8 +105,10 @@ def test_field_conditions_match_the_reference_evaluator(text: str, envs: list[di
     checker = TypeChecker(field_scope(PROPS))
     checker.check(tree)
     schema = {f.id: encoded_dtype(f) for f in PROPS.fields}
-    df = pl.DataFrame([_encode(e) for e in envs], schema=schema, orient="row")
-    got = df.with_columns(FieldGen(checker, PROPS.by_id).bool3(tree).alias("v")).get_column("v").to_list()
+    raw = pl.DataFrame([_encode(e) for e in envs], schema=schema, orient="row")
+    df = raw.select([e for f in PROPS.fields for e in encode(f, pl.col(f.id))])
+    must, may = FieldGen(checker, PROPS.by_id).rails(tree)
+    got = df.with_columns(pl.when(must).then(True).when(~may).then(False).alias("v")).get_column("v").to_list()
     assert got == [evaluate(tree, e) for e in envs]
 
 

@@ -49,7 +49,7 @@ def test_csv_cells_are_read_and_bad_rows_rejected_by_field(tmp_path: Path, mini:
 
 
 def test_unknowns_and_sets_from_text(tmp_path: Path, mini: CompiledSet) -> None:
-    row_a, row_d = _checked(tmp_path, mini).frame.rows(named=True)
+    row_a, row_d = _checked(tmp_path, mini).answers().rows(named=True)
     assert row_a["deceived"] is True and row_a["long_hours"] is True and row_a["lives_at_work"] is None
     assert row_a["work_types"] == 0b11  # domestic and street, bits in dictionary order
     assert row_d["work_types"] == 0b11  # repeated value counted once
@@ -79,7 +79,7 @@ def test_parquet_typed_columns_are_checked(tmp_path: Path, mini: CompiledSet) ->
     c = check(read_table(p), mini)
     assert c.frame.get_column("row").to_list() == [1, 3]
     assert {(r[0], r[1]) for r in c.rejects.rows()} == {(2, "age_years"), (2, "accompanied_by"), (2, "deceived")}
-    assert c.frame.get_column("deceived").to_list() == [True, False]
+    assert c.answers().get_column("deceived").to_list() == [True, False]
 
 
 def test_column_mapping_renames_and_reasons_name_the_column(tmp_path: Path, mini: CompiledSet) -> None:
@@ -88,7 +88,7 @@ def test_column_mapping_renames_and_reasons_name_the_column(tmp_path: Path, mini
     df = pl.DataFrame({"ref": ["x", "y"], "q1_lied_to": ["true", "maybe"], "age": [10, 11]})
     c = check(df, mini, mapping=read_mapping(mapping))
     assert c.frame.get_column("id").to_list() == ["x"]
-    assert c.frame.get_column("deceived").to_list() == [True]
+    assert c.answers().get_column("deceived").to_list() == [True]
     assert c.rejects.get_column("reason").to_list() == [
         "field 'deceived' (column 'q1_lied_to'): expected true or false, got text"]
 

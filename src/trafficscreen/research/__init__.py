@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .batch import score_frame
+    from .batch import CohortInput, score_file, score_frame
     from .cohorts import compare_frames, evaluate_scored
     from .columnar import ColumnarSet
     from .evaluate import Evaluation, evaluate_counts, metrics_from_counts
     from .frames import CohortError, read_table, write_table
+    from .packed import pack, read_packed, score_packed, write_packed
     from .stats import clopper_pearson, mcnemar, wilson
     from .synth import synth_cohort
 
 _EXPORTS: dict[str, str] = {
+    "CohortInput": ".batch",
+    "score_file": ".batch",
     "score_frame": ".batch",
     "compare_frames": ".cohorts",
     "evaluate_scored": ".cohorts",
@@ -34,6 +37,10 @@ _EXPORTS: dict[str, str] = {
     "CohortError": ".frames",
     "read_table": ".frames",
     "write_table": ".frames",
+    "pack": ".packed",
+    "read_packed": ".packed",
+    "score_packed": ".packed",
+    "write_packed": ".packed",
     "clopper_pearson": ".stats",
     "mcnemar": ".stats",
     "wilson": ".stats",
@@ -42,6 +49,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "CohortError",
+    "CohortInput",
     "ColumnarSet",
     "Evaluation",
     "clopper_pearson",
@@ -50,10 +58,15 @@ __all__ = [
     "evaluate_scored",
     "mcnemar",
     "metrics_from_counts",
+    "pack",
+    "read_packed",
     "read_table",
+    "score_file",
     "score_frame",
+    "score_packed",
     "synth_cohort",
     "wilson",
+    "write_packed",
     "write_table",
 ]
 

@@ -23,8 +23,9 @@ import polars as pl
 from ..compiled import CompiledSet
 from ..errors import EncounterError
 from ..loader import resolve_set
-from .columnar import ColumnarSet, weighted_count
+from .columnar import DIMENSION_PREFIX, INDICATOR_PREFIX, ColumnarSet, encoded_columns, weighted_count
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, check_frame, empty_rejects
+from .frames import answered as answered_in
 
 SYNTHETIC = "synthetic"
 """Column that marks rows of a synthetic cohort; it is carried through scoring whenever present."""
@@ -64,8 +65,13 @@ def check(
     keep: Sequence[str] = (),
     mapping: Mapping[str, str] | None = None,
     row_offset: int = 0,
+    fields: Sequence[str] | None = None,
 ) -> CheckedFrame:
-    """Rename mapped columns, then check and encode every row (see :func:`.frames.check_frame`)."""
+    """Rename mapped columns, then check and encode every row (see :func:`.frames.check_frame`).
+
+    ``fields`` (default: the fields the set reads) are the fields encoded for scoring; every field
+    present is checked either way.
+    """
     renamed: dict[str, str] = {}
     if mapping:
         id_source = mapping.get("id") if "id" not in cs.dictionary.by_id else None
@@ -76,25 +82,61 @@ def check(
     clash = [k for k in kept if k in cs.dictionary.by_id]
     if clash:
         raise CohortError(f"column '{clash[0]}' is a field of {cs.dictionary.ref} and cannot also be kept as is")
-    return check_frame(df, cs.dictionary, cs.used_fields, keep=kept, renamed=renamed, row_offset=row_offset)
+    used = cs.used_fields if fields is None else fields
+    return check_frame(df, cs.dictionary, used, keep=kept, renamed=renamed, row_offset=row_offset)
 
 
-def score_checked(checked: CheckedFrame, cs: CompiledSet, *, keep_row: bool = False) -> pl.DataFrame:
-    """Score a checked, encoded frame."""
-    col = columnar(cs)
+def score_checked(
+    checked: CheckedFrame, cs: CompiledSet, *, keep_row: bool = False, statuses: bool = True
+) -> pl.DataFrame:
+    """Score a checked, encoded frame (``statuses=False``: no indicator and dimension columns)."""
     frame = checked.frame
-    keep = [c for c in frame.columns if c not in cs.dictionary.by_id and (keep_row or c != ROW)]
-    answered = weighted_count([(pl.col(f).is_not_null(), 1) for f in cs.used_fields if f in frame.columns], pl.Int16)
-    lf = frame.lazy().with_columns(answered.alias("\x00answered"))
-    out = col.lazy_score(lf, [*keep, "\x00answered"]).collect()
-    return out.rename({"\x00answered": "answered"}).with_columns(
-        pl.lit(cs.id).alias("set_id"),
-        pl.lit(cs.version).alias("set_version"),
-        pl.lit(cs.sha256).alias("set_sha256"),
-    ).select(
-        *keep, *[c for c in out.columns if c.startswith(("indicator.", "dimension."))],
-        "level", "highest_possible", "answered", "set_id", "set_version", "set_sha256",
+    encoded = set(columnar(cs).columns)
+    keep = [c for c in frame.columns if c not in encoded and (keep_row or c != ROW)]
+    return scoring_plan(frame.lazy(), frame.columns, cs, keep, statuses=statuses).collect()
+
+
+def scoring_plan(
+    lf: pl.LazyFrame, have: Sequence[str], cs: CompiledSet, keep: Sequence[str], *, statuses: bool = True
+) -> pl.LazyFrame:
+    """Score an encoded lazy frame whose columns are ``have``: ``keep`` columns, statuses, levels, provenance."""
+    col = columnar(cs)
+    present = set(have)
+    fields = [cs.dictionary.by_id[f] for f in cs.used_fields]
+    answered = weighted_count(
+        [(answered_in(fd), 1) for fd in fields if set(encoded_columns(fd)) <= present],
+        pl.Int8 if len(fields) < 2**7 else pl.Int16,
     )
+    scored = col.lazy_score(lf.with_columns(answered.alias("\x00answered")), [*keep, "\x00answered"],
+                            statuses=statuses)
+    names = [INDICATOR_PREFIX + i for i in col.indicator_ids] + [DIMENSION_PREFIX + d for d in col.dimension_ids]
+    return scored.select(
+        *keep, *(names if statuses else []), "level", "highest_possible", pl.col("\x00answered").alias("answered"),
+        pl.lit(cs.id).alias("set_id"), pl.lit(cs.version).alias("set_version"), pl.lit(cs.sha256).alias("set_sha256"),
+    )
+
+
+def score_file(
+    path: str | Path,
+    set: CompiledSet | str | Path,
+    *,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
+    mapping: Mapping[str, str] | None = None,
+    allow_draft: bool = False,
+) -> pl.DataFrame:
+    """Score a cohort file, plain or packed (see :mod:`.packed`), as :func:`score_frame` scores a frame."""
+    cs = resolve_set(set, allow_draft=allow_draft)
+    result = CohortInput(path, mapping=mapping).score(cs, id_column=id_column, keep=keep)
+    _raise_for_rejects(result.rejects, cs)
+    return result.scored
+
+
+def _raise_for_rejects(rejects: pl.DataFrame, cs: CompiledSet) -> None:
+    if rejects.height:
+        first = rejects.row(0, named=True)
+        n = rejects.get_column(ROW).n_unique()
+        raise EncounterError(f"{n} row(s) do not fit {cs.dictionary.ref}; first: row {first[ROW]}, {first['reason']}")
 
 
 def score_frame(
@@ -115,11 +157,89 @@ def score_frame(
     """
     cs = resolve_set(set, allow_draft=allow_draft)
     checked = check(df, cs, id_column=id_column, keep=keep, mapping=mapping)
-    if checked.rejects.height:
-        first = checked.rejects.row(0, named=True)
-        n = checked.n_rejected
-        raise EncounterError(f"{n} row(s) do not fit {cs.dictionary.ref}; first: row {first[ROW]}, {first['reason']}")
+    _raise_for_rejects(checked.rejects, cs)
     return score_checked(checked, cs)
+
+
+class CohortInput:
+    """A cohort to score: a plain table, checked anew for each set, or a packed file, checked once.
+
+    Built from a DataFrame or a file path (Parquet, CSV, JSONL; a Parquet file written by
+    :func:`.packed.write_packed` is recognised by its metadata). ``mapping`` renames input columns
+    (field id → column) and applies to plain tables only: a packed file's columns are field ids already.
+    """
+
+    def __init__(self, source: pl.DataFrame | str | Path, *, mapping: Mapping[str, str] | None = None) -> None:
+        from .frames import read_table
+        from .packed import packed_layout
+
+        self.mapping = dict(mapping) if mapping else None
+        self.path: Path | None = None
+        self.layout: dict[str, object] | None = None
+        self._frame: pl.DataFrame | None = None
+        if isinstance(source, pl.DataFrame):
+            self._frame = source
+            return
+        self.path = Path(source)
+        self.layout = packed_layout(self.path)
+        if self.layout is None:
+            self._frame = read_table(self.path)
+        elif self.mapping:
+            raise CohortError("a packed cohort's columns are already field ids; a column mapping does not apply "
+                              "(give the mapping when packing)")
+
+    @property
+    def packed(self) -> bool:
+        return self.layout is not None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The plain table (only for input that is not packed)."""
+        if self._frame is None:
+            raise CohortError("a packed cohort is read per set; it has no plain table")
+        return self._frame
+
+    def has_column(self, name: str | None) -> bool:
+        if name is None:
+            return False
+        if self._frame is not None:
+            return name in self._frame.columns
+        assert self.path is not None
+        return name in pl.read_parquet_schema(self.path)
+
+    @property
+    def rows_rejected_when_packed(self) -> int:
+        value = (self.layout or {}).get("rows_rejected", 0)
+        return value if isinstance(value, int) else 0
+
+    def checked(
+        self, cs: CompiledSet, *, id_column: str | None = "id", keep: Sequence[str] = ()
+    ) -> CheckedFrame:
+        """The rows as ``cs`` reads them, checked and encoded, with the rejected rows reported."""
+        if self.path is not None and self.layout is not None:
+            from .packed import read_packed
+
+            return read_packed(self.path, cs, keep=keep, id_column=id_column)
+        return check(self.frame, cs, id_column=id_column, keep=keep, mapping=self.mapping)
+
+    def score(
+        self,
+        cs: CompiledSet,
+        *,
+        id_column: str | None = "id",
+        keep: Sequence[str] = (),
+        keep_row: bool = False,
+        statuses: bool = True,
+    ) -> BatchResult:
+        """Score every row that fits; rows that do not are reported in ``rejects``, never scored."""
+        if self.path is not None and self.layout is not None:
+            from .packed import score_packed
+
+            return score_packed(self.path, cs, keep=keep, id_column=id_column, keep_row=keep_row,
+                                statuses=statuses)
+        checked = self.checked(cs, id_column=id_column, keep=keep)
+        return BatchResult(score_checked(checked, cs, keep_row=keep_row, statuses=statuses), checked.rejects,
+                           checked.n_input, checked.missing_fields, checked.ignored_columns)
 
 
 @dataclass
@@ -129,6 +249,10 @@ class BatchResult:
     n_input: int
     missing_fields: tuple[str, ...]
     ignored_columns: tuple[str, ...]
+
+    @property
+    def n_rejected(self) -> int:
+        return self.rejects.get_column(ROW).n_unique() if self.rejects.height else 0
 
 
 def score_in_chunks(
@@ -140,6 +264,7 @@ def score_in_chunks(
     mapping: Mapping[str, str] | None = None,
     chunk_rows: int = 250_000,
     progress: Callable[[int], None] | None = None,
+    statuses: bool = True,
 ) -> BatchResult:
     """Check and score ``df`` chunk by chunk, collecting rejected rows instead of stopping.
 
@@ -156,7 +281,7 @@ def score_in_chunks(
         part = df.slice(start, chunk_rows)
         checked = check(part, cs, id_column=id_column, keep=keep, mapping=mapping, row_offset=start)
         missing, ignored = checked.missing_fields, checked.ignored_columns
-        scored.append(score_checked(checked, cs, keep_row=not has_id))
+        scored.append(score_checked(checked, cs, keep_row=not has_id, statuses=statuses))
         if checked.rejects.height:
             rejects.append(checked.rejects)
         if progress is not None:

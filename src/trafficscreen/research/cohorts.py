@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from ..compiled import CompiledSet
-from .batch import SYNTHETIC, check, score_checked
+from .batch import SYNTHETIC, CohortInput
 from .columnar import INDICATOR_PREFIX
 from .compare import Comparison, PairedTest
 from .evaluate import (
@@ -157,16 +157,24 @@ def evaluate_scored(
     )
 
 
+def _cohort(source: pl.DataFrame | CohortInput, mapping: Mapping[str, str] | None) -> CohortInput:
+    if isinstance(source, CohortInput):
+        if mapping:
+            raise CohortError("give the column mapping to the CohortInput, not again here")
+        return source
+    return CohortInput(source, mapping=mapping)
+
+
 def score_for_evaluation(
-    df: pl.DataFrame, cs: CompiledSet, label: str, mapping: Mapping[str, str] | None = None
+    df: pl.DataFrame | CohortInput, cs: CompiledSet, label: str, mapping: Mapping[str, str] | None = None
 ) -> tuple[pl.DataFrame, int]:
     """Score raw rows keeping the label (and the synthetic mark); returns the scored rows and rejected count."""
-    checked = check(df, cs, id_column=None, keep=[label], mapping=mapping)
-    return score_checked(checked, cs, keep_row=True), checked.n_rejected
+    result = _cohort(df, mapping).score(cs, id_column=None, keep=[label], keep_row=True)
+    return result.scored, result.n_rejected
 
 
 def compare_frames(
-    df: pl.DataFrame,
+    df: pl.DataFrame | CohortInput,
     sets: Sequence[CompiledSet],
     label: str,
     *,
@@ -180,13 +188,14 @@ def compare_frames(
     refs = [cs.ref for cs in sets]
     if len(set(refs)) != len(refs):
         raise CohortError("the same set is named twice")
+    cohort = _cohort(df, mapping)
     scored: list[pl.DataFrame] = []
     rejected: set[int] = set()
     for cs in sets:
-        checked = check(df, cs, id_column=None, keep=[label], mapping=mapping)
-        if checked.rejects.height:
-            rejected.update(checked.rejects.get_column(ROW).unique().to_list())
-        scored.append(score_checked(checked, cs, keep_row=True))
+        result = cohort.score(cs, id_column=None, keep=[label], keep_row=True)
+        if result.rejects.height:
+            rejected.update(result.rejects.get_column(ROW).unique().to_list())
+        scored.append(result.scored)
     if rejected:
         drop = pl.Series(sorted(rejected), dtype=pl.UInt64).implode()
         scored = [s.filter(~pl.col(ROW).is_in(drop)) for s in scored]
@@ -213,4 +222,4 @@ def compare_frames(
                                     paired_difference(sb, sc, n_pos, confidence), mcnemar(sb, sc)))
             tests.append(PairedTest(name, refs[0], refs[k], "specificity", n_neg,
                                     paired_difference(pb, pc, n_neg, confidence), mcnemar(pb, pc)))
-    return Comparison(label, evaluations, tests, n_rejected=len(rejected), synthetic=is_synthetic(df))
+    return Comparison(label, evaluations, tests, n_rejected=len(rejected), synthetic=is_synthetic(scored[0]))

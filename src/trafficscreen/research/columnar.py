@@ -4,17 +4,26 @@ It walks the same parsed and type-checked condition trees as the Python compiler
 (:mod:`trafficscreen.expr.pycompile`) and keeps their meaning exactly; a test screens thousands of
 encounters both ways and compares every status and level. No Python code runs per row.
 
-**Field conditions** (indicators) work on one column per dictionary field, where a null cell is
-*unknown*. Yes/no values are nullable Boolean columns: polars' ``&``, ``|`` and ``~`` on them follow
-Kleene's three-valued logic (``null & false`` is false, ``null | true`` is true, otherwise null), which is
-the language's ``and``, ``or`` and ``not``; comparisons, ``in`` and arithmetic give null when an operand
-is null, as the reference evaluator (:mod:`trafficscreen.expr.interpret`) does.
+**Field conditions** (indicators) work on *encoded* columns (see :func:`encoded_columns`; :mod:`.frames`
+does the encoding and checks every value). A yes/no field is two plain (never null) Boolean columns,
+``<field>.yes`` (answered yes) and ``<field>.no`` (answered no); both false is *unknown*. Every other
+field is one column where a null cell is unknown: a choice is its position in the dictionary's list of
+values, a set of choices is a bit mask with bit *i* for the *i*-th value (each in the narrowest unsigned
+integer that fits: a test on 8 bits runs about ten times faster than on 64). A
+condition's quoted values are turned into positions when it is compiled — they were checked against the
+dictionary at load time — so ``"pay" in broken_promises`` becomes one bitwise test instead of a search
+through a list of strings.
 
-Columns arrive *encoded* (see :func:`encoded_dtype`; :mod:`.frames` does the encoding and checks every
-value): a choice is its position in the dictionary's list of values (``UInt16``), and a set of choices
-is a bit mask with bit *i* for the *i*-th value (``UInt64``). A condition's quoted values are turned into
-positions when it is compiled — they were checked against the dictionary at load time — so ``"pay" in
-broken_promises`` becomes one bitwise test instead of a search through a list of strings.
+Why two columns for yes/no: Parquet stores a nullable column as values plus definition levels, and
+decoding those levels one value at a time costs far more than the rules (about 4 ns per yes/no answer
+with polars, the same with Arrow C++), while a column without nulls reads at memory speed. The same
+encoding also suits the rules: a condition is computed as two plain Boolean columns, *must* (true
+however the unknown answers turn out) and *may* (true for at least one way), so ``and``/``or`` act on
+each column and ``not`` swaps and negates them — the same "two worlds" as the Python compiler,
+:meth:`trafficscreen.expr.pycompile.PyGen.two`. A condition is met where *must* holds, not met where
+*may* fails, unknown in between. Comparisons, ``in`` and arithmetic on other fields follow the reference
+evaluator (:mod:`trafficscreen.expr.interpret`): null when an operand is null, that is, *must* false and
+*may* true.
 
 **Rules over counts** (dimension and level rules) see counts of met indicators as *intervals*: at least
 the met ones, at most the met plus the unknown ones. A yes/no value there is carried as two plain
@@ -37,12 +46,12 @@ from typing import Any
 
 import polars as pl
 
-from ..compiled import COUNT_NAMES, CompiledSet
+from ..compiled import CompiledSet
 from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or
 from ..expr.types import T, TypeChecker
 from ..model.common import LEVELS_IN_ORDER
 from ..model.dictionary import FieldDef, FieldType
-from ..model.indicator_set import Strength
+from ..model.indicator_set import Indicator, Strength
 
 INDICATOR_STATUSES = ("met", "not_met", "unknown")
 DIMENSION_STATUSES = ("present", "absent", "unknown")
@@ -62,8 +71,19 @@ Rails = tuple[pl.Expr, pl.Expr]  # (must, may)
 Interval = tuple[pl.Expr, pl.Expr]  # (lo, hi)
 
 
+YES = ".yes"
+NO = ".no"
+
+
+def encoded_columns(fd: FieldDef) -> dict[str, pl.DataType]:
+    """The encoded columns of a dictionary field, by name, as the backend reads them."""
+    if fd.type is FieldType.BOOLEAN:
+        return {fd.id + YES: pl.Boolean(), fd.id + NO: pl.Boolean()}
+    return {fd.id: encoded_dtype(fd)}
+
+
 def encoded_dtype(fd: FieldDef) -> pl.DataType:
-    """The polars dtype of a dictionary field's column as the backend reads it."""
+    """The polars dtype of a field's values (a yes/no field is encoded as two such columns)."""
     t = fd.type
     if t is FieldType.BOOLEAN:
         return pl.Boolean()
@@ -72,10 +92,22 @@ def encoded_dtype(fd: FieldDef) -> pl.DataType:
     if t is FieldType.NUMBER:
         return pl.Float64()
     if t is FieldType.ENUM:
-        return pl.UInt16()
+        return code_dtype(fd)
     if t is FieldType.SET:
-        return pl.UInt64() if uses_mask(fd) else pl.List(pl.String())
+        return mask_dtype(fd) if uses_mask(fd) else pl.List(pl.String())
     return pl.Date()
+
+
+def code_dtype(fd: FieldDef) -> pl.DataType:
+    """The narrowest unsigned integer that holds a choice field's positions (narrow columns test faster)."""
+    n = len(fd.values or ())
+    return pl.UInt8() if n <= 2**8 else pl.UInt16() if n <= 2**16 else pl.UInt32()
+
+
+def mask_dtype(fd: FieldDef) -> pl.DataType:
+    """The narrowest unsigned integer with a bit for each value of a set-of-choices field."""
+    n = len(fd.values or ())
+    return pl.UInt8() if n <= 8 else pl.UInt16() if n <= 16 else pl.UInt32() if n <= 32 else pl.UInt64()
 
 
 def uses_mask(fd: FieldDef) -> bool:
@@ -87,25 +119,80 @@ def value_codes(fd: FieldDef) -> tuple[str, ...]:
     return tuple(v.code for v in fd.values or ())
 
 
+@dataclass(frozen=True)
+class _AnyOf:
+    """Internal node: any of several values is in a set-of-choices field (merged ``in`` tests)."""
+
+    field: str
+    items: tuple[Node, ...]
+
+
 class FieldGen:
-    """polars expressions for indicator conditions over encoded field columns (Kleene, null = unknown)."""
+    """polars expressions for indicator conditions over encoded field columns, as (must, may) rails."""
 
     def __init__(self, checker: TypeChecker, fields: dict[str, FieldDef]) -> None:
         self.checker = checker
         self.fields = fields
 
-    def bool3(self, node: Node) -> pl.Expr:
+    def rails(self, node: Node | _AnyOf) -> Rails:
         match node:
             case Name(id=i):
-                return pl.col(i)
+                return pl.col(i + YES), ~pl.col(i + NO)
             case Const(value=v):
-                return pl.lit(bool(v), dtype=pl.Boolean)
+                c = pl.lit(bool(v), dtype=pl.Boolean)
+                return c, c
             case Not(operand=o):
-                return ~self.bool3(o)
+                must, may = self.rails(o)
+                return ~may, ~must
             case And(operands=ops):
-                return _fold(lambda a, b: a & b, [self.bool3(o) for o in ops])
+                parts = [self.rails(o) for o in ops]
+                return _all([p[0] for p in parts]), _all([p[1] for p in parts])
             case Or(operands=ops):
-                return _fold(lambda a, b: a | b, [self.bool3(o) for o in ops])
+                parts = [self.rails(o) for o in self._merge_set_tests(ops)]
+                return _any([p[0] for p in parts]), _any([p[1] for p in parts])
+            case Compare(left=a, right=b, op=op) if self.checker.typeof(a) is T.BOOL:
+                return _compare_rails(op, self.rails(a), self.rails(b))
+            case IsKnown(name=nm, negate=neg) if self.fields[nm.id].type is FieldType.BOOLEAN:
+                known = pl.col(nm.id + YES) | pl.col(nm.id + NO)
+                return (~known, ~known) if neg else (known, known)
+            case _AnyOf(field=f, items=items):
+                bits = 0
+                for item in items:
+                    bits |= 1 << self._code(f, item)
+                dt = mask_dtype(self.fields[f])
+                hit = (pl.col(f) & pl.lit(bits, dtype=dt)) != pl.lit(0, dtype=dt)
+                return hit.fill_null(False), hit.fill_null(True)
+            case Compare() | In() | IsKnown():
+                # a test on a field that is not yes/no: null (unknown) when its operand is null
+                test = self._test(node)
+                return test.fill_null(False), test.fill_null(True)
+        raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+
+    def _merge_set_tests(self, ops: Sequence[Node]) -> list[Node | _AnyOf]:
+        """``"a" in f or "b" in f`` → one test of f against both bits (same meaning, unknown included)."""
+        groups: dict[str, list[Node]] = {}
+        for o in ops:
+            if self._is_set_test(o):
+                assert isinstance(o, In) and isinstance(o.container, Name)
+                groups.setdefault(o.container.id, []).append(o.item)
+        out: list[Node | _AnyOf] = []
+        for o in ops:
+            if not self._is_set_test(o):
+                out.append(o)
+                continue
+            assert isinstance(o, In) and isinstance(o.container, Name)
+            items = groups.pop(o.container.id, None)
+            if items is None:
+                continue  # merged into the first test of its field
+            out.append(o if len(items) == 1 else _AnyOf(o.container.id, tuple(items)))
+        return out
+
+    def _is_set_test(self, node: Node) -> bool:
+        return (isinstance(node, In) and not node.negate and isinstance(node.container, Name)
+                and isinstance(node.item, Const) and uses_mask(self.fields[node.container.id]))
+
+    def _test(self, node: Node) -> pl.Expr:
+        match node:
             case Compare():
                 return self._compare(node)
             case In(item=item, container=container, negate=neg):
@@ -113,7 +200,7 @@ class FieldGen:
                 return ~e if neg else e
             case IsKnown(name=nm, negate=neg):
                 return pl.col(nm.id).is_null() if neg else pl.col(nm.id).is_not_null()
-        raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+        raise TypeError(f"not a test: {type(node).__name__}")  # pragma: no cover
 
     def _operand(self, node: Node) -> pl.Expr:
         match node:
@@ -146,7 +233,7 @@ class FieldGen:
             else:
                 name, const = (node.left, node.right) if lt is T.ENUM else (node.right, node.left)
                 assert isinstance(name, Name)
-                a, b = pl.col(name.id), pl.lit(self._code(name.id, const), dtype=pl.UInt16)
+                a, b = pl.col(name.id), pl.lit(self._code(name.id, const), dtype=code_dtype(self.fields[name.id]))
             return a == b if op == "==" else a != b
         return _compare_values(op, self._operand(node.left), self._operand(node.right))
 
@@ -156,15 +243,17 @@ class FieldGen:
                 assert isinstance(item, Name)
                 idx = sorted({self._code(item.id, c) for c in container.items})
                 col = pl.col(item.id)
+                dt = code_dtype(self.fields[item.id])
                 if len(idx) <= 3:  # a few equality tests beat a hash look-up
-                    return _fold(lambda a, b: a | b, [col == pl.lit(i, dtype=pl.UInt16) for i in idx])
-                return col.is_in(pl.Series(idx, dtype=pl.UInt16).implode())
+                    return _fold(lambda a, b: a | b, [col == pl.lit(i, dtype=dt) for i in idx])
+                return col.is_in(pl.Series(idx, dtype=dt).implode())
             return self._operand(item).is_in(pl.Series([c.value for c in container.items]).implode())
         assert isinstance(container, Name) and isinstance(item, Const)
         fd = self.fields[container.id]
         if uses_mask(fd):
-            bit = pl.lit(1 << self._code(container.id, item), dtype=pl.UInt64)
-            return (pl.col(container.id) & bit) != pl.lit(0, dtype=pl.UInt64)
+            dt = mask_dtype(fd)
+            bit = pl.lit(1 << self._code(container.id, item), dtype=dt)
+            return (pl.col(container.id) & bit) != pl.lit(0, dtype=dt)
         return pl.col(container.id).list.contains(pl.lit(item.value))
 
 
@@ -244,10 +333,7 @@ class CountGen:
             overlap = (ah >= bl) & (bh >= al)
             return (point, overlap) if op == "==" else (~overlap, ~point)
         if lt is T.BOOL and rt is T.BOOL:
-            (am, ay), (bm, by) = self.rails(node.left), self.rails(node.right)
-            same = (am & bm) | (~ay & ~by)  # both known and equal
-            differ = (am & ~by) | (~ay & bm)  # both known and different
-            return (same, ~differ) if op == "==" else (differ, ~same)
+            return _compare_rails(op, self.rails(node.left), self.rails(node.right))
         v = _compare_values(op, _plain(node.left), _plain(node.right))  # constants only
         return v, v
 
@@ -261,6 +347,14 @@ class CountGen:
             return (lo == hi) & inside, (lo != hi) | inside
         v = _plain(item).is_in(values)
         return v, v
+
+
+def _compare_rails(op: str, a: Rails, b: Rails) -> Rails:
+    """``==`` / ``!=`` of two yes/no values given as rails."""
+    (am, ay), (bm, by) = a, b
+    same = (am & bm) | (~ay & ~by)  # both known and equal
+    differ = (am & ~by) | (~ay & bm)  # both known and different
+    return (same, ~differ) if op == "==" else (differ, ~same)
 
 
 def _plain(node: Node) -> pl.Expr:
@@ -329,7 +423,11 @@ def _count_bound(node: Node, bounds: dict[str, int]) -> int:
     return 0
 
 
-_STRENGTHS = (Strength.STRONG, Strength.MEDIUM, Strength.WEAK)
+def _largest_counts(indicators: Sequence[Indicator], idx: Iterable[int]) -> dict[str, int]:
+    """The largest value each count can take over the indicators ``idx``."""
+    chosen = [indicators[i] for i in idx]
+    out = {s.value: sum(1 for ind in chosen if ind.strength is s) for s in Strength}
+    return out | {"met": len(chosen), "points": sum(ind.weight_points for ind in chosen)}
 
 
 @dataclass(frozen=True)
@@ -338,7 +436,8 @@ class _CountSpec:
 
     lo: str
     hi: str
-    members: tuple[tuple[int, int], ...]  # (indicator index, weight)
+    members: tuple[tuple[int, int], ...]  # (indicator index, weight), weight never 0
+    parts: tuple[_CountSpec, ...] = ()  # counts over the whole set add up the dimensions' counts
 
 
 class ColumnarSet:
@@ -351,31 +450,37 @@ class ColumnarSet:
         self.dimension_ids = tuple(dim.id for dim in d.dimensions)
         self.used_fields = cs.used_fields
         fields = cs.dictionary.by_id
-        self.dtypes: dict[str, pl.DataType] = {f: encoded_dtype(fields[f]) for f in cs.used_fields}
+        self.columns: dict[str, pl.DataType] = {}
+        for f in cs.used_fields:
+            self.columns.update(encoded_columns(fields[f]))
         n_ind = len(d.indicators)
-        self._s = [f"{_TMP}s{i}" for i in range(n_ind)]
+        self._s = [f"{_TMP}s{i}" for i in range(n_ind)]  # must: the indicator is met
+        self._t = [f"{_TMP}t{i}" for i in range(n_ind)]  # may: the indicator is not ruled out
 
         # the widest count decides the integer width of every count column
-        total_points = sum(ind.weight_points for ind in d.indicators)
-        bounds = {n: n_ind for n in COUNT_NAMES} | {"points": total_points, "dimensions_present": len(d.dimensions)}
-        widest = max(
-            [_count_bound(t, bounds) for _, t, _ in cs.checked.dimensions]
-            + [_count_bound(t, bounds) for t, _ in cs.checked.levels]
-            + [total_points]
-        )
-        self._int = pl.Int16 if widest < 2**15 else pl.Int32 if widest < 2**31 else pl.Int64
-
-        # stage 1: indicator statuses from fields
-        self.indicator_exprs = [
-            FieldGen(checker, fields).bool3(tree).alias(self._s[i])
-            for i, (tree, checker) in enumerate(cs.checked.indicators)
-        ]
-
-        # stage 2: the strength counts that the dimension and level rules read
         dim_index = {dim.id: k for k, dim in enumerate(d.dimensions)}
         members: list[list[int]] = [[] for _ in d.dimensions]
         for i, ind in enumerate(d.indicators):
             members[dim_index[ind.dimension]].append(i)
+        whole_set = _largest_counts(d.indicators, range(n_ind)) | {"dimensions_present": len(d.dimensions)}
+        widest = max(
+            [_count_bound(t, _largest_counts(d.indicators, members[k])) for k, (_, t, _) in
+             enumerate(cs.checked.dimensions)]
+            + [_count_bound(t, whole_set) for t, _ in cs.checked.levels]
+            + list(whole_set.values())
+        )
+        # narrow integers: each count term writes a column per row, so bytes per value is the cost
+        self._int = next(t for t, bits in ((pl.Int8, 7), (pl.Int16, 15), (pl.Int32, 31), (pl.Int64, 63))
+                         if widest < 2**bits or t is pl.Int64)
+
+        # stage 1: indicator statuses from fields
+        self.indicator_exprs: list[pl.Expr] = []
+        for i, (tree, checker) in enumerate(cs.checked.indicators):
+            must, may = FieldGen(checker, fields).rails(tree)
+            self.indicator_exprs += [must.alias(self._s[i]), may.alias(self._t[i])]
+
+        # stage 2: the strength counts that the dimension and level rules read
+        self._members = members
         self._count_specs: dict[tuple[str, str], _CountSpec] = {}
 
         def count_of(scope: str, idx: Sequence[int]) -> Callable[[str], Interval]:
@@ -403,8 +508,8 @@ class ColumnarSet:
         flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
         if flags:
             red_flag: Rails = (
-                pl.any_horizontal([pl.col(self._s[i]).fill_null(False) for i in flags]),
-                pl.any_horizontal([pl.col(self._s[i]).fill_null(True) for i in flags]),
+                _any([pl.col(self._s[i]) for i in flags]),
+                _any([pl.col(self._t[i]) for i in flags]),
             )
         else:
             false = pl.lit(False, dtype=pl.Boolean)
@@ -425,7 +530,14 @@ class ColumnarSet:
     def _count_spec(self, scope: str, n: str, idx: Sequence[int]) -> _CountSpec:
         key = (scope, n)
         spec = self._count_specs.get(key)
-        if spec is None:
+        if spec is not None:
+            return spec
+        lo, hi = f"{_TMP}{scope}_{n}_lo", f"{_TMP}{scope}_{n}_hi"
+        if scope == "L":
+            # the whole set: one term per dimension instead of one per indicator
+            parts = [self._count_spec(f"d{k}", n, m) for k, m in enumerate(self._members) if m]
+            spec = _CountSpec(lo, hi, (), tuple(p for p in parts if p.members))
+        else:
             d = self.set.definition
             if n == "points":
                 chosen = [(i, d.indicators[i].weight_points) for i in idx]
@@ -434,19 +546,27 @@ class ColumnarSet:
             else:
                 strength = Strength(n)
                 chosen = [(i, 1) for i in idx if d.indicators[i].strength is strength]
-            spec = _CountSpec(f"{_TMP}{scope}_{n}_lo", f"{_TMP}{scope}_{n}_hi", tuple(chosen))
-            self._count_specs[key] = spec
+            spec = _CountSpec(lo, hi, tuple((i, w) for i, w in chosen if w))
+        self._count_specs[key] = spec
         return spec
 
-    def _count_exprs(self) -> list[pl.Expr]:
-        out: list[pl.Expr] = []
+    def _count_exprs(self) -> tuple[list[pl.Expr], list[pl.Expr]]:
+        """Counts over dimensions, then counts over the whole set (sums of the first)."""
+        by_dimension: list[pl.Expr] = []
+        whole: list[pl.Expr] = []
+        zero = pl.lit(0, dtype=self._int)
         for spec in self._count_specs.values():
+            if spec.parts or not spec.members:
+                lo = _fold(lambda a, b: a + b, [pl.col(p.lo) for p in spec.parts]) if spec.parts else zero
+                hi = _fold(lambda a, b: a + b, [pl.col(p.hi) for p in spec.parts]) if spec.parts else zero
+                whole += [lo.alias(spec.lo), hi.alias(spec.hi)]
+                continue
             # lo: indicators met; hi: indicators not ruled out (met or unknown)
-            lo = [(pl.col(self._s[i]), w) for i, w in spec.members]
-            hi = [(pl.col(self._s[i]).fill_null(True), w) for i, w in spec.members]
-            out.append(weighted_count(lo, self._int).alias(spec.lo))
-            out.append(weighted_count(hi, self._int).alias(spec.hi))
-        return out
+            lo_terms = [(pl.col(self._s[i]), w) for i, w in spec.members]
+            hi_terms = [(pl.col(self._t[i]), w) for i, w in spec.members]
+            by_dimension.append(weighted_count(lo_terms, self._int).alias(spec.lo))
+            by_dimension.append(weighted_count(hi_terms, self._int).alias(spec.hi))
+        return by_dimension, whole
 
     def lazy_score(self, lf: pl.LazyFrame, keep: Sequence[str] = (), *, statuses: bool = True) -> pl.LazyFrame:
         """Score an encoded frame lazily.
@@ -457,24 +577,24 @@ class ColumnarSet:
         refer, urgent). Columns of fields the set reads but the frame lacks are unknown throughout.
         """
         have = set(lf.collect_schema().names())
-        missing = [pl.lit(None, dtype=dt).alias(f) for f, dt in self.dtypes.items() if f not in have]
+        missing = [_unknown(c, dt).alias(c) for c, dt in self.columns.items() if c not in have]
         if missing:
             lf = lf.with_columns(missing)
         kept = [pl.col(c) for c in keep]
         # with_columns (not select) so that a constant condition still gives one value per row
-        lf = lf.with_columns(self.indicator_exprs).select(*kept, *[pl.col(s) for s in self._s])
-        counts = self._count_exprs()
-        if counts:
-            lf = lf.with_columns(counts)
+        lf = lf.with_columns(self.indicator_exprs).select(*kept, *[pl.col(s) for s in (*self._s, *self._t)])
+        for stage in self._count_exprs():
+            if stage:
+                lf = lf.with_columns(stage)
         dim_cols: list[pl.Expr] = []
         for k, (must, may) in enumerate(self.dimension_rails):
             dim_cols += [must.alias(self._dm[k]), may.alias(self._dy[k])]
         lf = lf.with_columns(dim_cols)
         out: list[pl.Expr] = list(kept)
         if statuses:
-            for s, ident in zip(self._s, self.indicator_ids, strict=True):
-                col = pl.col(s)
-                out.append(_tri(col, ~col, INDICATOR_STATUS, INDICATOR_STATUSES).alias(INDICATOR_PREFIX + ident))
+            for s, t, ident in zip(self._s, self._t, self.indicator_ids, strict=True):
+                out.append(_tri(pl.col(s), ~pl.col(t), INDICATOR_STATUS, INDICATOR_STATUSES)
+                           .alias(INDICATOR_PREFIX + ident))
             for k, ident in enumerate(self.dimension_ids):
                 must, may = pl.col(self._dm[k]), pl.col(self._dy[k])
                 out.append(_tri(must, ~may, DIMENSION_STATUS, DIMENSION_STATUSES).alias(DIMENSION_PREFIX + ident))
@@ -507,6 +627,13 @@ def _tri(yes: pl.Expr, no: pl.Expr, dtype: pl.Enum, labels: tuple[str, str, str]
         .when(no).then(pl.lit(labels[1], dtype=dtype))
         .otherwise(pl.lit(labels[2], dtype=dtype))
     )
+
+
+def _unknown(column: str, dtype: pl.DataType) -> pl.Expr:
+    """An encoded column of a field no input column supplies: unknown on every row."""
+    if column.endswith((YES, NO)):
+        return pl.lit(False, dtype=pl.Boolean)
+    return pl.lit(None, dtype=dtype)
 
 
 def _no_flag(name: str) -> Rails:  # pragma: no cover - dimension rules see only counts

@@ -82,8 +82,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         return run_batch(args)
     _need("polars")
-    from .batch import score_in_chunks
-    from .frames import file_format, read_table, write_table
+    from .batch import CohortInput, score_in_chunks
+    from .frames import file_format, write_table
 
     out_path = Path(args.out)
     file_format(out_path)
@@ -92,14 +92,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
     cs = _load(args.set, args.allow_draft)
     mapping = _mapping(args)
     t0 = time.perf_counter()
-    df = read_table(args.input)
-    t_read = time.perf_counter() - t0
-    progress = Progress(df.height, f"scoring with {cs.ref}")
-    try:
-        result = score_in_chunks(df, cs, id_column=args.id_column, keep=args.keep or (), mapping=mapping,
-                                 progress=progress)
-    finally:
-        progress.close()
+    cohort = CohortInput(args.input, mapping=mapping)
+    keep = args.keep or ()
+    if cohort.packed:
+        # checked when it was packed: one streaming pass reads the columns the set needs and scores them
+        t_read = 0.0
+        result = cohort.score(cs, id_column=args.id_column, keep=keep, keep_row=not cohort.has_column(args.id_column),
+                              statuses=not args.levels_only)
+    else:
+        df = cohort.frame
+        t_read = time.perf_counter() - t0
+        progress = Progress(df.height, f"scoring with {cs.ref}")
+        try:
+            result = score_in_chunks(df, cs, id_column=args.id_column, keep=keep, mapping=mapping,
+                                     progress=progress, statuses=not args.levels_only)
+        finally:
+            progress.close()
     t_score = time.perf_counter() - t0 - t_read
     write_table(result.scored, out_path)
     n_bad = result.rejects.get_column("row").n_unique() if result.rejects.height else 0
@@ -115,9 +123,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if result.ignored_columns:
         _note(args, f"note: {len(result.ignored_columns)} input column(s) are not fields of "
                     f"{cs.dictionary.ref} and were ignored (use --keep to carry one through)")
-    rate = result.n_input / t_score if t_score > 0 else float("inf")
+    rate = result.n_input / (t_read + t_score) if t_read + t_score > 0 else float("inf")
+    timing = (f"read and scored packed cohort {t_score:.2f} s" if cohort.packed
+              else f"read {t_read:.2f} s, checked and scored {t_score:.2f} s")
     _note(args, f"scored {result.scored.height:,} of {result.n_input:,} rows with {cs.ref} -> {out_path} "
-                f"(read {t_read:.2f} s, checked and scored {t_score:.2f} s = {rate:,.0f} rows/s, total {total:.2f} s)")
+                f"({timing}: {rate:,.0f} rows/s; with writing, total {total:.2f} s)")
+    if cohort.rows_rejected_when_packed:
+        _note(args, f"note: {cohort.rows_rejected_when_packed:,} row(s) of the source were rejected when it was "
+                    "packed and are not in this cohort")
     if n_bad:
         _note(args, f"{n_bad:,} row(s) rejected: see {rejects_path} (row number, field and reason)")
         if args.strict:
@@ -173,14 +186,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if not args.label:
             raise TrafficscreenError("--label COLUMN is required to evaluate a cohort")
         _need("polars")
+        from .batch import CohortInput
         from .cohorts import evaluate_scored, score_for_evaluation
-        from .frames import read_table
 
-        df = read_table(args.scored)
+        cohort = CohortInput(args.scored, mapping=_mapping(args) if args.set else None)
         n_rejected = 0
         if args.set:
             cs = _load(args.set, args.allow_draft)
-            df, n_rejected = score_for_evaluation(df, cs, args.label, _mapping(args))
+            df, n_rejected = score_for_evaluation(cohort, cs, args.label)
+        else:
+            if cohort.packed:
+                raise TrafficscreenError("this is a packed cohort, not scored output; pass --set to score it")
+            df = cohort.frame
         ev = evaluate_scored(df, args.label, ci=args.ci, confidence=args.confidence, n_rejected=n_rejected)
         if args.roc:
             from .svg import roc_svg
@@ -197,14 +214,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     _need("polars")
+    from .batch import CohortInput
     from .cohorts import compare_frames
     from .compare import csv_rows, render_table
     from .evaluate import SYNTHETIC_WARNING
-    from .frames import read_table
 
     sets = [_load(ref, args.allow_draft) for ref in args.set]
-    df = read_table(args.cohort)
-    cmp = compare_frames(df, sets, args.label, mapping=_mapping(args), ci=args.ci, confidence=args.confidence)
+    cohort = CohortInput(args.cohort, mapping=_mapping(args))
+    cmp = compare_frames(cohort, sets, args.label, ci=args.ci, confidence=args.confidence)
     if args.roc:
         from .svg import roc_svg
 
@@ -213,6 +230,43 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if cmp.synthetic and args.format != "table":
         print(SYNTHETIC_WARNING, file=sys.stderr)
     _emit(args, _clean(cmp.as_dict()), render_table(cmp), csv_rows(cmp))
+    return 0
+
+
+# --- pack -----------------------------------------------------------------------------------------
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    _need("polars")
+    from .frames import file_format, read_table, write_table
+    from .packed import pack, write_packed
+
+    out_path = Path(args.out)
+    if file_format(out_path) != "parquet":
+        raise TrafficscreenError(f"{out_path}: a packed cohort is a Parquet file; name it .parquet")
+    rejects_path = Path(args.rejects) if args.rejects else out_path.with_name(out_path.stem + ".rejects.csv")
+    file_format(rejects_path)
+    if Path(args.input).resolve() == out_path.resolve():
+        raise TrafficscreenError(f"{out_path}: write the packed cohort to a new file, not over its source")
+    from ..engine import DEFAULT_SET
+
+    cs = _load(args.set or DEFAULT_SET, args.allow_draft)
+    t0 = time.perf_counter()
+    df = read_table(args.input)
+    checked = pack(df, cs, mapping=_mapping(args), id_column=args.id_column)
+    write_packed(checked, out_path)
+    if checked.rejects.height:
+        write_table(checked.rejects, rejects_path)
+    elif rejects_path.exists() and not args.rejects:
+        rejects_path.unlink()  # a stale report from an earlier run would mislead
+    n_fields = sum(1 for f in cs.dictionary.by_id if f in checked.answers().columns)
+    _note(args, f"packed {checked.frame.height:,} of {checked.n_input:,} rows, {n_fields} field(s) of "
+                f"{cs.dictionary.ref}, -> {out_path} in {time.perf_counter() - t0:.2f} s; score it with any set "
+                f"over {cs.dictionary.ref} (trafficscreen batch / evaluate --set / compare)")
+    if checked.rejects.height:
+        _note(args, f"{checked.n_rejected:,} row(s) rejected and left out: see {rejects_path} "
+                    "(row number, field and reason)")
+        if args.strict:
+            return 1
     return 0
 
 
@@ -263,7 +317,7 @@ def _stats_options(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     b = sub.add_parser("batch", help="score a cohort file (Parquet, CSV, JSONL) with the columnar backend")
-    b.add_argument("input", help="input file: .parquet, .csv or .jsonl")
+    b.add_argument("input", help="input file: .parquet (plain or packed), .csv or .jsonl")
     b.add_argument("--set", required=True, help="set id, id@version or path")
     b.add_argument("--out", required=True, help="output file: .parquet, .csv or .jsonl")
     b.add_argument("--columns", metavar="MAP.yaml", help="column mapping (field id: input column)")
@@ -271,12 +325,26 @@ def register(sub: Any) -> None:
     b.add_argument("--keep", action="append", metavar="COLUMN", help="carry this input column through (repeatable)")
     b.add_argument("--rejects", metavar="FILE", help="where rejected rows are reported (default: OUT.rejects.csv)")
     b.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
+    b.add_argument("--levels-only", action="store_true",
+                   help="leave out the indicator and dimension status columns (faster, smaller output)")
     b.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
     b.add_argument("--quiet", action="store_true", help="no summary on standard error")
     from ..sql.commands import add_engine_option
 
     add_engine_option(b)
     b.set_defaults(func=cmd_batch)
+
+    k = sub.add_parser("pack", help="check a cohort once and write it packed, to score it fast and often")
+    k.add_argument("input", help="input file: .parquet, .csv or .jsonl")
+    k.add_argument("--out", required=True, help="the packed cohort: a .parquet file")
+    k.add_argument("--set", help="a set whose data dictionary the cohort follows (default: the default set)")
+    k.add_argument("--columns", metavar="MAP.yaml", help="column mapping (field id: input column)")
+    k.add_argument("--id-column", default="id", help="the rows' id column (default: id)")
+    k.add_argument("--rejects", metavar="FILE", help="where rejected rows are reported (default: OUT.rejects.csv)")
+    k.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
+    k.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
+    k.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    k.set_defaults(func=cmd_pack)
 
     e = sub.add_parser("evaluate", help="accuracy of a set against labelled encounters, with 95%% intervals")
     e.add_argument("scored", nargs="?", help="scored file (from batch), or raw data with --set")
@@ -288,7 +356,7 @@ def register(sub: Any) -> None:
     e.set_defaults(func=cmd_evaluate)
 
     c = sub.add_parser("compare", help="compare sets side by side on one labelled cohort (McNemar tests)")
-    c.add_argument("cohort", help="raw cohort file: .parquet, .csv or .jsonl")
+    c.add_argument("cohort", help="raw cohort file: .parquet (plain or packed), .csv or .jsonl")
     c.add_argument("--set", action="append", required=True, help="set id[@version] or path; give two or more")
     c.add_argument("--label", required=True, help="column holding the reference label (1/0 or true/false)")
     _stats_options(c)

@@ -28,7 +28,7 @@ import polars as pl
 
 from ..errors import Location, TrafficscreenError
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
-from .columnar import uses_mask, value_codes
+from .columnar import NO, YES, encoded_dtype, uses_mask, value_codes
 
 
 class CohortError(TrafficscreenError):
@@ -182,8 +182,6 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
     col = pl.col(fd.id)
     t = fd.type
     if dtype == pl.Null:
-        from .columnar import encoded_dtype
-
         return _Column(pl.lit(None, dtype=encoded_dtype(fd)))
     if t is FieldType.SET:
         items = _set_items(fd, dtype)
@@ -292,10 +290,26 @@ class CheckedFrame:
     n_input: int
     missing_fields: tuple[str, ...]  # fields the set reads that no column supplies (unknown throughout)
     ignored_columns: tuple[str, ...]  # input columns that are neither fields nor kept
+    dictionary: DataDictionary
 
     @property
     def n_rejected(self) -> int:
         return self.rejects.get_column(ROW).n_unique() if self.rejects.height else 0
+
+    def answers(self) -> pl.DataFrame:
+        """The checked rows with one column per field again (null = unknown), for reading and tests."""
+        out: list[pl.Expr] = []
+        done: set[str] = set()
+        for c in self.frame.columns:
+            fid = c.removesuffix(YES).removesuffix(NO)
+            fd = self.dictionary.by_id.get(fid)
+            if fd is not None and fd.type is FieldType.BOOLEAN and c != fid:
+                if fid not in done:
+                    done.add(fid)
+                    out.append(pl.when(pl.col(fid + YES)).then(True).when(pl.col(fid + NO)).then(False).alias(fid))
+            else:
+                out.append(pl.col(c))
+        return self.frame.select(out)
 
 
 def empty_rejects() -> pl.DataFrame:
@@ -341,7 +355,7 @@ def check_frame(
     encoded = df.lazy().select(
         row,
         *[pl.col(k) for k in keep],
-        *[converted[f].value.alias(f) for f in used_fields if f in converted],
+        *[e for f in used_fields if f in converted for e in encode(dictionary.by_id[f], converted[f].value)],
         *[c.length.alias(_length(f)) for f, c in converted.items() if f in used_fields and c.length is not None],
         *codes,
     ).collect()
@@ -370,9 +384,29 @@ def check_frame(
         encoded = encoded.filter(~pl.col(ROW).is_in(set_rejects.get_column(ROW).implode()))
     if rejects.height:
         rejects = rejects.sort(ROW, "field", maintain_order=True)
+    # choices and sets were worked out in wide integers (room for the marks of bad values); every row
+    # left is good, so they fit the narrow encoded type
+    narrow = [pl.col(f).cast(encoded_dtype(dictionary.by_id[f])) for f in used_fields
+              if f in converted and (dictionary.by_id[f].type is FieldType.ENUM or uses_mask(dictionary.by_id[f]))]
+    if narrow:
+        encoded = encoded.with_columns(narrow)
     missing = tuple(f for f in used_fields if f not in df.columns)
     ignored = tuple(c for c in df.columns if c not in dictionary.by_id and c not in keep)
-    return CheckedFrame(encoded, rejects, n, missing, ignored)
+    return CheckedFrame(encoded, rejects, n, missing, ignored, dictionary)
+
+
+def encode(fd: FieldDef, value: pl.Expr) -> list[pl.Expr]:
+    """A field's checked values (null = unknown) as its encoded columns (:func:`.columnar.encoded_columns`)."""
+    if fd.type is FieldType.BOOLEAN:
+        return [value.fill_null(False).alias(fd.id + YES), (~value).fill_null(False).alias(fd.id + NO)]
+    return [value.alias(fd.id)]
+
+
+def answered(fd: FieldDef) -> pl.Expr:
+    """True where an encoded frame holds an answer to the field."""
+    if fd.type is FieldType.BOOLEAN:
+        return pl.col(fd.id + YES) | pl.col(fd.id + NO)
+    return pl.col(fd.id).is_not_null()
 
 
 def _reason(f: str, why: str, renamed: Mapping[str, str]) -> str:

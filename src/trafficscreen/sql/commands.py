@@ -92,6 +92,11 @@ def run_batch(args: argparse.Namespace) -> int:
         raise TrafficscreenError(
             "--rejects applies to the columnar engine; the SQL engines refuse an input with bad values as a whole"
         )
+    if getattr(args, "levels_only", False):
+        raise TrafficscreenError("--levels-only applies to the columnar engine; the SQL engines write every column")
+    if _is_packed(args.input):
+        raise TrafficscreenError(f"{args.input}: a packed cohort is read by the columnar engine (the default); "
+                                 "give the SQL engines the plain file it was packed from")
     kind = _output_kind(args.out)
     need("sqlglot")
     cs = _load(args.set, args.allow_draft)
@@ -111,6 +116,22 @@ def run_batch(args: argparse.Namespace) -> int:
     _note(args, f"scored {rows:,} rows with {cs.ref} on {args.engine} -> {args.out} "
                 f"(checked, scored and written in {elapsed:.2f} s{rate})")
     return 0
+
+
+def _is_packed(path: str) -> bool:
+    """True for a packed cohort (see trafficscreen.research.packed), told by its Parquet metadata."""
+    if not path.lower().endswith(".parquet") or not Path(path).is_file():
+        return False
+    need("duckdb")
+    import duckdb
+
+    try:
+        rows = duckdb.connect().execute(
+            "SELECT 1 FROM parquet_kv_metadata(?) WHERE decode(key) = 'trafficscreen.packed'", [path]
+        ).fetchall()
+    except duckdb.Error:
+        return False  # not readable as Parquet: the engine says so with its usual message
+    return bool(rows)
 
 
 def _batch_duckdb(
