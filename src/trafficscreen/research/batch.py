@@ -23,9 +23,8 @@ import polars as pl
 from ..compiled import CompiledSet
 from ..errors import EncounterError
 from ..loader import resolve_set
-from .columnar import DIMENSION_PREFIX, INDICATOR_PREFIX, ColumnarSet, encoded_columns, weighted_count
+from .columnar import DIMENSION_PREFIX, INDICATOR_PREFIX, ColumnarSet
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, check_frame, empty_rejects
-from .frames import answered as answered_in
 
 SYNTHETIC = "synthetic"
 """Column that marks rows of a synthetic cohort; it is carried through scoring whenever present."""
@@ -101,12 +100,7 @@ def scoring_plan(
 ) -> pl.LazyFrame:
     """Score an encoded lazy frame whose columns are ``have``: ``keep`` columns, statuses, levels, provenance."""
     col = columnar(cs)
-    present = set(have)
-    fields = [cs.dictionary.by_id[f] for f in cs.used_fields]
-    answered = weighted_count(
-        [(answered_in(fd), 1) for fd in fields if set(encoded_columns(fd)) <= present],
-        pl.Int8 if len(fields) < 2**7 else pl.Int16,
-    )
+    answered = col.answered(frozenset(have))
     scored = col.lazy_score(lf.with_columns(answered.alias("\x00answered")), [*keep, "\x00answered"],
                             statuses=statuses)
     names = [INDICATOR_PREFIX + i for i in col.indicator_ids] + [DIMENSION_PREFIX + d for d in col.dimension_ids]

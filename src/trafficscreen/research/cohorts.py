@@ -108,7 +108,10 @@ def evaluate_scored(
         labels,
         rank.alias("\x00rank"),
         *([high.alias("\x00high")] if high is not None else []),
-        *[pl.col(c).cast(pl.String).alias(c) for c in indicators],
+        # statuses stay Enum (or Categorical) when they are: comparing those with a word is cheap, turning a
+        # million of them into text is not
+        *[pl.col(c) if isinstance(scored.schema[c], (pl.Enum, pl.Categorical, pl.String))
+          else pl.col(c).cast(pl.String).alias(c) for c in indicators],
     )
     n_unlabelled = frame.get_column("\x00label").null_count()
     frame = frame.filter(pl.col("\x00label").is_not_null())

@@ -82,6 +82,13 @@ def encoded_columns(fd: FieldDef) -> dict[str, pl.DataType]:
     return {fd.id: encoded_dtype(fd)}
 
 
+def answered_expr(fd: FieldDef) -> pl.Expr:
+    """True where an encoded frame holds an answer to the field."""
+    if fd.type is FieldType.BOOLEAN:
+        return pl.col(fd.id + YES) | pl.col(fd.id + NO)
+    return pl.col(fd.id).is_not_null()
+
+
 def encoded_dtype(fd: FieldDef) -> pl.DataType:
     """The polars dtype of a field's values (a yes/no field is encoded as two such columns)."""
     t = fd.type
@@ -527,6 +534,27 @@ class ColumnarSet:
         ]
         self._scales = [lv.scale.value for lv in d.levels]
 
+        self._answered: dict[frozenset[str], pl.Expr] = {}
+        # the stages' expressions, built once: building them anew for every frame costs more than
+        # scoring a small frame
+        self._rails = [pl.col(c) for c in (*self._s, *self._t)]
+        self._count_stages = [stage for stage in self._count_exprs() if stage]
+        self._dimension_exprs: list[pl.Expr] = []
+        for k, (must, may) in enumerate(self.dimension_rails):
+            self._dimension_exprs += [must.alias(self._dm[k]), may.alias(self._dy[k])]
+        self._status_exprs = [
+            _tri(pl.col(s), ~pl.col(t), INDICATOR_STATUS, INDICATOR_STATUSES).alias(INDICATOR_PREFIX + ident)
+            for s, t, ident in zip(self._s, self._t, self.indicator_ids, strict=True)
+        ] + [
+            _tri(pl.col(self._dm[k]), ~pl.col(self._dy[k]), DIMENSION_STATUS, DIMENSION_STATUSES)
+            .alias(DIMENSION_PREFIX + ident)
+            for k, ident in enumerate(self.dimension_ids)
+        ]
+        self._level_exprs = [
+            self._level([m for m, _ in self.level_rails]).alias("level"),
+            self._level([y for _, y in self.level_rails]).alias("highest_possible"),
+        ]
+
     def _count_spec(self, scope: str, n: str, idx: Sequence[int]) -> _CountSpec:
         key = (scope, n)
         spec = self._count_specs.get(key)
@@ -582,26 +610,22 @@ class ColumnarSet:
             lf = lf.with_columns(missing)
         kept = [pl.col(c) for c in keep]
         # with_columns (not select) so that a constant condition still gives one value per row
-        lf = lf.with_columns(self.indicator_exprs).select(*kept, *[pl.col(s) for s in (*self._s, *self._t)])
-        for stage in self._count_exprs():
-            if stage:
-                lf = lf.with_columns(stage)
-        dim_cols: list[pl.Expr] = []
-        for k, (must, may) in enumerate(self.dimension_rails):
-            dim_cols += [must.alias(self._dm[k]), may.alias(self._dy[k])]
-        lf = lf.with_columns(dim_cols)
-        out: list[pl.Expr] = list(kept)
-        if statuses:
-            for s, t, ident in zip(self._s, self._t, self.indicator_ids, strict=True):
-                out.append(_tri(pl.col(s), ~pl.col(t), INDICATOR_STATUS, INDICATOR_STATUSES)
-                           .alias(INDICATOR_PREFIX + ident))
-            for k, ident in enumerate(self.dimension_ids):
-                must, may = pl.col(self._dm[k]), pl.col(self._dy[k])
-                out.append(_tri(must, ~may, DIMENSION_STATUS, DIMENSION_STATUSES).alias(DIMENSION_PREFIX + ident))
-        out.append(self._level([m for m, _ in self.level_rails]).alias("level"))
-        out.append(self._level([y for _, y in self.level_rails]).alias("highest_possible"))
-        names = list(keep) + [e.meta.output_name() for e in out[len(keep):]]
-        return lf.with_columns(out[len(keep):]).select(names)
+        lf = lf.with_columns(self.indicator_exprs).select(*kept, *self._rails)
+        for stage in self._count_stages:
+            lf = lf.with_columns(stage)
+        lf = lf.with_columns(self._dimension_exprs)
+        out = [*self._status_exprs, *self._level_exprs] if statuses else self._level_exprs
+        return lf.with_columns(out).select(*keep, *[e.meta.output_name() for e in out])
+
+    def answered(self, have: frozenset[str]) -> pl.Expr:
+        """How many of the fields the set reads have an answer, in a frame with the columns ``have``."""
+        out = self._answered.get(have)
+        if out is None:
+            fields = self.set.dictionary.by_id
+            present = [fields[f] for f in self.used_fields if set(encoded_columns(fields[f])) <= have]
+            width = pl.Int8 if len(self.used_fields) < 2**7 else pl.Int16
+            out = self._answered.setdefault(have, weighted_count([(answered_expr(fd), 1) for fd in present], width))
+        return out
 
     def _level(self, holds: list[pl.Expr]) -> pl.Expr:
         """The highest level whose rule holds (levels are listed lowest first), else none."""

@@ -402,13 +402,6 @@ def encode(fd: FieldDef, value: pl.Expr) -> list[pl.Expr]:
     return [value.alias(fd.id)]
 
 
-def answered(fd: FieldDef) -> pl.Expr:
-    """True where an encoded frame holds an answer to the field."""
-    if fd.type is FieldType.BOOLEAN:
-        return pl.col(fd.id + YES) | pl.col(fd.id + NO)
-    return pl.col(fd.id).is_not_null()
-
-
 def _reason(f: str, why: str, renamed: Mapping[str, str]) -> str:
     column = renamed.get(f)
     where = f"field '{f}' (column '{column}')" if column else f"field '{f}'"

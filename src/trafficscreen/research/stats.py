@@ -132,7 +132,14 @@ def beta_ppf(q: float, a: float, b: float) -> float:
         step = x - f / density if density > 0 else -1.0
         if step == x:
             return x
-        x = step if lo < step < hi else (lo + hi) / 2
+        if lo < step < hi:
+            # Newton converges quadratically: a step this small leaves the root exact to double
+            # precision well before |f| reaches its floor (I_x is itself computed to about 1e-15)
+            if abs(step - x) <= 1e-13 * x:
+                return step
+            x = step
+        else:
+            x = (lo + hi) / 2
     return x
 
 
