@@ -241,3 +241,21 @@ def test_the_sql_engines_refuse_a_packed_cohort(tmp_path: Path, mini: CompiledSe
     assert main(["batch", str(plain), "--set", str(MINI_SET), "--out", out, "--engine", "duckdb",
                  "--levels-only"]) == 2
     assert "--levels-only applies to the columnar engine" in capsys.readouterr().err
+
+
+def test_packing_through_a_column_mapping_names_the_input_column(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent / "examples" / "research"
+    out = tmp_path / "example.packed.parquet"
+    assert main(["pack", str(root / "cohort.csv"), "--columns", str(root / "columns.yaml"), "--out", str(out),
+                 "--quiet"]) == 0
+    rejects = pl.read_csv(tmp_path / "example.packed.rejects.csv")
+    assert rejects.get_column("reason").to_list() == [
+        "field 'works_long_hours' (column 'q_long_days'): expected true or false, got text",
+        "field 'age_years' (column 'age'): above the largest allowed value (25)",
+    ]
+    plain = tmp_path / "plain.csv"
+    packed = tmp_path / "packed.csv"
+    assert main(["batch", str(root / "cohort.csv"), "--columns", str(root / "columns.yaml"), "--set", DEFAULT_SET,
+                 "--keep", "outcome", "--out", str(plain), "--quiet"]) == 0
+    assert main(["batch", str(out), "--set", DEFAULT_SET, "--keep", "outcome", "--out", str(packed), "--quiet"]) == 0
+    assert plain.read_text() == packed.read_text()

@@ -78,16 +78,17 @@ def pack(
     """
     from .batch import check
 
+    columns = df.columns
     if mapping:
-        df, _ = apply_mapping(df, mapping, cs.dictionary, id_field="id")
+        # the columns as they will be named; check() renames them itself, to name them in its reasons
+        columns = apply_mapping(df.head(0), mapping, cs.dictionary, id_field="id")[0].columns
         if "id" in mapping and "id" not in cs.dictionary.by_id:
             id_column = "id"
-    fields = [f for f in cs.dictionary.by_id if f in df.columns]
-    others = [c for c in df.columns if c not in cs.dictionary.by_id and c != id_column]
+    fields = [f for f in cs.dictionary.by_id if f in columns]
+    others = [c for c in columns if c not in cs.dictionary.by_id and c != id_column]
     if ROW in others:
         raise CohortError(f"the input has a column named '{ROW}', which a packed cohort uses for row numbers")
-    checked = check(df, cs, id_column=id_column, keep=others, fields=fields)
-    return checked
+    return check(df, cs, id_column=id_column, keep=others, fields=fields, mapping=mapping)
 
 
 def write_packed(checked: CheckedFrame, path: str | Path) -> None:
