@@ -120,17 +120,20 @@ def score_file(
     allow_draft: bool = False,
 ) -> pl.DataFrame:
     """Score a cohort file, plain or packed (see :mod:`.packed`), as :func:`score_frame` scores a frame."""
+    return _score_all(CohortInput(path, mapping=mapping), set, id_column, keep, allow_draft)
+
+
+def _score_all(
+    cohort: CohortInput, set: CompiledSet | str | Path, id_column: str | None, keep: Sequence[str], allow_draft: bool
+) -> pl.DataFrame:
+    """Every row scored, or an error naming the first row that does not fit."""
     cs = resolve_set(set, allow_draft=allow_draft)
-    result = CohortInput(path, mapping=mapping).score(cs, id_column=id_column, keep=keep)
-    _raise_for_rejects(result.rejects, cs)
+    result = cohort.score(cs, id_column=id_column, keep=keep)
+    if result.rejects.height:
+        first = result.rejects.row(0, named=True)
+        raise EncounterError(f"{result.n_rejected} row(s) do not fit {cs.dictionary.ref}; first: row {first[ROW]}, "
+                             f"{first['reason']}")
     return result.scored
-
-
-def _raise_for_rejects(rejects: pl.DataFrame, cs: CompiledSet) -> None:
-    if rejects.height:
-        first = rejects.row(0, named=True)
-        n = rejects.get_column(ROW).n_unique()
-        raise EncounterError(f"{n} row(s) do not fit {cs.dictionary.ref}; first: row {first[ROW]}, {first['reason']}")
 
 
 def score_frame(
@@ -149,10 +152,7 @@ def score_frame(
     first problem (row number, field; never the value) when any row does not fit the dictionary; the
     ``trafficscreen batch`` command instead writes such rows to a rejects file and scores the rest.
     """
-    cs = resolve_set(set, allow_draft=allow_draft)
-    checked = check(df, cs, id_column=id_column, keep=keep, mapping=mapping)
-    _raise_for_rejects(checked.rejects, cs)
-    return score_checked(checked, cs)
+    return _score_all(CohortInput(df, mapping=mapping), set, id_column, keep, allow_draft)
 
 
 class CohortInput:
