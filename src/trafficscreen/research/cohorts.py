@@ -125,10 +125,12 @@ def evaluate_scored(
         met, unk = pl.col(c) == "met", pl.col(c) == "unknown"
         sums += [(met & lab).sum().alias(f"mp:{c}"), (unk & lab).sum().alias(f"up:{c}"),
                  (met & ~lab).sum().alias(f"mn:{c}"), (unk & ~lab).sum().alias(f"un:{c}")]
+    # shares from whole-number counts: a mean of floats summed in parallel chunks can differ in its last
+    # digit from run to run, and the same cohort must give the same report
     if has_high:
-        sums.append((r == pl.col("\x00high")).mean().alias("settled"))
+        sums.append((r == pl.col("\x00high")).sum().alias("settled"))
     if indicators:
-        sums.append(pl.mean_horizontal([(pl.col(c) == "unknown").mean() for c in indicators]).alias("unknown"))
+        sums.append(pl.sum_horizontal([(pl.col(c) == "unknown").sum() for c in indicators]).alias("unknown"))
     totals = frame.select(sums).row(0, named=True)
     pos, neg = int(totals["pos"] or 0), int(totals["neg"] or 0)
 
@@ -154,8 +156,9 @@ def evaluate_scored(
         set_ref=set_ref or _set_ref(scored), label=label, n_positive=pos, n_negative=neg, ci=ci,
         confidence=confidence, thresholds=results, synthetic=is_synthetic(scored), n_unlabelled=n_unlabelled,
         n_rejected=n_rejected, roc=roc, auc=auc, indicators=inds,
-        settled_share=float(totals["settled"]) if has_high and pos + neg else None,
-        unknown_indicator_share=float(totals["unknown"]) if indicators and pos + neg else None,
+        settled_share=int(totals["settled"]) / frame.height if has_high and pos + neg else None,
+        unknown_indicator_share=(int(totals["unknown"]) / (frame.height * len(indicators))
+                                 if indicators and pos + neg else None),
         level_counts=level_counts,
     )
 
