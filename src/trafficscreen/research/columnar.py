@@ -134,17 +134,13 @@ class _AnyOf:
     items: tuple[Node, ...]
 
 
-class FieldGen:
-    """polars expressions for indicator conditions over encoded field columns, as (must, may) rails."""
+class _RailsGen:
+    """``and``, ``or``, ``not``, constants and yes/no equality on (must, may) rails; subclasses give the rest."""
 
-    def __init__(self, checker: TypeChecker, fields: dict[str, FieldDef]) -> None:
-        self.checker = checker
-        self.fields = fields
+    checker: TypeChecker
 
     def rails(self, node: Node | _AnyOf) -> Rails:
         match node:
-            case Name(id=i):
-                return pl.col(i + YES), ~pl.col(i + NO)
             case Const(value=v):
                 c = pl.lit(bool(v), dtype=pl.Boolean)
                 return c, c
@@ -155,10 +151,30 @@ class FieldGen:
                 parts = [self.rails(o) for o in ops]
                 return _all([p[0] for p in parts]), _all([p[1] for p in parts])
             case Or(operands=ops):
-                parts = [self.rails(o) for o in self._merge_set_tests(ops)]
+                parts = [self.rails(o) for o in self._or_operands(ops)]
                 return _any([p[0] for p in parts]), _any([p[1] for p in parts])
             case Compare(left=a, right=b, op=op) if self.checker.typeof(a) is T.BOOL:
                 return _compare_rails(op, self.rails(a), self.rails(b))
+        return self._leaf(node)
+
+    def _or_operands(self, ops: Sequence[Node]) -> Sequence[Node | _AnyOf]:
+        return ops
+
+    def _leaf(self, node: Node | _AnyOf) -> Rails:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+
+class FieldGen(_RailsGen):
+    """polars expressions for indicator conditions over encoded field columns, as (must, may) rails."""
+
+    def __init__(self, checker: TypeChecker, fields: dict[str, FieldDef]) -> None:
+        self.checker = checker
+        self.fields = fields
+
+    def _leaf(self, node: Node | _AnyOf) -> Rails:
+        match node:
+            case Name(id=i):
+                return pl.col(i + YES), ~pl.col(i + NO)
             case IsKnown(name=nm, negate=neg) if self.fields[nm.id].type is FieldType.BOOLEAN:
                 known = pl.col(nm.id + YES) | pl.col(nm.id + NO)
                 return (~known, ~known) if neg else (known, known)
@@ -175,7 +191,7 @@ class FieldGen:
                 return test.fill_null(False), test.fill_null(True)
         raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
 
-    def _merge_set_tests(self, ops: Sequence[Node]) -> list[Node | _AnyOf]:
+    def _or_operands(self, ops: Sequence[Node]) -> list[Node | _AnyOf]:
         """``"a" in f or "b" in f`` → one test of f against both bits (same meaning, unknown included)."""
         groups: dict[str, list[Node]] = {}
         for o in ops:
@@ -264,7 +280,7 @@ class FieldGen:
         return pl.col(container.id).list.contains(pl.lit(item.value))
 
 
-class CountGen:
+class CountGen(_RailsGen):
     """polars expressions for rules over counts, as (must, may) rails of plain Boolean columns."""
 
     def __init__(
@@ -277,22 +293,10 @@ class CountGen:
         self.flag = flag
         self.count = count
 
-    def rails(self, node: Node) -> Rails:
+    def _leaf(self, node: Node | _AnyOf) -> Rails:
         match node:
             case Name(id=i):
                 return self.flag(i)
-            case Const(value=v):
-                c = pl.lit(bool(v), dtype=pl.Boolean)
-                return c, c
-            case Not(operand=o):
-                must, may = self.rails(o)
-                return ~may, ~must
-            case And(operands=ops):
-                parts = [self.rails(o) for o in ops]
-                return _all([p[0] for p in parts]), _all([p[1] for p in parts])
-            case Or(operands=ops):
-                parts = [self.rails(o) for o in ops]
-                return _any([p[0] for p in parts]), _any([p[1] for p in parts])
             case Compare():
                 return self._compare(node)
             case In(item=item, container=container, negate=neg):
@@ -339,8 +343,6 @@ class CountGen:
             point = (al == ah) & (ah == bl) & (bl == bh)
             overlap = (ah >= bl) & (bh >= al)
             return (point, overlap) if op == "==" else (~overlap, ~point)
-        if lt is T.BOOL and rt is T.BOOL:
-            return _compare_rails(op, self.rails(node.left), self.rails(node.right))
         v = _compare_values(op, _plain(node.left), _plain(node.right))  # constants only
         return v, v
 
