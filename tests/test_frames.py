@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from trafficscreen.compiled import CompiledSet
-from trafficscreen.errors import YAMLSyntaxError
+from trafficscreen.errors import SchemaError, YAMLSyntaxError
 from trafficscreen.research.batch import check
 from trafficscreen.research.frames import CohortError, read_mapping, read_table, write_table
 
@@ -102,7 +102,7 @@ def test_bad_mappings_and_files(tmp_path: Path, mini: CompiledSet) -> None:
     with pytest.raises(CohortError, match="which the input lacks"):
         check(pl.DataFrame({"q1": [True]}), mini, mapping=read_mapping(m))
     m.write_text("deceived: [q1]\n")
-    with pytest.raises(CohortError, match="both as text"):
+    with pytest.raises(SchemaError, match=r"m\.yaml:1:11: the column for 'deceived' must be a non-empty name"):
         read_mapping(m)
     m.write_text("a: b\na: c\n")
     with pytest.raises(YAMLSyntaxError):

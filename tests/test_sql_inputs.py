@@ -10,9 +10,9 @@ from conftest import MINI_SET
 from sql_support import cohort
 from trafficscreen.compiled import CompiledSet
 from trafficscreen.errors import EncounterError
+from trafficscreen.mapping import ColumnMapping
 from trafficscreen.sql import DIALECTS, check_sql
 from trafficscreen.sql.inputs import Family, plan_inputs
-from trafficscreen.sql.mapping import ColumnMapping
 
 
 def test_the_check_query_counts_rows_that_break_the_dictionary(mini: CompiledSet) -> None:

@@ -101,24 +101,10 @@ def write_table(df: pl.DataFrame, path: str | Path) -> None:
 
 
 def read_mapping(path: str | Path) -> dict[str, str]:
-    """Read a column mapping (YAML: dictionary field → input column)."""
-    from ..yamlsource import read_yaml
+    """Read a column mapping (YAML: field id → input column); see :mod:`trafficscreen.mapping`."""
+    from ..mapping import load_mapping
 
-    data, positions = read_yaml(Path(path))
-    if not isinstance(data, dict):
-        raise CohortError("a column mapping is a YAML mapping of field ids to column names", positions.locate(()))
-    out: dict[str, str] = {}
-    for key, value in data.items():
-        if not isinstance(key, str) or not isinstance(value, str) or not value:
-            raise CohortError(
-                "each entry maps a field id to a column name, both as text", positions.locate((key,))
-            )
-        out[key] = value
-    columns = list(out.values())
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    if dupes:
-        raise CohortError(f"column '{dupes[0]}' is mapped to more than one field", positions.locate(()))
-    return out
+    return dict(load_mapping(path).columns)
 
 
 def apply_mapping(

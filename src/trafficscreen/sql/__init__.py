@@ -17,11 +17,11 @@ from .._lazy import lazy_exports
 from .dialects import DIALECTS, ENGINES
 
 if TYPE_CHECKING:
+    from ..mapping import ColumnMapping, load_mapping
     from .cohort import synthetic_cohort
     from .compiler import SqlError, build_query, output_columns, to_sql
     from .duck import score_duckdb
     from .inputs import check_sql
-    from .mapping import ColumnMapping, load_mapping
     from .spark import score_spark
 
 _EXPORTS: dict[str, str] = {

@@ -46,8 +46,8 @@ def _note(args: argparse.Namespace, message: str) -> None:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     need("sqlglot")
+    from ..mapping import as_mapping
     from .compiler import to_sql
-    from .mapping import as_mapping
 
     cs = _load(args.set, args.allow_draft)
     mapping = as_mapping(args.mapping)

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
+from ..mapping import ColumnMapping
 from ..model.dictionary import FieldDef, FieldType
 from .compiler import _and, _case, _col, _ident, _is_null, _not, _not_null, _num, _or, sql_type
-from .mapping import ColumnMapping
 
 if TYPE_CHECKING:
     from sqlglot import exp

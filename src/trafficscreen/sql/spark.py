@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
 from ..loader import resolve_set
+from ..mapping import ColumnMapping, as_mapping
 from .compiler import build_query
 from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
-from .mapping import ColumnMapping, as_mapping
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

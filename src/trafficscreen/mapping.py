@@ -1,7 +1,8 @@
 """Column mappings: which input or warehouse column holds which data-dictionary field.
 
-A mapping file is a YAML mapping of field id to column name — the same file the columnar ``batch``
-path reads with ``--columns`` — read through :mod:`trafficscreen.yamlsource` (safe, bounded)::
+A mapping file is a YAML mapping of field id to column name, read through
+:mod:`trafficscreen.yamlsource` (safe, bounded). The columnar ``batch`` and ``pack`` commands, the SQL
+engines and ``trafficscreen sql`` all read it with :func:`load_mapping`::
 
     # field id: column name
     id: encounter_ref          # the row's id column (when the dictionary has no field called id)
@@ -20,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import Location, SchemaError
-from ..model.dictionary import DataDictionary
+from .errors import Location, SchemaError
+from .model.dictionary import DataDictionary
 
 MAX_COLUMN_NAME = 255
 ID_KEY = "id"
@@ -85,7 +86,7 @@ def mapping_from_data(data: Any, source: str = "<mapping>", positions: Any = Non
 
 def load_mapping(path: str | Path) -> ColumnMapping:
     """Read a column-mapping YAML file. Errors name the file, line and column."""
-    from ..yamlsource import read_yaml
+    from .yamlsource import read_yaml
 
     data, positions = read_yaml(Path(path))
     return mapping_from_data(data, str(path), positions)

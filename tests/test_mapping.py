@@ -8,8 +8,7 @@ import pytest
 
 from trafficscreen.compiled import CompiledSet
 from trafficscreen.errors import SchemaError, SetNotFoundError, YAMLSyntaxError
-from trafficscreen.sql import ColumnMapping, load_mapping
-from trafficscreen.sql.mapping import as_mapping
+from trafficscreen.mapping import ColumnMapping, as_mapping, load_mapping
 
 
 def _write(tmp_path: Path, text: str) -> Path:
