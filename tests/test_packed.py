@@ -259,3 +259,22 @@ def test_packing_through_a_column_mapping_names_the_input_column(tmp_path: Path)
                  "--keep", "outcome", "--out", str(plain), "--quiet"]) == 0
     assert main(["batch", str(out), "--set", DEFAULT_SET, "--keep", "outcome", "--out", str(packed), "--quiet"]) == 0
     assert plain.read_text() == packed.read_text()
+
+
+def test_a_column_named_like_an_encoded_column_is_refused(mini: CompiledSet) -> None:
+    df = pl.DataFrame({"deceived": [True], "deceived.yes": ["x"]})
+    with pytest.raises(CohortError, match=r"column 'deceived\.yes' has the name of a column the encoding uses"):
+        pack(df, mini)
+    with pytest.raises(CohortError, match=r"column 'deceived\.yes' has the name"):
+        score_frame(df, mini, keep=["deceived.yes"])
+    with pytest.raises(CohortError, match="a column named 'row'"):
+        pack(pl.DataFrame({"deceived": [True], "row": [1]}), mini)
+
+
+def test_rows_stay_when_a_set_reads_no_column_of_the_file(mini: CompiledSet, tmp_path: Path) -> None:
+    path = tmp_path / "p.parquet"
+    write_packed(pack(pl.DataFrame({"note": ["a", "b", "c"]}), mini), path)
+    result = score_packed(path, mini, id_column=None, keep_row=True)
+    assert result.scored.get_column(ROW).to_list() == [1, 2, 3]
+    assert result.scored.get_column("level").cast(pl.String).to_list() == ["none"] * 3
+    assert result.scored.get_column("highest_possible").cast(pl.String).to_list() == ["urgent"] * 3

@@ -28,7 +28,7 @@ import polars as pl
 
 from ..errors import Location, TrafficscreenError
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
-from .columnar import NO, YES, encoded_dtype, uses_mask, value_codes
+from .columnar import NO, YES, encoded_columns, encoded_dtype, uses_mask, value_codes
 
 
 class CohortError(TrafficscreenError):
@@ -318,9 +318,13 @@ def check_frame(
     ``row_offset + 1``.
     """
     renamed = dict(renamed or {})
+    encoded_names = {c: f for f in used_fields if f in dictionary.by_id for c in encoded_columns(dictionary.by_id[f])}
     for k in keep:
         if k not in df.columns:
             raise CohortError(f"column '{k}' is not in the input")
+        if (k in encoded_names and k != encoded_names[k]) or k == ROW:
+            raise CohortError(f"column '{k}' has the name of a column the encoding uses (for field "
+                              f"'{encoded_names.get(k, ROW)}'); rename it")
     present = [f for f in dictionary.by_id if f in df.columns and f not in keep]
     converted = {f: _convert(dictionary.by_id[f], df.schema[f]) for f in present}
     n = df.height

@@ -230,9 +230,13 @@ def _plan(
     if not implied and ROW not in schema:
         raise CohortError(f"a packed cohort has a '{ROW}' column; this file lacks it", where)
     encoded = [c for f in present for c in encoded_columns(usable[f])]
-    lf = pl.scan_parquet(p).select(*([] if implied else [ROW]), *passthrough, *encoded)
     if implied:
-        lf = lf.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.UInt64))
+        # numbered before the projection: a set may need no column of the file at all, and its rows
+        # must still be there
+        lf = pl.scan_parquet(p).with_row_index(ROW, offset=1).select(pl.col(ROW).cast(pl.UInt64), *passthrough,
+                                                                       *encoded)
+    else:
+        lf = pl.scan_parquet(p).select(ROW, *passthrough, *encoded)
     every_encoded = {c for fd in usable.values() for c in encoded_columns(fd)}
     ignored = tuple(c for c in schema if c != ROW and c not in every_encoded and c not in passthrough)
     return _Plan(
