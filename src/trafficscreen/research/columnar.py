@@ -39,6 +39,7 @@ and the highest level still possible — each one polars projection whose expres
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -631,10 +632,10 @@ class ColumnarSet:
 
     def _level(self, holds: list[pl.Expr]) -> pl.Expr:
         """The highest level whose rule holds (levels are listed lowest first), else none."""
-        none = pl.lit(LEVEL_NAMES[0], dtype=LEVEL)
+        none = _typed(LEVEL_NAMES[0], LEVEL)
         chain: Any = None
         for rule, scale in reversed(list(zip(holds, self._scales, strict=True))):
-            value = pl.lit(scale, dtype=LEVEL)
+            value = _typed(scale, LEVEL)
             chain = pl.when(rule).then(value) if chain is None else chain.when(rule).then(value)
         if chain is None:
             return none
@@ -649,10 +650,17 @@ class ColumnarSet:
 def _tri(yes: pl.Expr, no: pl.Expr, dtype: pl.Enum, labels: tuple[str, str, str]) -> pl.Expr:
     """A status column: the first label where ``yes``, the second where ``no``, the third elsewhere."""
     return (
-        pl.when(yes).then(pl.lit(labels[0], dtype=dtype))
-        .when(no).then(pl.lit(labels[1], dtype=dtype))
-        .otherwise(pl.lit(labels[2], dtype=dtype))
+        pl.when(yes).then(_typed(labels[0], dtype))
+        .when(no).then(_typed(labels[1], dtype))
+        .otherwise(_typed(labels[2], dtype))
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _typed(value: int | str, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
+    """A typed literal. Expressions are immutable, so one serves every place that needs it; making a
+    typed literal builds a one-value Series, and a set needs some hundreds of them."""
+    return pl.lit(value, dtype=dtype)
 
 
 def _unknown(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -672,8 +680,8 @@ def weighted_count(terms: Iterable[tuple[pl.Expr, int]], dtype: type[pl.DataType
     ``when/then/otherwise`` with typed literals turns a Boolean bitmap into small integers several
     times faster than a cast, and adding narrow integers is faster than a horizontal sum.
     """
-    zero = pl.lit(0, dtype=dtype)
-    parts = [pl.when(cond).then(pl.lit(w, dtype=dtype)).otherwise(zero) for cond, w in terms]
+    zero = _typed(0, dtype)
+    parts = [pl.when(cond).then(_typed(w, dtype)).otherwise(zero) for cond, w in terms]
     if not parts:
         return zero
     return _fold(lambda a, b: a + b, parts)
