@@ -278,3 +278,23 @@ def test_rows_stay_when_a_set_reads_no_column_of_the_file(mini: CompiledSet, tmp
     assert result.scored.get_column(ROW).to_list() == [1, 2, 3]
     assert result.scored.get_column("level").cast(pl.String).to_list() == ["none"] * 3
     assert result.scored.get_column("highest_possible").cast(pl.String).to_list() == ["urgent"] * 3
+
+
+def test_scoring_in_chunks_gives_the_same_result_and_reports_progress(
+    default: CompiledSet, packed_file: Path, tmp_path: Path
+) -> None:
+    whole = score_packed(packed_file, default, keep=["label"])
+    seen: list[int] = []
+    chunked = score_packed(packed_file, default, keep=["label"], chunk_rows=3000, progress=seen.append)
+    assert seen == [3000, 6000, 9000, 10_000]
+    assert chunked.scored.equals(whole.scored) and chunked.n_input == N
+    # a bad row in the third chunk is reported with its own row number
+    df = pl.read_parquet(packed_file)
+    yes_no = next(f for f in default.used_fields if f"{f}.yes" in df.columns)
+    edited = df.with_columns(*[
+        pl.when(pl.int_range(pl.len()) == 7000).then(True).otherwise(pl.col(c)).alias(c)
+        for c in (f"{yes_no}.yes", f"{yes_no}.no")])
+    bad = _rewrite(packed_file, tmp_path / "edited.parquet", edited)
+    result = score_packed(bad, default, chunk_rows=3000)
+    assert result.rejects.rows() == [(7001, yes_no, f"field '{yes_no}': marked both yes and no")]
+    assert result.scored.height == N - 1

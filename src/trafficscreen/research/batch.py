@@ -193,6 +193,14 @@ class CohortInput:
             raise CohortError("a packed cohort is read per set; it has no plain table")
         return self._frame
 
+    @property
+    def height(self) -> int:
+        """How many rows the input holds."""
+        if self._frame is not None:
+            return self._frame.height
+        assert self.path is not None
+        return int(pl.scan_parquet(self.path).select(pl.len()).collect().item())
+
     def has_column(self, name: str | None) -> bool:
         if name is None:
             return False

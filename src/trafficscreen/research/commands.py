@@ -95,10 +95,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
     cohort = CohortInput(args.input, mapping=mapping)
     keep = args.keep or ()
     if cohort.packed:
-        # checked when it was packed: one streaming pass reads the columns the set needs and scores them
+        # checked when it was packed: each pass reads the columns the set needs and scores them
+        from .packed import score_packed
+
+        assert cohort.path is not None
         t_read = 0.0
-        result = cohort.score(cs, id_column=args.id_column, keep=keep, keep_row=not cohort.has_column(args.id_column),
-                              statuses=not args.levels_only)
+        progress = Progress(cohort.height, f"scoring with {cs.ref}")
+        try:
+            result = score_packed(cohort.path, cs, id_column=args.id_column, keep=keep,
+                                  keep_row=not cohort.has_column(args.id_column), statuses=not args.levels_only,
+                                  progress=progress)
+        finally:
+            progress.close()
     else:
         df = cohort.frame
         t_read = time.perf_counter() - t0
