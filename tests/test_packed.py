@@ -261,12 +261,16 @@ def test_packing_through_a_column_mapping_names_the_input_column(tmp_path: Path)
     assert plain.read_text() == packed.read_text()
 
 
-def test_a_column_named_like_an_encoded_column_is_refused(mini: CompiledSet) -> None:
+def test_a_column_named_like_an_encoded_column_is_refused(mini: CompiledSet, tmp_path: Path) -> None:
     df = pl.DataFrame({"deceived": [True], "deceived.yes": ["x"]})
     with pytest.raises(CohortError, match=r"column 'deceived\.yes' has the name of a column the encoding uses"):
         pack(df, mini)
     with pytest.raises(CohortError, match=r"column 'deceived\.yes' has the name"):
         score_frame(df, mini, keep=["deceived.yes"])
+    path = tmp_path / "p.parquet"
+    write_packed(pack(pl.DataFrame({"deceived": [True]}), mini), path)
+    with pytest.raises(CohortError, match=r"column 'deceived' is a field of mini@1\.0\.0 and cannot also be kept"):
+        score_packed(path, mini, keep=["deceived"])
     with pytest.raises(CohortError, match="a column named 'row'"):
         pack(pl.DataFrame({"deceived": [True], "row": [1]}), mini)
 

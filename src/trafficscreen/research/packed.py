@@ -223,6 +223,8 @@ def _plan(
                 got = "missing" if name not in schema else str(schema[name])
                 raise CohortError(f"column '{name}' of a packed cohort should be {dtype}, but is {got}", where)
     for k in keep:
+        if k in cs.dictionary.by_id:
+            raise CohortError(f"column '{k}' is a field of {cs.dictionary.ref} and cannot also be kept as is", where)
         if k not in schema:
             raise CohortError(f"column '{k}' is not in the input", where)
     passthrough = [c for c in ([id_column] if id_column else []) if c in schema and c not in keep]
