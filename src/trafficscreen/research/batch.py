@@ -232,13 +232,17 @@ class CohortInput:
         keep: Sequence[str] = (),
         keep_row: bool = False,
         statuses: bool = True,
+        progress: Callable[[int], None] | None = None,
     ) -> BatchResult:
-        """Score every row that fits; rows that do not are reported in ``rejects``, never scored."""
+        """Score every row that fits; rows that do not are reported in ``rejects``, never scored.
+
+        ``progress`` is called with the number of rows done after each pass over a packed file.
+        """
         if self.path is not None and self.layout is not None:
             from .packed import score_packed
 
             return score_packed(self.path, cs, keep=keep, id_column=id_column, keep_row=keep_row,
-                                statuses=statuses)
+                                statuses=statuses, progress=progress)
         checked = self.checked(cs, id_column=id_column, keep=keep)
         return BatchResult(score_checked(checked, cs, keep_row=keep_row, statuses=statuses), checked.rejects,
                            checked.n_input, checked.missing_fields, checked.ignored_columns)

@@ -96,13 +96,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     keep = args.keep or ()
     if cohort.packed:
         # checked when it was packed: each pass reads the columns the set needs and scores them
-        from .packed import score_packed
-
-        assert cohort.path is not None
         t_read = 0.0
         progress = Progress(cohort.height, f"scoring with {cs.ref}")
         try:
-            result = score_packed(cohort.path, cs, id_column=args.id_column, keep=keep,
+            result = cohort.score(cs, id_column=args.id_column, keep=keep,
                                   keep_row=not cohort.has_column(args.id_column), statuses=not args.levels_only,
                                   progress=progress)
         finally:
