@@ -28,20 +28,90 @@ def _fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
-def _read_input(path: str) -> tuple[bytes, str]:
+def read_bounded(path: str, limit: int, what: str = "input") -> tuple[bytes, str]:
+    """The bytes of ``path`` (``-``: standard input) and the name to report it by; at most ``limit``
+    bytes are accepted and at most ``limit + 1`` are ever read. A path that is not a regular file (a
+    folder, a FIFO, a device such as /dev/zero) is refused before it is opened for reading, so the
+    command neither waits on a pipe nor reads without end."""
+    import os
+    import stat
+
+    from .errors import JSONInputError, Location
+
+    too_large = f"larger than {limit // 1024} KB"
     if path == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    from .errors import EncounterError, Location
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise JSONInputError(too_large, Location("<stdin>"))
+        return data, "<stdin>"
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise JSONInputError("no such file", Location(path)) from None
+    except OSError as exc:
+        raise JSONInputError(f"cannot read the {what} ({exc.strerror or type(exc).__name__})",
+                             Location(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise JSONInputError("is a directory, not a file", Location(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise JSONInputError("not a regular file (a pipe, a device or a socket); give a file", Location(path))
+    if info.st_size > limit:
+        raise JSONInputError(too_large, Location(path))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)  # a file swapped for a FIFO must not block
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise JSONInputError("not a regular file (a pipe, a device or a socket); give a file", Location(path))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise JSONInputError(too_large, Location(path))
+    return data, path
+
+
+def _read_input(path: str) -> tuple[bytes, str]:
     from .model.encounter import MAX_ENCOUNTER_BYTES
 
-    p = Path(path)
-    if not p.exists():
-        raise EncounterError("no such file", Location(path))
-    if p.is_dir():
-        raise EncounterError("is a directory, not a file", Location(path))
-    if p.stat().st_size > MAX_ENCOUNTER_BYTES:
-        raise EncounterError(f"larger than {MAX_ENCOUNTER_BYTES // 1024} KB", Location(path))
-    return p.read_bytes(), path
+    return read_bounded(path, MAX_ENCOUNTER_BYTES)
+
+
+def check_regular_paths(paths: Sequence[str]) -> None:
+    """Refuse a path that exists but is neither a regular file nor a folder (``validate /dev/zero``, a
+    FIFO), before anything opens it."""
+    import os
+    import stat
+
+    from .errors import JSONInputError, Location
+
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue  # a missing path is reported by the command itself
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise JSONInputError("not a regular file (a pipe, a device or a socket); give a file or a folder",
+                                 Location(path))
+
+
+OUTPUT_FILE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "batch": ("out", "rejects"), "pack": ("out", "rejects"), "synth": ("out",), "guidance": ("out",),
+}
+"""Options naming a file a command writes, by command: their folder must exist before any work starts."""
+
+
+def check_output_folders(args: argparse.Namespace) -> None:
+    """Refuse an output file whose folder does not exist, naming it as output (not as unreadable input)."""
+    from .errors import TrafficscreenError
+
+    for name in OUTPUT_FILE_OPTIONS.get(getattr(args, "command", "") or "", ()):
+        value = getattr(args, name, None)
+        if not isinstance(value, (str, Path)) or str(value) in ("", "-"):
+            continue
+        folder = Path(value).parent
+        if not folder.is_dir():
+            raise TrafficscreenError(f"output: no such folder {folder} to write --{name} {value} into")
 
 
 def cmd_sets(args: argparse.Namespace) -> int:
@@ -62,6 +132,7 @@ def cmd_sets(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate_paths
 
+    check_regular_paths(args.paths)
     issues = validate_paths(args.paths)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
@@ -194,12 +265,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .messages import check_lang
 
             check_lang(args.lang)
+        check_output_folders(args)
         code: int = args.func(args)
         return code
     except TrafficscreenError as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"{exc.filename or 'input'}: {exc.strerror or 'cannot read'}")
+        if exc.filename:
+            return _fail(f"{exc.filename}: {exc.strerror or 'cannot be read or written'}")
+        # no file named (some writers raise without one): say so, never claim it was the input
+        return _fail(f"a file could not be read or written ({exc.strerror or type(exc).__name__})")
     except KeyboardInterrupt:
         return 130
 

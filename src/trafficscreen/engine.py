@@ -169,8 +169,10 @@ class Screener:
         self._dim_ids = [dim.id for dim in d.dimensions]
         self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
 
-    def screen(self, encounter: Encounter | Mapping[str, Any], *, lang: str | None = None) -> ScreeningResult:
-        """Screen one encounter: an :class:`Encounter` or a dict ``{"id": ..., "answers": {...}}``."""
+    def screen(self, encounter: Encounter | Mapping[str, Any] | str | bytes, *,
+               lang: str | None = None) -> ScreeningResult:
+        """Screen one encounter: an :class:`Encounter`, a dict ``{"id": ..., "answers": {...}}``, or that
+        dict as JSON text (read strictly: a duplicated key is an error, never the last one winning)."""
         enc_id, raw = split_encounter(encounter)
         answers = check_answers(raw, self.set.dictionary)
         parts = self._parts[check_lang(lang) if lang is not None else self.lang]

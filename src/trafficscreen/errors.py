@@ -9,16 +9,35 @@ encounter) and never carries a patient's answer. The hierarchy::
     │   ├── SchemaError           a key or value the format does not allow
     │   ├── ConditionError        a condition that does not parse or does not type-check
     │   └── TemplateError         a guidance template that is broken or reaches outside its sandbox
+    │       └── TemplateLimitError  a template that computes too much: too large a value or output,
+    │                               too many loop turns or calls
     ├── SetNotFoundError          no set, dictionary or referral pack under that id or version, or a
     │                             path that does not exist
     ├── DraftSetError             a draft or retired set asked for where only active sets are allowed
     ├── EncounterError            an encounter that does not fit the set's data dictionary
+    │   └── JSONInputError        JSON this library refuses to read: a duplicated key, an integer of
+    │                             more than 4,300 digits, a lone surrogate, an input too large or not a file
     └── UnsupportedLanguageError  a language the content is not written in
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
+
+_SHOWN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SHOWN_NAME_CHARS = 40
+"""Longest prefix of a caller's key that a message repeats."""
+
+
+def shown_name(key: Any) -> str:
+    """A key from the caller, fit to appear in a message: only a key matching the identifier pattern
+    (ASCII letters, digits and ``_``) is repeated, and at most its first 40 characters; anything else is
+    ``<unreadable>``. Keys are names, not answers, but a caller can put anything in one."""
+    if isinstance(key, str) and _SHOWN_NAME.fullmatch(key):
+        return key if len(key) <= SHOWN_NAME_CHARS else key[:SHOWN_NAME_CHARS] + "..."
+    return "<unreadable>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +86,12 @@ class TemplateError(ContentError):
     internals (``__class__``, ``__globals__``, ``mro`` and the like), which the sandbox refuses."""
 
 
+class TemplateLimitError(TemplateError):
+    """A guidance template that computes more than the sandbox allows: a value or an output too large,
+    too many loop turns or calls. Deployers' templates are untrusted; the limits keep one from
+    exhausting memory or time."""
+
+
 class SetNotFoundError(TrafficscreenError):
     """No indicator set, dictionary or referral pack with that id, version or path."""
 
@@ -80,6 +105,12 @@ class EncounterError(TrafficscreenError):
 
     The message names the field, never the answer it carried.
     """
+
+
+class JSONInputError(EncounterError):
+    """JSON input this library refuses to read: an object naming the same key twice (the last would
+    silently win), an integer of more than 4,300 digits, a lone surrogate (not Unicode), an input larger
+    than the limit or a path that is not a regular file. The message names the key, never a value."""
 
 
 class UnsupportedLanguageError(TrafficscreenError):

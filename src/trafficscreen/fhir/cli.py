@@ -86,10 +86,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     result: ScreeningResult
     parsed: Any = None
     if response is None:
+        from ..errors import JSONInputError
+        from ..model.encounter import strict_json_loads
+
         try:
-            parsed = json.loads(data)
+            parsed = strict_json_loads(data)
+        except JSONInputError as exc:  # a duplicated key is refused, never resolved silently
+            raise JSONInputError(exc.message, Location(source)) from None
         except (ValueError, RecursionError):
-            parsed = None
+            parsed = None  # not JSON: the encounter reader says where
     if isinstance(parsed, dict) and "schema_version" in parsed and "level" in parsed:
         if args.set:
             raise EncounterError("--set applies to an encounter; a result names the set it was screened with",

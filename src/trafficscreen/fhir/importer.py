@@ -7,7 +7,6 @@ This module does not need fhir.resources.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,9 +41,10 @@ _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _name(link_id: Any) -> str:
-    """A linkId fit to appear in a message: structural names only, never free text."""
-    if isinstance(link_id, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-.]{0,79}", link_id):
-        return link_id
+    """A linkId fit to appear in a message: structural names only, never free text, at most 40
+    characters of it."""
+    if isinstance(link_id, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-.]*", link_id):
+        return link_id if len(link_id) <= 40 else link_id[:40] + "..."
     return "<unreadable>"
 
 
@@ -264,11 +264,16 @@ class ResponseInput:
 def read_questionnaire_response(data: bytes | str, source: str) -> ResponseInput | None:
     """The response in ``data`` when it is a FHIR QuestionnaireResponse; None for anything else (an
     encounter, or input that is not JSON, which the encounter reader then reports)."""
-    raw = data.encode() if isinstance(data, str) else data
+    from ..errors import JSONInputError
+    from ..model.encounter import strict_json_loads
+
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if b'"resourceType"' not in raw:
         return None
     try:
-        parsed = json.loads(raw)
+        parsed = strict_json_loads(raw)
+    except JSONInputError as exc:  # a duplicated key, a huge number, a lone surrogate: refused, never read
+        raise QuestionnaireResponseError(exc.message, Location(source)) from None
     except (ValueError, RecursionError):
         return None
     if not isinstance(parsed, dict) or "resourceType" not in parsed:

@@ -7,17 +7,79 @@ value that was wrong, never the value itself.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import EncounterError, Location
+from ..errors import EncounterError, JSONInputError, Location, shown_name
 from .dictionary import DataDictionary, FieldDef, FieldType
 
 MAX_ENCOUNTER_BYTES = 1024 * 1024
 MAX_ID_LENGTH = 200
+MAX_INT_DIGITS = 4300
+"""Longest JSON integer read (Python's own limit for turning text into an int)."""
+SUGGEST_LIMIT = 3
+"""Unknown answer keys for which a spelling suggestion is searched; the rest are only counted."""
+SUGGEST_MAX_KEY = 64
+"""Longest unknown key a suggestion is searched for."""
+MAX_PROBLEMS_KEPT = 100
+"""Problems of one encounter kept in full on the error (the message says how many there were)."""
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# --- strict JSON -------------------------------------------------------------------------------------
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JSONInputError(f"duplicate key '{shown_name(key)}' in a JSON object (JSON read here may name "
+                                 "a key once; the last one would silently win)")
+        out[key] = value
+    return out
+
+
+def _check_unicode(data: Any) -> None:
+    """Refuse a lone surrogate anywhere in parsed JSON, naming the key of the member that holds it."""
+    stack: list[tuple[Any, str | None]] = [(data, None)]
+    while stack:
+        node, key = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                where = f"'{shown_name(key)}'" if key is not None else "a text value"
+                raise JSONInputError(f"{where} is not valid Unicode text (it holds a lone surrogate)")
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if _SURROGATE.search(k):
+                    raise JSONInputError("a key is not valid Unicode text (it holds a lone surrogate)")
+                stack.append((v, k))
+        elif isinstance(node, list):
+            stack.extend((v, key) for v in node)
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) - text.startswith("-") > MAX_INT_DIGITS:
+        raise JSONInputError(f"a number of more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def strict_json_loads(text: str | bytes) -> Any:
+    """``json.loads`` that refuses what would otherwise be read silently or crash later: an object
+    naming a key twice, an integer of more than 4,300 digits, a lone surrogate (``"\\ud800"``, not
+    Unicode) in a key or a text value. Those raise :class:`JSONInputError` naming the key (never a
+    value) and no location; malformed JSON raises :class:`json.JSONDecodeError` as ``json.loads`` does.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_bounded_int)
+    if _SURROGATE_ESCAPE.search(text):  # only an escape can put a surrogate into decoded UTF-8
+        _check_unicode(data)
+    return data
 
 
 class Encounter(BaseModel):
@@ -105,28 +167,38 @@ def check_answers(
     yes_no = dictionary.boolean_fields
     out: dict[str, Any] = {}
     problems: list[str] = []
+    count = 0
+    suggested = 0
     for key, value in answers.items():
         if (value is True or value is False) and key in yes_no:
             out[key] = value  # the common case, checked first
             continue
         fd = fields.get(key) if isinstance(key, str) else None
         if fd is None:
-            import difflib
+            count += 1
+            name = shown_name(key)
+            extra = ""
+            # the spelling search is the costly part: only for the first few short, readable keys
+            if suggested < SUGGEST_LIMIT and name == key and len(key) <= SUGGEST_MAX_KEY:
+                import difflib
 
-            hint = difflib.get_close_matches(str(key), list(fields), n=1)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-            name = key if isinstance(key, str) and key.isidentifier() and len(key) <= 80 else "<unreadable>"
-            problems.append(f"'{name}' is not a field of {dictionary.ref}{extra}")
+                suggested += 1
+                hint = difflib.get_close_matches(key, list(fields), n=1)
+                extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            if len(problems) < MAX_PROBLEMS_KEPT:
+                problems.append(f"'{name}' is not a field of {dictionary.ref}{extra}")
             continue
         if value is None:
             continue  # null means not asked or not answered: unknown
         normal, problem = _coerce(fd, value)
         if problem:
-            problems.append(f"field '{key}': {problem}")
+            count += 1
+            if len(problems) < MAX_PROBLEMS_KEPT:
+                problems.append(f"field '{key}': {problem}")
         else:
             out[key] = normal
     if problems:
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        more = f" (and {count - 1} more problem(s))" if count > 1 else ""
         err = EncounterError(problems[0] + more, Location(source))
         err.problems = problems  # type: ignore[attr-defined]
         raise err
@@ -147,9 +219,11 @@ def parse_encounter_json(text: str | bytes, source: str = "encounter") -> Encoun
     if not text.strip():
         raise EncounterError("empty input", Location(source))
     try:
-        data = json.loads(text)
+        data = strict_json_loads(text)
     except json.JSONDecodeError as exc:
         raise EncounterError(f"not valid JSON: {exc.msg}", Location(source, exc.lineno, exc.colno)) from None
+    except JSONInputError as exc:
+        raise JSONInputError(exc.message, Location(source)) from None
     except RecursionError:
         raise EncounterError("JSON nested too deeply", Location(source)) from None
     return encounter_from_data(data, source)
@@ -164,8 +238,12 @@ def encounter_from_data(data: Any, source: str = "encounter") -> Encounter:
 
 
 def split_encounter(data: Any, source: str = "encounter") -> tuple[str | None, dict[str, Any]]:
-    """(id, answers) of an encounter given as JSON-shaped data, with one-line errors for a bad shape."""
+    """(id, answers) of an encounter given as JSON-shaped data, or as JSON text (read by
+    :func:`parse_encounter_json`), with one-line errors for a bad shape."""
+    if isinstance(data, (str, bytes)):
+        data = parse_encounter_json(data, source)
     if isinstance(data, Encounter):
+        _check_id(data.id, source)
         return data.id, data.answers
     if not isinstance(data, dict):
         raise EncounterError(
@@ -173,18 +251,25 @@ def split_encounter(data: Any, source: str = "encounter") -> tuple[str | None, d
         )
     unknown = [k for k in data if k not in ("id", "answers")]
     if unknown:
-        name = unknown[0] if isinstance(unknown[0], str) and unknown[0].isidentifier() else "<unreadable>"
         raise EncounterError(
-            f"unknown top-level key '{name}' (an encounter has 'id' and 'answers'; "
+            f"unknown top-level key '{shown_name(unknown[0])}' (an encounter has 'id' and 'answers'; "
             "answers go inside 'answers')",
             Location(source),
         )
     enc_id = data.get("id")
-    if enc_id is not None and not isinstance(enc_id, str):
-        raise EncounterError("'id' must be text", Location(source))
-    if enc_id is not None and len(enc_id) > MAX_ID_LENGTH:
-        raise EncounterError(f"'id' is longer than {MAX_ID_LENGTH} characters", Location(source))
+    _check_id(enc_id, source)
     answers = data.get("answers", {})
     if not isinstance(answers, dict):
         raise EncounterError("'answers' must be an object mapping field ids to answers", Location(source))
     return enc_id, answers
+
+
+def _check_id(enc_id: Any, source: str) -> None:
+    if enc_id is None:
+        return
+    if not isinstance(enc_id, str):
+        raise EncounterError("'id' must be text", Location(source))
+    if len(enc_id) > MAX_ID_LENGTH:
+        raise EncounterError(f"'id' is longer than {MAX_ID_LENGTH} characters", Location(source))
+    if _SURROGATE.search(enc_id):
+        raise EncounterError("'id' is not valid Unicode text (it holds a lone surrogate)", Location(source))
