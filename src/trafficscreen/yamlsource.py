@@ -3,7 +3,10 @@
 Only the safe subset of YAML is read (PyYAML's ``SafeLoader`` resolver and scanner). On top of that the
 reader refuses what a hand-written content file never needs and an attacker might send: duplicated keys
 (which YAML would silently overwrite), aliases (which can expand exponentially), documents larger than
-:data:`MAX_BYTES`, nesting deeper than :data:`MAX_DEPTH`, and more than one document per file.
+:data:`MAX_BYTES`, nesting deeper than :data:`MAX_DEPTH`, and more than one document per file. Values
+that would only break later are refused here too, at their line and column: a calendar-invalid date
+(``2026-02-30``), a non-finite number (``.inf``, ``.nan``, ``1.0e999``; generated code has no name for
+them) and an integer longer than :data:`MAX_INT_DIGITS` digits (which Python cannot turn back into text).
 
 The result is plain Python data plus a :class:`Positions` map from a path of keys and indexes to the
 line and column of the node, so that a later validation error can say ``file:line:column``.
@@ -11,6 +14,7 @@ line and column of the node, so that a later validation error can say ``file:lin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +130,56 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
     return problem
 
 
+MAX_INT_DIGITS = 4000
+"""Longest integer accepted, in decimal digits. Python refuses to convert more than 4,300 to or from text,
+so a longer one (easily written in hex or base 60) would break every later ``str()`` of the data."""
+
+_INT_LIMIT = 10**MAX_INT_DIGITS
+_NOT_FINITE = "not a finite number (.inf, .nan and numbers beyond about 1.8e308 are not allowed)"
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """Content text (a key, a tag) made safe for a one-line message: printable and at most ``limit`` long."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
+    return clean if len(clean) <= limit else clean[:limit] + "..."
+
+
+def _short(tag: str) -> str:
+    """``!!int`` for ``tag:yaml.org,2002:int``, as the tag is written."""
+    return _shown("!!" + tag[len(_STD):] if tag.startswith(_STD) else tag)
+
+
+def _unreadable(tag: str, exc: Exception) -> str:
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "timestamp":
+        detail = f" ({exc})" if isinstance(exc, ValueError) and len(str(exc)) < 80 else ""
+        return f"not a valid date or time{detail}"
+    if kind == "int":
+        if "digits" in str(exc):
+            return f"integer with more than {MAX_INT_DIGITS} digits is not allowed"
+        return "not a readable integer"
+    if kind == "float" and isinstance(exc, OverflowError):
+        return _NOT_FINITE
+    if kind in ("float", "bool", "null", "binary"):
+        return f"not a readable {kind} value"
+    return f"not a readable value for the tag {tag}"
+
+
+def _checked_number(value: Any, source: str, mark: Any) -> Any:
+    """Refuse what no content file needs and generated code cannot hold: .inf, .nan, huge integers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise YAMLSyntaxError(_NOT_FINITE, _loc(source, mark))
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT_LIMIT < value < _INT_LIMIT:
+        raise YAMLSyntaxError(f"integer with more than {MAX_INT_DIGITS} digits is not allowed", _loc(source, mark))
+    return value
+
+
+_STD = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(
+    f"{_STD}{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp")
+)
+"""Tags a scalar may have, written or resolved: plain data, nothing that builds an object or bytes."""
+
 _IMPLICIT_FIRST = frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch is not None)
 """First characters of plain scalars that may resolve to something other than text."""
 
@@ -164,11 +218,18 @@ class _Builder:
             tag = self._resolver.resolve(ScalarNode, ev.value, ev.implicit)  # type: ignore[no-untyped-call]
         if tag == "tag:yaml.org,2002:merge":
             raise YAMLSyntaxError("merge keys (<<) are not allowed in content files", _loc(self.source, ev.start_mark))
+        if tag not in _SCALAR_TAGS:  # e.g. !!binary, or !!set on a scalar, which builds an empty set
+            raise YAMLSyntaxError(f"the tag {_short(tag)} is not allowed", _loc(self.source, ev.start_mark))
         node = ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
         try:
-            return self._constructor.construct_object(node, deep=False)
+            value = self._constructor.construct_object(node, deep=False)
         except yaml.constructor.ConstructorError as exc:
             raise YAMLSyntaxError(_describe(exc), _mark_location(self.source, exc)) from None
+        except Exception as exc:  # e.g. 2026-02-30, a 5,000-digit integer, !!bool maybe
+            # The constructors call date(), int() and the like on the text; what they refuse is bad
+            # content, reported at its place. The value itself is not repeated.
+            raise YAMLSyntaxError(_unreadable(tag, exc), _loc(self.source, ev.start_mark)) from None
+        return _checked_number(value, self.source, ev.start_mark)
 
     def _record(self, path: PathKey, ev: Any) -> None:
         self.positions.marks[path] = _pos(ev.start_mark)
@@ -213,7 +274,7 @@ class _Builder:
                     raise YAMLSyntaxError("mapping keys must be plain scalars", _loc(self.source, ev.start_mark))
                 key = key if isinstance(key, str) else str(key)
                 if key in parent.container:
-                    raise YAMLSyntaxError(f"duplicated key '{key}'", _loc(self.source, ev.start_mark))
+                    raise YAMLSyntaxError(f"duplicated key '{_shown(key)}'", _loc(self.source, ev.start_mark))
                 parent.key, parent.key_mark = key, ev.start_mark
                 self.positions.keys[(*parent.path, key)] = _pos(ev.start_mark)
                 continue
@@ -229,7 +290,8 @@ class _Builder:
                 value: Any = self._scalar(ev)
             elif isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
                 if ev.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                    raise YAMLSyntaxError(f"the tag {ev.tag} is not allowed", _loc(self.source, ev.start_mark))
+                    raise YAMLSyntaxError(f"the tag {_short(ev.tag)} is not allowed",
+                                          _loc(self.source, ev.start_mark))
                 if len(stack) >= MAX_DEPTH:
                     raise YAMLSyntaxError(f"nesting deeper than {MAX_DEPTH} levels is not allowed",
                                           _loc(self.source, ev.start_mark))
