@@ -6,46 +6,61 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 LANGUAGES: tuple[str, ...] = ("en", "pt", "nb")
 """Languages content is written in: English, European Portuguese, Norwegian Bokmål. English is required."""
 
+# Full matches only (re.fullmatch): with re.match and "$", "abc\n" would pass, as "$" also matches
+# before a final newline. Generated code's safety rests on ids matching these patterns exactly.
 _SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
-_SLUG = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+_IDENT = re.compile(r"[a-z][a-z0-9_]*")
+_SLUG = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]")
 
 
 def _check_semver(value: str) -> str:
-    if not _SEMVER.match(value):
+    if not _SEMVER.fullmatch(value):
         raise ValueError("is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)")
     return value
 
 
 def _check_ident(value: str) -> str:
-    if not _IDENT.match(value):
+    if not _IDENT.fullmatch(value):
         raise ValueError("must be lower-case letters, digits and '_', starting with a letter")
     return value
 
 
 def _check_slug(value: str) -> str:
-    if not _SLUG.match(value):
+    if not _SLUG.fullmatch(value):
         raise ValueError("must be lower-case letters, digits and '-', starting with a letter")
+    return value
+
+
+def _check_finite_int(value: object) -> object:
+    """An integer too large for a float would otherwise be reported as "not a valid number"."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError:
+            raise ValueError("must be a finite number (this one is too large)") from None
     return value
 
 
 SemVer = Annotated[str, AfterValidator(_check_semver), Field(examples=["1.0.0"])]
 Ident = Annotated[str, AfterValidator(_check_ident)]
 Slug = Annotated[str, AfterValidator(_check_slug)]
+Finite = Annotated[float, BeforeValidator(_check_finite_int), Field(allow_inf_nan=False)]
+"""A float that is a number: no ``inf`` or ``nan`` (as YAML ``.inf``, or text such as ``'nan'``), which
+generated code would have no literal for and which would silently disable a range check."""
 
 
 def semver_key(version: str) -> tuple[int, int, int, int, str]:
     """Sort key for semantic versions: release after its pre-releases."""
-    m = _SEMVER.match(version)
+    m = _SEMVER.fullmatch(version)
     if not m:
         raise ValueError(f"not a semantic version: {version!r}")
     major, minor, patch, pre = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)

@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Ident, LocalText, SemVer, Slug, Strict
+from .common import Finite, Ident, LocalText, SemVer, Slug, Strict
+from .indicator_set import ChangelogEntry
 
 
 class FieldType(StrEnum):
@@ -43,8 +44,8 @@ class FieldDef(Strict):
     label: LocalText
     question: LocalText
     asked_of: Respondent
-    min: float | None = None
-    max: float | None = None
+    min: Finite | None = None
+    max: Finite | None = None
     values: tuple[EnumValue, ...] | None = None
     sensitive: bool = Field(
         default=False,
@@ -84,6 +85,9 @@ class DataDictionary(Strict):
     title: LocalText
     description: LocalText | None = None
     released: date | None = None
+    changelog: tuple[ChangelogEntry, ...] = Field(
+        default=(), description="what changed in each version, newest last; required from 2.0.0 on by the content tests"
+    )
     fields: tuple[FieldDef, ...] = Field(min_length=1)
 
     @cached_property

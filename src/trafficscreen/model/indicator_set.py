@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .common import Form, Ident, Level, LocalText, SemVer, Slug, Strict
+
+_DICTIONARY_REF = re.compile(r"^[a-z][a-z0-9-]*@\S+$")
+
+
+def _check_dictionary_ref(value: str) -> str:
+    """``id@version`` as a full match. pydantic's ``pattern`` (Rust regex, where ``$`` is the end of the
+    text) already refuses a final newline; this check does not depend on which engine runs the pattern."""
+    if not _DICTIONARY_REF.fullmatch(value):
+        raise ValueError("must be a dictionary id@version, e.g. paediatric-encounter@1.0.0")
+    return value
 
 
 class Status(StrEnum):
@@ -118,7 +129,9 @@ class IndicatorSet(Strict):
     title: LocalText
     description: LocalText
     canonical_url: str | None = Field(default=None, description="URL naming this set, e.g. in FHIR")
-    dictionary: str = Field(pattern=r"^[a-z][a-z0-9-]*@\S+$", description="dictionary id@version")
+    dictionary: Annotated[str, AfterValidator(_check_dictionary_ref)] = Field(
+        pattern=_DICTIONARY_REF.pattern, description="dictionary id@version"
+    )
     changelog: tuple[ChangelogEntry, ...] = Field(min_length=1)
     sources: tuple[Source, ...] = Field(min_length=1)
     dimension_rule: str | None = Field(
