@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConditionError, DraftSetError, Location, SchemaError, SetNotFoundError
+from .errors import ConditionError, ContentError, DraftSetError, Location, SchemaError, SetNotFoundError
 from .model.common import semver_key
 from .model.dictionary import DataDictionary
 from .model.indicator_set import IndicatorSet, Status
@@ -157,7 +157,7 @@ def find_set(ref: str, allow_draft: bool = False) -> Path:
         )
     # newest version whose status allows use without an explicit version
     for _v, p in reversed(versions):
-        status = _peek_status(p)
+        status = read_status(p)
         if status == Status.ACTIVE.value or (allow_draft and status == Status.DRAFT.value):
             return p
     raise DraftSetError(
@@ -166,11 +166,21 @@ def find_set(ref: str, allow_draft: bool = False) -> Path:
     )
 
 
+def read_status(path: Path) -> str | None:
+    """The ``status`` of a set file, read as the loader reads it (the safe YAML reader), so a trailing
+    comment, quotes or the key's place in the file change nothing. A file the loader would refuse raises
+    the loader's error rather than being passed over for an older version."""
+    data, _positions = read_yaml(path)
+    status = data.get("status") if isinstance(data, dict) else None
+    return status if isinstance(status, str) else None
+
+
 def _peek_status(path: Path) -> str | None:
-    for line in path.read_text(encoding="utf-8").splitlines()[:40]:
-        if line.startswith("status:"):
-            return line.split(":", 1)[1].strip().strip("'\"")
-    return None
+    """:func:`read_status`, or None for a file that cannot be read (for listings, which show '?')."""
+    try:
+        return read_status(path)
+    except (ContentError, SetNotFoundError):
+        return None
 
 
 def shipped_sets() -> list[tuple[str, str, Path]]:

@@ -42,14 +42,13 @@ def _yaml_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def _kind(path: Path) -> str | None:
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace").splitlines()[:30]
-    except OSError:
-        return None
-    for line in head:
-        if line.startswith("kind:"):
-            return line.split(":", 1)[1].strip().strip("'\"")
-    return None
+    """The file's ``kind``, read by the safe YAML reader as the loaders read it (a trailing comment or
+    quotes change nothing). A file that is not readable YAML raises the reader's located error."""
+    from .yamlsource import read_yaml
+
+    data, _positions = read_yaml(path)
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else None
 
 
 def _missing_translations(text: LocalText | None, where: Location, what: str) -> list[Issue]:
