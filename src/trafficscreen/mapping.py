@@ -16,7 +16,7 @@ used as identifiers, quoted by the SQL builder for the dialect, so any name a wa
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,3 +101,26 @@ def as_mapping(mapping: ColumnMapping | Mapping[str, str] | str | Path | None) -
     if isinstance(mapping, (str, Path)):
         return load_mapping(mapping)
     return mapping_from_data(dict(mapping)) if mapping else ColumnMapping()
+
+
+# --- the one rule for matching names to input columns, shared by every engine (columnar and SQL) ---
+
+def find_column(columns: Sequence[str], name: str) -> str | None:
+    """The input column for a field id, id column or kept column: the column of exactly that name, case
+    included, or None. Every engine matches names with this function, so none reads a column another
+    leaves unread; inputs whose column names differ only in case are refused (:func:`column_name_problem`),
+    since SQL engines cannot tell such columns apart."""
+    return name if name in columns else None
+
+
+def column_name_problem(columns: Sequence[str]) -> str | None:
+    """Why a table's column names cannot be used (a name twice, or two names that differ only in case), or None."""
+    seen: dict[str, str] = {}
+    for c in columns:
+        other = seen.get(c.lower())
+        if other is not None:
+            if other == c:
+                return f"column '{c[:60]}' appears twice in the header"
+            return f"columns '{other[:60]}' and '{c[:60]}' differ only in case; rename one"
+        seen[c.lower()] = c
+    return None

@@ -23,6 +23,7 @@ import polars as pl
 from ..compiled import CompiledSet
 from ..errors import EncounterError
 from ..loader import resolve_set
+from ..mapping import column_name_problem
 from .columnar import DIMENSION_PREFIX, INDICATOR_PREFIX, ColumnarSet
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, check_frame, empty_rejects
 
@@ -71,6 +72,9 @@ def check(
     ``fields`` (default: the fields the set reads) are the fields encoded for scoring; every field
     present is checked either way.
     """
+    problem = column_name_problem(df.columns)
+    if problem:
+        raise CohortError(problem)
     renamed: dict[str, str] = {}
     if mapping:
         id_source = mapping.get("id") if "id" not in cs.dictionary.by_id else None
@@ -208,6 +212,15 @@ class CohortInput:
             return name in self._frame.columns
         assert self.path is not None
         return name in pl.read_parquet_schema(self.path)
+
+    def columns(self) -> list[str]:
+        """The input's column names (for a packed file: the field ids it holds and its other columns)."""
+        if self._frame is not None:
+            return list(self._frame.columns)
+        assert self.layout is not None and self.path is not None
+        fields = self.layout.get("fields")
+        names = list(fields) if isinstance(fields, dict) else []
+        return names + [c for c in pl.read_parquet_schema(self.path) if c not in names]
 
     @property
     def rows_rejected_when_packed(self) -> int:

@@ -76,23 +76,86 @@ def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
 
 # --- batch ----------------------------------------------------------------------------------------
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    if getattr(args, "engine", "columnar") != "columnar":  # SQL engines: trafficscreen.sql
-        from ..sql.commands import run_batch
+def _check_outputs(input_path: str, out_path: Path, rejects_path: Path | None) -> None:
+    """Refuse outputs that would overwrite the input or each other, or that go to a missing folder."""
+    from .intake import IntakeError, check_output_dir, same_file
 
-        return run_batch(args)
+    if same_file(input_path, out_path):
+        raise TrafficscreenError(f"{out_path}: --out names the input file; write the output to a new file")
+    if rejects_path is not None:
+        if same_file(rejects_path, out_path):
+            raise TrafficscreenError(f"{out_path}: --rejects and --out name the same file; give two files")
+        if same_file(rejects_path, input_path):
+            raise TrafficscreenError(f"{rejects_path}: --rejects names the input file; give a new file")
+    for p in (out_path, rejects_path):
+        if p is not None:
+            try:
+                check_output_dir(p)
+            except IntakeError as exc:
+                raise TrafficscreenError(f"{p}: {exc}") from None
+
+
+def check_coverage(args: argparse.Namespace, columns: Any, wanted: Any, what: str, source: str,
+                   mapping: dict[str, str] | None = None) -> None:
+    """No field column at all: an error unless --allow-no-fields; fewer than half: a warning on standard error."""
+    from .intake import coverage_message, field_coverage
+
+    cov = field_coverage(columns, list(wanted), mapping)
+    message = coverage_message(cov, what, source)
+    if message is None:
+        return
+    if cov.none:
+        if not getattr(args, "allow_no_fields", False):
+            raise TrafficscreenError(message)
+        print(f"warning: {source}: none of the {len(cov.wanted)} field(s) {what} has a column in the input; "
+              "every answer is unknown (--allow-no-fields)", file=sys.stderr)
+        return
+    print(message, file=sys.stderr)
+
+
+def _interrupted(out_path: Path | str) -> int:
+    print(f"trafficscreen: interrupted; {out_path} was not written (an earlier file there is unchanged)",
+          file=sys.stderr)
+    return 130
+
+
+def _write_rejects(rejects: Any, rejects_path: Path, explicit: bool) -> None:
+    from .frames import write_table
+
+    if rejects.height or explicit:
+        # a named report is always rewritten, empty when nothing was rejected: a report from an earlier
+        # run must not stay behind looking like this run's
+        write_table(rejects, rejects_path)
+    elif rejects_path.exists():
+        rejects_path.unlink()  # a stale report from an earlier run would mislead
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    out_path = Path(args.out)
+    rejects_path = Path(args.rejects) if args.rejects else out_path.with_name(out_path.stem + ".rejects.csv")
+    try:
+        _check_outputs(args.input, out_path, rejects_path)
+        if getattr(args, "engine", "columnar") != "columnar":  # SQL engines: trafficscreen.sql
+            from ..sql.commands import run_batch
+
+            return run_batch(args)
+        return _batch_columnar(args, out_path, rejects_path)
+    except KeyboardInterrupt:
+        return _interrupted(out_path)
+
+
+def _batch_columnar(args: argparse.Namespace, out_path: Path, rejects_path: Path) -> int:
     _need("polars")
     from .batch import CohortInput, score_in_chunks
     from .frames import file_format, write_table
 
-    out_path = Path(args.out)
     file_format(out_path)
-    rejects_path = Path(args.rejects) if args.rejects else out_path.with_name(out_path.stem + ".rejects.csv")
     file_format(rejects_path)
     cs = _load(args.set, args.allow_draft)
     mapping = _mapping(args)
     t0 = time.perf_counter()
     cohort = CohortInput(args.input, mapping=mapping)
+    check_coverage(args, cohort.columns(), cs.used_fields, f"{cs.ref} reads", args.input, mapping)
     keep = args.keep or ()
     if cohort.packed:
         # checked when it was packed: each pass reads the columns the set needs and scores them
@@ -116,10 +179,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     t_score = time.perf_counter() - t0 - t_read
     write_table(result.scored, out_path)
     n_bad = result.rejects.get_column("row").n_unique() if result.rejects.height else 0
-    if result.rejects.height:
-        write_table(result.rejects, rejects_path)
-    elif rejects_path.exists() and not args.rejects:
-        rejects_path.unlink()  # a stale report from an earlier run would mislead
+    _write_rejects(result.rejects, rejects_path, bool(args.rejects))
     total = time.perf_counter() - t0
     if result.missing_fields:
         _note(args, f"note: no column for {len(result.missing_fields)} field(s) the set reads "
@@ -194,10 +254,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .batch import CohortInput
         from .cohorts import evaluate_scored, score_for_evaluation
 
-        cohort = CohortInput(args.scored, mapping=_mapping(args) if args.set else None)
+        mapping = _mapping(args) if args.set else None
+        cohort = CohortInput(args.scored, mapping=mapping)
         n_rejected = 0
         if args.set:
             cs = _load(args.set, args.allow_draft)
+            check_coverage(args, cohort.columns(), cs.used_fields, f"{cs.ref} reads", args.scored, mapping)
             df, n_rejected = score_for_evaluation(cohort, cs, args.label)
         else:
             if cohort.packed:
@@ -225,7 +287,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .evaluate import SYNTHETIC_WARNING
 
     sets = [_load(ref, args.allow_draft) for ref in args.set]
-    cohort = CohortInput(args.cohort, mapping=_mapping(args))
+    mapping = _mapping(args)
+    cohort = CohortInput(args.cohort, mapping=mapping)
+    for cs in sets:
+        check_coverage(args, cohort.columns(), cs.used_fields, f"{cs.ref} reads", args.cohort, mapping)
     cmp = compare_frames(cohort, sets, args.label, ci=args.ci, confidence=args.confidence)
     if args.roc:
         from .svg import roc_svg
@@ -242,7 +307,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     _need("polars")
-    from .frames import file_format, read_table, write_table
+    from .frames import file_format, read_table
     from .packed import pack, write_packed
 
     out_path = Path(args.out)
@@ -252,17 +317,21 @@ def cmd_pack(args: argparse.Namespace) -> int:
     file_format(rejects_path)
     if Path(args.input).resolve() == out_path.resolve():
         raise TrafficscreenError(f"{out_path}: write the packed cohort to a new file, not over its source")
+    _check_outputs(args.input, out_path, rejects_path)
     from ..engine import DEFAULT_SET
 
     cs = _load(args.set or DEFAULT_SET, args.allow_draft)
     t0 = time.perf_counter()
-    df = read_table(args.input)
-    checked = pack(df, cs, mapping=_mapping(args), id_column=args.id_column)
-    write_packed(checked, out_path)
-    if checked.rejects.height:
-        write_table(checked.rejects, rejects_path)
-    elif rejects_path.exists() and not args.rejects:
-        rejects_path.unlink()  # a stale report from an earlier run would mislead
+    try:
+        df = read_table(args.input)
+        mapping = _mapping(args)
+        check_coverage(args, df.columns, list(cs.dictionary.by_id), f"of {cs.dictionary.ref}", args.input,
+                       mapping)
+        checked = pack(df, cs, mapping=mapping, id_column=args.id_column)
+        write_packed(checked, out_path)
+        _write_rejects(checked.rejects, rejects_path, bool(args.rejects))
+    except KeyboardInterrupt:
+        return _interrupted(out_path)
     n_fields = sum(1 for f in cs.dictionary.by_id if f in checked.answers().columns)
     _note(args, f"packed {checked.frame.height:,} of {checked.n_input:,} rows, {n_fields} field(s) of "
                 f"{cs.dictionary.ref}, -> {out_path} in {time.perf_counter() - t0:.2f} s; score it with any set "
@@ -318,6 +387,13 @@ def _stats_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--roc", metavar="FILE", help="also write the ROC curve as SVG")
     p.add_argument("--columns", metavar="MAP.yaml", help="column mapping (field id: input column)")
     p.add_argument("--allow-draft", action="store_true", help="allow draft sets (research use)")
+    _allow_no_fields(p)
+
+
+def _allow_no_fields(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-no-fields", action="store_true",
+                   help="score even when no input column is a field the set reads (every answer unknown); "
+                        "without it that is an error")
 
 
 def register(sub: Any) -> None:
@@ -334,6 +410,7 @@ def register(sub: Any) -> None:
                    help="leave out the indicator and dimension status columns (faster, smaller output)")
     b.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
     b.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    _allow_no_fields(b)
     from ..sql.commands import add_engine_option
 
     add_engine_option(b)
@@ -349,6 +426,7 @@ def register(sub: Any) -> None:
     k.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
     k.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
     k.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    _allow_no_fields(k)
     k.set_defaults(func=cmd_pack)
 
     e = sub.add_parser("evaluate", help="accuracy of a set against labelled encounters, with 95%% intervals")

@@ -19,6 +19,7 @@ Checked columns are *encoded* for the columnar backend (:func:`.columnar.encoded
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,10 @@ from typing import Any
 import polars as pl
 
 from ..errors import Location, TrafficscreenError
+from ..mapping import column_name_problem
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
 from .columnar import NO, YES, encoded_columns, encoded_dtype, uses_mask, value_codes
+from .intake import ROW_PROBLEM, IntakeError, RowProblem, check_output_dir, scan_csv, scan_jsonl
 
 
 class CohortError(TrafficscreenError):
@@ -41,6 +44,8 @@ ROW = "row"
 
 _SENTINEL_CODE = 65535
 _SENTINEL_BIT = 1 << 56
+# only "[]" (spaces inside allowed) is the empty set, "none of these"; shared with the SQL engines
+EMPTY_LIST_REASON = "a list of choices with no choice in it (write [] for none of these)"
 _TRUE_WORDS = ("true", "1")
 _FALSE_WORDS = ("false", "0")
 
@@ -56,7 +61,13 @@ def file_format(path: str | Path) -> str:
 
 
 def read_table(path: str | Path) -> pl.DataFrame:
-    """Read a cohort file. Errors name the file and the format, never the data."""
+    """Read a cohort file. Errors name the file and the format, never the data.
+
+    A CSV row whose number of cells differs from the header's, and a JSON Lines line that is not one
+    JSON object, do not stop the file: the row is kept empty, with its reason in the hidden column
+    :data:`.intake.ROW_PROBLEM`, and :func:`check_frame` rejects it. A header that names a column
+    twice (or two columns that differ only in case) refuses the file.
+    """
     p = Path(path)
     fmt = file_format(p)
     if not p.exists():
@@ -65,10 +76,13 @@ def read_table(path: str | Path) -> pl.DataFrame:
         raise CohortError("is a directory, not a file", Location(str(p)))
     try:
         if fmt == "parquet":
-            return pl.read_parquet(p)
-        if fmt == "csv":
-            return pl.read_csv(p, infer_schema=False)
-        df = pl.read_ndjson(p, infer_schema_length=None)
+            df = pl.read_parquet(p)
+        elif fmt == "csv":
+            df = _read_csv(p)
+        else:
+            df = _read_jsonl(p)
+    except IntakeError as exc:
+        raise CohortError(str(exc), Location(str(p))) from None
     except (pl.exceptions.PolarsError, OSError, ValueError):
         # the library's message may quote the data; say only what failed
         raise CohortError(f"cannot be read as {fmt.upper()}", Location(str(p))) from None
@@ -78,12 +92,120 @@ def read_table(path: str | Path) -> pl.DataFrame:
         if clash:
             raise CohortError(f"field '{clash[0]}' is both inside 'answers' and beside it", Location(str(p)))
         df = df.unnest("answers")
+    problem = column_name_problem(df.columns)
+    if problem:
+        raise CohortError(problem, Location(str(p)))
     return df
 
 
+def _with_problems(df: pl.DataFrame, problems: Sequence[RowProblem], n_rows: int) -> pl.DataFrame:
+    if not problems:
+        return df
+    reasons: list[str | None] = [None] * n_rows
+    for pr in problems:
+        reasons[pr.row - 1] = str(pr)
+    return df.with_columns(pl.Series(ROW_PROBLEM, reasons, dtype=pl.String))
+
+
+def _read_csv(p: Path) -> pl.DataFrame:
+    shape = scan_csv(p)
+    if not shape.problems:
+        try:
+            df = pl.read_csv(p, infer_schema=False)
+        except (pl.exceptions.PolarsError, OSError, ValueError):
+            df = None
+        if df is not None and df.columns == shape.header and df.height == shape.n_rows:
+            return df
+    # rows the fast reader cannot take, or would read differently: build the table from the rows as
+    # read above (bad rows empty, and rejected with their reason)
+    shape = scan_csv(p, keep_records=True)
+    assert shape.records is not None
+    width = len(shape.header)
+    data: list[list[str | None]] = [[] for _ in range(width)]
+    for rec in shape.records:
+        for j in range(width):
+            data[j].append(rec[j] if rec is not None else None)
+    df = pl.DataFrame({name: pl.Series(name, col, dtype=pl.String) for name, col in zip(shape.header, data,
+                                                                                        strict=True)},
+                      height=shape.n_rows)
+    return _with_problems(df, shape.problems, shape.n_rows)
+
+
+def _read_jsonl(p: Path) -> pl.DataFrame:
+    try:
+        df = pl.read_ndjson(p, infer_schema_length=None)
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        df = None
+    if df is not None:
+        return df
+    # a line the fast reader refuses (not JSON, not an object, NaN, values of mixed kinds): read line by line
+    n, problems, records = scan_jsonl(p, keep_records=True)
+    names: dict[str, None] = {}
+    for r in records:
+        if r is not None:
+            names.update(dict.fromkeys(r))
+    columns = {name: _json_column([r.get(name) if r is not None else None for r in records]) for name in names}
+    df = pl.DataFrame(columns, height=n) if columns else pl.DataFrame(height=n)
+    return _with_problems(df, problems, n)
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _json_kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int" if _INT64[0] <= v <= _INT64[1] else "text"
+    if isinstance(v, float):
+        return "float"
+    if isinstance(v, str):
+        return "str"
+    if isinstance(v, list) and all(isinstance(x, str) or x is None for x in v):
+        return "list"
+    return "text"
+
+
+def _json_column(values: list[Any]) -> pl.Series:
+    """One column of JSON values: typed when every value has one kind, else each value as text (JSON for
+    objects), which the checks then refuse cell by cell like any text where a number or list belongs."""
+    kinds = {_json_kind(v) for v in values if v is not None}
+    if kinds <= {"int", "float"} and "float" in kinds:
+        return pl.Series([float(v) if v is not None else None for v in values], dtype=pl.Float64)
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        dtype = {"bool": pl.Boolean(), "int": pl.Int64(), "float": pl.Float64(), "str": pl.String(),
+                 "list": pl.List(pl.String())}.get(kind)
+        if dtype is not None:
+            return pl.Series(values, dtype=dtype)
+    if not kinds:
+        return pl.Series(values, dtype=pl.Null)
+    return pl.Series([None if v is None else v if isinstance(v, str) else _as_text(v) for v in values],
+                     dtype=pl.String)
+
+
+def _as_text(v: Any) -> str:
+    try:
+        return json.dumps(v, allow_nan=True)
+    except (ValueError, RecursionError):
+        return "?"
+
+
 def write_table(df: pl.DataFrame, path: str | Path) -> None:
-    p = Path(path)
-    fmt = file_format(p)
+    """Write ``df`` to ``path`` whole or not at all: to a temporary file beside it, renamed into place
+    when complete, so an interrupted or failed write leaves an earlier file there as it was."""
+    from .intake import atomic_output
+
+    fmt = file_format(path)
+    try:
+        check_output_dir(path)
+    except IntakeError as exc:
+        raise CohortError(str(exc), Location(str(path))) from None
+    with atomic_output(path) as tmp:
+        _write(df, tmp, fmt)
+
+
+def _write(df: pl.DataFrame, p: Path, fmt: str) -> None:
     if fmt == "parquet":
         df.write_parquet(p)
     elif fmt == "csv":
@@ -176,7 +298,13 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
             what = f"a list{inner}" if inner else _kind(dtype)
             return _Column(pl.lit(None, dtype=pl.UInt64 if uses_mask(fd) else pl.List(pl.String)),
                            [(col.is_not_null(), f"expected a list of choices as text, got {what}")])
-        return _set(fd, items)
+        out = _set(fd, items)
+        if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
+            # only brackets stand for the empty set; a cell of separators or quotes alone is no answer
+            text = _text(col.cast(pl.String))
+            empty_set = text.str.replace_all(" ", "", literal=True) == "[]"
+            out.problems.insert(0, (text.is_not_null() & ~empty_set & (items.list.len() == 0), EMPTY_LIST_REASON))
+        return out
     if isinstance(dtype, (pl.Categorical, pl.Enum)):
         col, dtype = col.cast(pl.String), pl.String()
     if t is FieldType.BOOLEAN:
@@ -235,14 +363,17 @@ def _number(fd: FieldDef, col: pl.Expr, dtype: pl.DataType) -> _Column:
         source = col
         exact = None
         float_source = dtype.is_float()
+    finite: pl.Expr = pl.lit(True)
     if float_source:
         problems.append((source.is_nan() | source.is_infinite(), "expected a finite number"))
+        # NaN and infinities get that reason alone, never "a fraction" or "out of range" too
+        finite = source.is_finite()
         if integer:
-            problems.append((source != source.floor(), "expected a whole number, got a fraction"))
+            problems.append((finite & (source != source.floor()), "expected a whole number, got a fraction"))
     if fd.min is not None:
-        problems.append((source < fd.min, f"below the smallest allowed value ({fd.min:g})"))
+        problems.append((finite & (source < fd.min), f"below the smallest allowed value ({fd.min:g})"))
     if fd.max is not None:
-        problems.append((source > fd.max, f"above the largest allowed value ({fd.max:g})"))
+        problems.append((finite & (source > fd.max), f"above the largest allowed value ({fd.max:g})"))
     if integer and exact is not None:
         value = pl.coalesce(exact, source.cast(pl.Int64, strict=False))
     else:
@@ -325,6 +456,8 @@ def check_frame(
         if (k in encoded_names and k != encoded_names[k]) or k == ROW:
             raise CohortError(f"column '{k}' has the name of a column the encoding uses (for field "
                               f"'{encoded_names.get(k, ROW)}'); rename it")
+    keep = [k for k in keep if k != ROW_PROBLEM]
+    unreadable = ROW_PROBLEM in df.columns
     present = [f for f in dictionary.by_id if f in df.columns and f not in keep]
     converted = {f: _convert(dictionary.by_id[f], df.schema[f]) for f in present}
     n = df.height
@@ -348,7 +481,16 @@ def check_frame(
         *[e for f in used_fields if f in converted for e in encode(dictionary.by_id[f], converted[f].value)],
         *[c.length.alias(_length(f)) for f, c in converted.items() if f in used_fields and c.length is not None],
         *codes,
+        *([pl.col(ROW_PROBLEM)] if unreadable else []),
     ).collect()
+    rows_unread = empty_rejects()
+    if unreadable:
+        # rows a reader could not take (a ragged CSV row, a line that is not a JSON object): their cells
+        # are empty, so no other check fires on them
+        unread = encoded.get_column(ROW_PROBLEM).is_not_null()
+        rows_unread = encoded.filter(unread).select(
+            ROW, pl.lit(None, dtype=pl.String).alias("field"), pl.col(ROW_PROBLEM).alias("reason"))
+        encoded = encoded.drop(ROW_PROBLEM)
     sets = [f for f in used_fields if f in converted and converted[f].length is not None]
     encoded, set_rejects = _exact_sets(encoded, df, dictionary, sets, renamed)
     problem_cols = [c for c in encoded.columns if c.startswith("\x00p")]
@@ -369,6 +511,9 @@ def check_frame(
             }, schema={"code": pl.UInt16, "field": pl.String, "reason": pl.String})
             rejects = long.join(labels, on="code").select(ROW, "field", "reason")
         encoded = encoded.filter(~bad).drop(problem_cols)
+    if rows_unread.height:
+        rejects = pl.concat([rejects, rows_unread])
+        encoded = encoded.filter(~pl.col(ROW).is_in(rows_unread.get_column(ROW).implode()))
     if set_rejects.height:
         rejects = pl.concat([rejects, set_rejects])
         encoded = encoded.filter(~pl.col(ROW).is_in(set_rejects.get_column(ROW).implode()))
@@ -381,7 +526,7 @@ def check_frame(
     if narrow:
         encoded = encoded.with_columns(narrow)
     missing = tuple(f for f in used_fields if f not in df.columns)
-    ignored = tuple(c for c in df.columns if c not in dictionary.by_id and c not in keep)
+    ignored = tuple(c for c in df.columns if c not in dictionary.by_id and c not in keep and c != ROW_PROBLEM)
     return CheckedFrame(encoded, rejects, n, missing, ignored, dictionary)
 
 

@@ -35,6 +35,7 @@ from ..errors import Location
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
 from .columnar import NO, YES, code_dtype, encoded_columns, mask_dtype, uses_mask, value_codes
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, empty_rejects, file_format
+from .intake import ROW_PROBLEM
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -88,7 +89,7 @@ def pack(
         if "id" in mapping and "id" not in cs.dictionary.by_id:
             id_column = "id"
     fields = [f for f in cs.dictionary.by_id if f in columns]
-    others = [c for c in columns if c not in cs.dictionary.by_id and c != id_column]
+    others = [c for c in columns if c not in cs.dictionary.by_id and c != id_column and c != ROW_PROBLEM]
     if ROW in others:
         raise CohortError(f"the input has a column named '{ROW}', which a packed cohort uses for row numbers")
     return check(df, cs, id_column=id_column, keep=others, fields=fields, mapping=mapping)
@@ -108,8 +109,11 @@ def write_packed(checked: CheckedFrame, path: str | Path) -> None:
         frame = frame.drop(ROW)
     # lz4: these columns compress little, and a lighter codec reads faster than zstd here; large row
     # groups: each becomes a chunk in memory, and few chunks score faster
-    frame.write_parquet(p, compression="lz4", row_group_size=ROW_GROUP,
-                        metadata={PACKED_KEY: json.dumps(meta, sort_keys=True)})
+    from .intake import atomic_output
+
+    with atomic_output(p) as tmp:  # whole or not at all: an earlier file stays as it was on any failure
+        frame.write_parquet(tmp, compression="lz4", row_group_size=ROW_GROUP,
+                            metadata={PACKED_KEY: json.dumps(meta, sort_keys=True)})
 
 
 def packed_layout(path: str | Path) -> dict[str, Any] | None:

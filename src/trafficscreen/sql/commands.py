@@ -104,10 +104,18 @@ def run_batch(args: argparse.Namespace) -> int:
     id_column = getattr(args, "id_column", "id")
     keep = tuple(getattr(args, "keep", None) or ())
     t0 = time.perf_counter()
+
+    def coverage(columns: Any) -> None:
+        from ..mapping import as_mapping
+        from ..research.commands import check_coverage
+
+        check_coverage(args, columns, cs.used_fields, f"{cs.ref} reads", args.input,
+                       dict(as_mapping(mapping).columns))
+
     if args.engine == "duckdb":
-        rows, absent = _batch_duckdb(args.input, cs, args.out, kind, mapping, id_column, keep)
+        rows, absent = _batch_duckdb(args.input, cs, args.out, kind, mapping, id_column, keep, coverage)
     else:
-        rows, absent = _batch_spark(args.input, cs, args.out, kind, mapping, id_column, keep)
+        rows, absent = _batch_spark(args.input, cs, args.out, kind, mapping, id_column, keep, coverage)
     elapsed = time.perf_counter() - t0
     if absent:
         _note(args, f"note: no column for {len(absent)} field(s) the set reads "
@@ -135,16 +143,33 @@ def _is_packed(path: str) -> bool:
 
 
 def _batch_duckdb(
-    source: str, cs: Any, out: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...]
+    source: str, cs: Any, out_path: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...],
+    coverage: Any = None,
 ) -> tuple[int, tuple[str, ...]]:
     need("duckdb")
     import duckdb
-    from sqlglot import exp
 
+    from ..research.intake import atomic_output
     from .duck import score_duckdb_plan
 
     con = duckdb.connect()
-    rel, plan = score_duckdb_plan(source, cs, mapping=mapping, id_column=id_column, keep=keep, connection=con)
+    try:
+        rel, plan = score_duckdb_plan(source, cs, mapping=mapping, id_column=id_column, keep=keep, connection=con)
+        if coverage is not None:
+            coverage([fi.column for fi in plan.checked if fi.column])
+        # written beside the target and renamed into place when complete: an interrupted or failed run
+        # leaves an earlier file there as it was
+        with atomic_output(out_path) as tmp:
+            count = _write_duckdb(con, rel, str(tmp), kind)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    return count, plan.absent
+
+
+def _write_duckdb(con: Any, rel: Any, out: str, kind: str) -> int:
+    import duckdb
+    from sqlglot import exp
+
     try:
         if kind == "parquet":
             rel.write_parquet(out)
@@ -164,15 +189,18 @@ def _batch_duckdb(
         else:
             written = con.read_json(out, format="newline_delimited")
         count = written.aggregate("count(*)").fetchall()[0][0]
+    except duckdb.InterruptException:
+        raise
     except duckdb.Error as exc:
         from ..errors import EncounterError, Location
 
         raise EncounterError(f"DuckDB could not score or write ({type(exc).__name__})", Location(out)) from None
-    return int(count), plan.absent
+    return int(count)
 
 
 def _batch_spark(
-    source: str, cs: Any, out: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...]
+    source: str, cs: Any, out: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...],
+    coverage: Any = None,
 ) -> tuple[int, tuple[str, ...]]:
     need("pyspark")
     from ..errors import Location
@@ -191,6 +219,8 @@ def _batch_spark(
         spark = (SparkSession.builder.appName("trafficscreen")
                  .config("spark.sql.codegen.wholeStage", "false").getOrCreate())
     df, plan = score_spark_plan(source, cs, spark, mapping=mapping, id_column=id_column, keep=keep)
+    if coverage is not None:
+        coverage([fi.column for fi in plan.checked if fi.column])
     writer = df.write.mode("errorifexists")
     if kind == "parquet":
         writer.parquet(out)

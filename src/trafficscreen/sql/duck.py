@@ -74,14 +74,58 @@ def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckd
             return connection.read_parquet(str(p / "**" / "*.parquet"))
         if name.endswith((".parquet", ".pq", ".parq")):
             return connection.read_parquet(text)
-        if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+        if name.endswith(".csv"):
+            _scan_first(p, "csv")
+            # the dialect the columnar engine reads, not one the reader guesses from a sample
+            return connection.read_csv(text, header=True, all_varchar=True, sep=",", quotechar='"',
+                                       escapechar='"')
+        if name.endswith((".csv.gz", ".tsv", ".tsv.gz")):
             return connection.read_csv(text, header=True, all_varchar=True)
         if name.endswith((".jsonl", ".ndjson")):
+            _scan_first(p, "jsonl")
             return _unnest_answers(connection.read_json(text, format="newline_delimited"))
     except duckdb.Error:
         raise EncounterError("not readable as Parquet, CSV or JSON Lines", Location(text)) from None
     raise EncounterError("unsupported input: give a .parquet, .csv or .jsonl file, or a folder of Parquet files",
                          Location(text))
+
+
+def _scan_first(path: Path, kind: str) -> None:
+    """Refuse, before DuckDB reads it, a CSV or JSON Lines file with rows DuckDB would misread or pad:
+    a row with more or fewer cells than the header, a line that is not one JSON object, a header that
+    names a column twice. The SQL engines refuse such a file as a whole; the message names the first
+    bad row and its line, never its cells."""
+    from ..research.intake import IntakeError, first_problems, scan_csv, scan_jsonl
+
+    try:
+        if kind == "csv":
+            shape = scan_csv(path)
+            problems, n_bad = shape.problems, len(shape.problems)
+        else:
+            _n, problems, _records = scan_jsonl(path)
+            n_bad = len(problems)
+    except IntakeError as exc:
+        raise EncounterError(str(exc), Location(str(path))) from None
+    if problems:
+        raise EncounterError(f"{first_problems(problems, n_bad)} cannot be read; the SQL engines refuse a file "
+                             "with such rows (the columnar engine rejects them row by row)", Location(str(path)))
+
+
+def _renamed_case_duplicates(columns: Sequence[str]) -> str | None:
+    """DuckDB renames a column whose name differs from an earlier one only in case (``Age``, ``AGE`` ->
+    ``Age``, ``AGE_1``); spot such a pair, which the columnar engine refuses, and refuse it too."""
+    import re
+
+    lower = {c.lower(): c for c in columns}
+    for c in columns:
+        m = re.fullmatch(r"(.+)_(\d+)", c)
+        if m is None:
+            continue
+        base = m.group(1)
+        other = lower.get(base.lower())
+        if other is not None and other != base:
+            return f"columns '{other[:60]}' and '{base[:60]}' differ only in case; rename one"
+    return None
 
 
 def _unnest_answers(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
@@ -111,6 +155,9 @@ def plan_relation(
     id_column: str | None = "id",
     keep: Sequence[str] = (),
 ) -> InputPlan:
+    clash = _renamed_case_duplicates(rel.columns)
+    if clash:
+        raise EncounterError(clash, Location(source))
     schema = {c: duckdb_family(t) for c, t in zip(rel.columns, rel.types, strict=True)}
     return plan_inputs(cs, schema, mapping, "duckdb", source, id_column=id_column, keep=keep)
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
-from ..mapping import ColumnMapping
+from ..mapping import ColumnMapping, column_name_problem, find_column
 from ..model.dictionary import FieldDef, FieldType
 from .compiler import _and, _case, _col, _ident, _is_null, _not, _not_null, _num, _or, sql_type
 
@@ -98,10 +98,7 @@ class InputPlan:
 
 
 def _find(columns: Sequence[str], name: str) -> str | None:
-    if name in columns:
-        return name
-    folded = [c for c in columns if c.lower() == name.lower()]
-    return folded[0] if len(folded) == 1 else None
+    return find_column(columns, name)  # the one rule every engine uses (exact, case included)
 
 
 def plan_inputs(
@@ -122,6 +119,9 @@ def plan_inputs(
     mapping.check(d)
     columns = list(schema)
     where = Location(source)
+    clash = column_name_problem(columns)
+    if clash:
+        raise EncounterError(clash, where)
     fields: dict[str, FieldInput] = {}
     checked: list[FieldInput] = []
     absent: list[str] = []
@@ -223,7 +223,13 @@ def _read(fd: FieldDef, col: str, family: Family, dialect: str, where: Location)
                                                         expressions=[s.copy()]))
             nonempty = exp.NEQ(this=exp.Column(this=s.copy()), expression=lit(""))
             conv = exp.ArrayFilter(this=items, expression=exp.Lambda(this=nonempty, expressions=[s.copy()]))
-            return FieldInput(fd.id, col, _case([(_is_null(text), exp.Null())], conv))
+            # only brackets ("[]", spaces inside allowed) are the empty set; separators or quotes alone
+            # are no answer, and the row is refused as the columnar engine refuses it
+            empty_set = exp.EQ(this=exp.Replace(this=text.copy(), expression=lit(" "), replacement=lit("")),
+                               expression=lit("[]"))
+            no_items = _and(_not_null(text.copy()),
+                            _and(exp.EQ(this=exp.ArraySize(this=conv.copy()), expression=_num(0)), _not(empty_set)))
+            return FieldInput(fd.id, col, _case([(_is_null(text), exp.Null())], conv), [(EMPTY_LIST_REASON, no_items)])
         bad = _and(_not_null(text), _is_null(conv))
         return FieldInput(fd.id, col, conv, [(why, bad)])
     raise EncounterError(
@@ -259,7 +265,10 @@ def _value_checks(
     elif fd.type in (FieldType.INTEGER, FieldType.NUMBER):
         if family in (Family.FLOAT, Family.STRING):
             infinite = exp.EQ(this=exp.Abs(this=v), expression=_infinity())
-            out.append(("expected a finite number", _and(known, _or(exp.IsNan(this=v), infinite))))
+            not_finite = _or(exp.IsNan(this=v), infinite)
+            out.append(("expected a finite number", _and(known, not_finite)))
+            # NaN and infinities get that reason alone, never "a fraction" or "out of range" too
+            known = _and(known, _not(not_finite.copy()))
         if fd.type is FieldType.INTEGER and family in (Family.FLOAT, Family.DECIMAL, Family.STRING):
             out.append(("expected a whole number, got a fraction",
                         _and(known, exp.NEQ(this=v, expression=exp.Floor(this=v)))))
@@ -271,6 +280,9 @@ def _value_checks(
                         _and(known, exp.GT(this=v, expression=_num(fd.max)))))
     return out
 
+
+EMPTY_LIST_REASON = "a list of choices with no choice in it (write [] for none of these)"
+"""The same reason as the columnar engine's (:data:`trafficscreen.research.frames.EMPTY_LIST_REASON`)."""
 
 _CHECK_NAMES = {
     "the answer is not one of its choices": "not_a_choice",
