@@ -8,6 +8,7 @@ message is one line naming the file, line and column.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -194,7 +195,7 @@ def test_d12_deep_condition_is_a_clear_located_error(content: Path, text: str) -
     assert "nested deeper than" in issues[0].message
 
 
-SHAPES = {
+SHAPES: dict[str, Callable[[int], str]] = {
     "not": lambda n: "not " * (n - 1) + "deceived",
     "not-nullable": lambda n: "not " * (n - 2) + "(deceived and long_hours)",
     "and": lambda n: "(" * (n - 2) + "deceived" + " and not long_hours)" * (n - 2),
@@ -233,11 +234,11 @@ def test_d12_sql_compiles_conditions_at_the_depth_limit(content: Path) -> None:
 
 @pytest.mark.parametrize("check", [_check_ident, _check_slug, _check_semver])
 @pytest.mark.parametrize("tail", ["\n", "\r\n", " ", "\n\n"])
-def test_d13_patterns_refuse_a_trailing_newline(check: object, tail: str) -> None:
+def test_d13_patterns_refuse_a_trailing_newline(check: Callable[[str], str], tail: str) -> None:
     good = "1.0.0" if check is _check_semver else "abc"
-    assert check(good) == good  # type: ignore[operator]
+    assert check(good) == good
     with pytest.raises(ValueError):
-        check(good + tail)  # type: ignore[operator]
+        check(good + tail)
 
 
 @pytest.mark.parametrize(
