@@ -227,8 +227,8 @@ def test_d22_missing_output_folder_is_named_as_output(tmp_path: Path, capsys: py
     result.write_text(out, encoding="utf-8")
     target = tmp_path / "no-such-folder" / "guidance.txt"
     code, _out, err = run_cli(["guidance", str(result), "--jurisdiction", "GB", "--out", str(target)], capsys)
-    assert_one_line_error(code, err, "no-such-folder", "output")
-    assert "input" not in err and "cannot read" not in err
+    assert_one_line_error(code, err, "error: output: no such folder", "no-such-folder")
+    assert "cannot read" not in err
 
 
 def test_d22_missing_output_folder_in_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -237,5 +237,5 @@ def test_d22_missing_output_folder_in_batch(tmp_path: Path, capsys: pytest.Captu
     src.write_text("age_years,works_long_hours\n12,true\n", encoding="utf-8")
     target = tmp_path / "no-such-folder" / "out.csv"
     code, _out, err = run_cli(["batch", str(src), "--set", "paediatric-default", "--out", str(target)], capsys)
-    assert_one_line_error(code, err, "no-such-folder", "output")
+    assert_one_line_error(code, err, "error: output: no such folder", "no-such-folder")
     assert "input: cannot read" not in err

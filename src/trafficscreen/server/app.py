@@ -11,7 +11,10 @@ Routes::
     GET  /healthz                 {"status": "ok"}
 
 Everything the application needs is loaded and checked when it is created (the set, the referral packs,
-the site file, the keys), so a bad setting fails at start, not on the first patient.
+the site file, the keys, the replay store), so a bad setting fails at start, not on the first patient.
+
+Parsing, screening, token checks and guidance run in worker threads (``run_in_threadpool``), never on
+the event loop, so one heavy request cannot stall ``/healthz`` or the hooks.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -31,7 +35,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..engine import Screener
-from ..errors import EncounterError, TrafficscreenError
+from ..errors import EncounterError, TrafficscreenError, shown_name
 from ..model.common import LANGUAGES
 from ..model.result import ScreeningResult
 from . import cds
@@ -77,7 +81,11 @@ class _Service:
         self.discovery = cds.discovery(self.questionnaire_url, self.questionnaire_version)
         self.verifier: TokenVerifier | None = None
         if config.jwks is not None:
-            self.verifier = TokenVerifier(load_jwks(config.jwks), config.issuers, config.algorithms)
+            from .state import open_replay_store
+
+            keys = load_jwks(config.jwks)
+            replays = open_replay_store(config.replay_store, config.state_dir)
+            self.verifier = TokenVerifier(keys, config.issuers, config.algorithms, replays=replays)
         self.builder = FormBuilder(compiled)
         self.assets = Assets.load()
         self.pages = PageRenderer(self.builder, self.assets, dev_mode=config.insecure_dev_no_auth)
@@ -126,12 +134,17 @@ class _Service:
             return _error(413, f"more than {MAX_FIELDS} form fields")
         given = next((v for k, v in pairs if k == "lang"), None)
         lang = self.lang_of(request, given)
+        status, page = await run_in_threadpool(self._form_page, pairs, lang)
+        return self.html(page, status=status)
+
+    def _form_page(self, pairs: list[tuple[str, str]], lang: str) -> tuple[int, str]:
+        """Check, screen and render a form submission (in a worker thread)."""
         answers, errors, raw = self.builder.parse(pairs, lang)
         if errors:
-            return self.html(self.pages.page(lang, raw=raw, errors=errors), status=422)
+            return 422, self.pages.page(lang, raw=raw, errors=errors)
         result = self.screener.screen({"answers": answers}, lang=lang)
         guidance = markdown_to_html(self.guidance(result, lang, "markdown"))
-        return self.html(self.pages.page(lang, raw=raw, result=result, guidance_html=guidance))
+        return 200, self.pages.page(lang, raw=raw, result=result, guidance_html=guidance)
 
     # --- JSON API ---------------------------------------------------------------------------------
 
@@ -140,15 +153,19 @@ class _Service:
         kind = request.headers.get("content-type", "").split(";")[0].strip()
         if kind not in ("application/json", "application/fhir+json"):
             return _error(415, "send the encounter as application/json")
+        body = await request.body()
         try:
-            data = parse_json(await request.body(), self.config.max_json_depth)
+            text = await run_in_threadpool(self._screen_json, body, lang)
         except BadJson as exc:
             return _error(exc.status, exc.reason)
-        try:
-            result = self.screener.screen(data, lang=lang)
         except EncounterError as exc:
             return _error(422, str(exc))
-        return Response(result.model_dump_json(), media_type="application/json")
+        return Response(text, media_type="application/json")
+
+    def _screen_json(self, body: bytes, lang: str) -> str:
+        """Parse and screen an API body (in a worker thread: this is the CPU-heavy part)."""
+        data = parse_json(body, self.config.max_json_depth)
+        return self.screener.screen(data, lang=lang).model_dump_json()
 
     # --- CDS Hooks --------------------------------------------------------------------------------
 
@@ -164,13 +181,20 @@ class _Service:
             if self.verifier is None or not config.issuers:
                 return _error(401, "this service trusts no EHR yet: configure --jwks and --issuer",
                               {"WWW-Authenticate": "Bearer"})
+            from .state import ReplayStoreError
+
             audience = self.base_url(request) + "/cds-services/" + service.id
             try:
-                self.verifier.verify(request.headers.get("authorization"), audience)
+                await run_in_threadpool(self.verifier.verify, request.headers.get("authorization"), audience)
             except AuthError as exc:
                 return _error(401, exc.reason, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            except ReplayStoreError as exc:
+                LOG.error("replay store unavailable: %s", exc.message)
+                return _error(503, "the service cannot check tokens for replay right now; try again",
+                              {"Retry-After": "5"})
+        body = await request.body()
         try:
-            data = parse_json(await request.body(), config.max_json_depth)
+            data = await run_in_threadpool(parse_json, body, config.max_json_depth)
         except BadJson as exc:
             return _error(exc.status, exc.reason)
         try:
@@ -206,7 +230,15 @@ class _Service:
                 qr = None
             if qr is None:
                 return cds.response([cds.info_card("missing", about)])
-            cds.check_subject(qr, context.patientId)
+        except cds.NoResponse as exc:
+            return cds.response([cds.info_card("unreadable", about, exc.problem)])
+        return await run_in_threadpool(self._card_for, qr, context.patientId, about)
+
+    def _card_for(self, qr: Any, patient_id: str, about: cds.About) -> dict[str, Any]:
+        """Screen a QuestionnaireResponse and make the card (in a worker thread)."""
+        lang = about.lang
+        try:
+            cds.check_subject(qr, patient_id)
             from ..fhir import encounter_from_questionnaire_response
 
             try:
@@ -221,14 +253,14 @@ class _Service:
             return cds.response([cds.info_card("unreadable", about, exc.problem)])
         except TrafficscreenError as exc:
             return cds.response([cds.info_card("unreadable", about, exc.message)])
-        card = cds.result_card(result, guidance_md=self.guidance(result, lang, "markdown"), form_url=form_url,
-                               lang=lang, dev_banner=dev)
+        card = cds.result_card(result, guidance_md=self.guidance(result, lang, "markdown"),
+                               form_url=about.form_url, lang=lang, dev_banner=about.dev_banner)
         return cds.response([card])
 
 
 def _first_problem(exc: ValidationError) -> str:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ()) if isinstance(p, int) or str(p).isidentifier())
+    loc = ".".join(str(p) if isinstance(p, int) else shown_name(p) for p in err.get("loc", ()))
     return f"'{loc or 'body'}': {err.get('msg', 'invalid')}"
 
 

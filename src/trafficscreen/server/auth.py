@@ -10,21 +10,24 @@ service accepts it only when:
 * ``aud`` is the exact URL of the service endpoint called;
 * ``exp`` has not passed, and lies no more than five minutes after ``iat`` (with a minute of leeway for
   clock differences);
-* ``jti`` is present and has not been seen before while the token was valid (replay), in this process.
+* ``jti`` is present and has not been seen before while the token was valid (replay), by any worker:
+  the record is kept in the shared replay store (:mod:`trafficscreen.server.state`).
 
 Every refusal is an :class:`AuthError` with a short reason that never repeats the token or its claims.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import CLOCK_LEEWAY, MAX_TOKEN_LIFETIME, ServerConfigError
+
+if TYPE_CHECKING:
+    from .state import ReplayStore
 
 MAX_TOKEN_CHARS = 16 * 1024
 MAX_JWKS_BYTES = 1024 * 1024
@@ -49,8 +52,13 @@ def load_jwks(path: Path) -> dict[str, Any]:
         raise ServerConfigError(f"{path}: {exc.strerror or 'cannot read the JWKS file'}") from None
     if len(raw) > MAX_JWKS_BYTES:
         raise ServerConfigError(f"{path}: the JWKS file is larger than {MAX_JWKS_BYTES // 1024} KB")
+    from ..errors import JSONInputError
+    from ..model.encounter import strict_json_loads
+
     try:
-        data = json.loads(raw)
+        data = strict_json_loads(raw)
+    except JSONInputError as exc:
+        raise ServerConfigError(f"{path}: {exc.message}") from None
     except (ValueError, RecursionError):
         raise ServerConfigError(f"{path}: not a JSON file") from None
     keys = data.get("keys") if isinstance(data, dict) else None
@@ -80,7 +88,9 @@ def load_jwks(path: Path) -> dict[str, Any]:
 
 
 class ReplayCache:
-    """``jti`` values seen, kept until their token expires; bounded, oldest dropped first."""
+    """``jti`` values seen, kept until their token expires; bounded, oldest dropped first. It lives in
+    one process: the server uses the shared store of :mod:`trafficscreen.server.state` unless told
+    ``--replay-store memory``."""
 
     def __init__(self, limit: int = REPLAY_CACHE_SIZE) -> None:
         self.limit = limit
@@ -100,15 +110,20 @@ class ReplayCache:
             self._seen[key] = exp
             return True
 
+    def close(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
 
 class TokenVerifier:
     """Verifies CDS Hooks bearer tokens against the configured keys and issuers."""
 
-    def __init__(self, keys: dict[str, Any], issuers: tuple[str, ...], algorithms: tuple[str, ...]) -> None:
+    def __init__(self, keys: dict[str, Any], issuers: tuple[str, ...], algorithms: tuple[str, ...],
+                 replays: ReplayStore | None = None) -> None:
         self.keys = keys
         self.issuers = frozenset(issuers)
         self.algorithms = tuple(algorithms)
-        self.replays = ReplayCache()
+        self.replays: ReplayStore = replays if replays is not None else ReplayCache()
 
     def verify(self, authorization: str | None, audience: str, now: float | None = None) -> dict[str, Any]:
         """The token's claims, or :class:`AuthError` naming why it is refused."""

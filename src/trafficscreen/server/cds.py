@@ -22,16 +22,18 @@ link opens the form. It carries nothing about the patient that the EHR did not s
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from ..messages import msg
 from ..model.common import Level
 from ..model.result import ScreeningResult
 from .cds_models import SUMMARY_MAX, Card, CdsResponse, Discovery, Link, Service, Source, dump
+from .config import ServerConfigError
 from .words import word
 
 PREFETCH_KEY = "questionnaireResponse"
@@ -71,11 +73,33 @@ SERVICES: tuple[HookService, ...] = (
 SERVICE_BY_ID = {s.id: s for s in SERVICES}
 
 
+_QUESTIONNAIRE_URL = re.compile(
+    r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)*"
+)
+_QUESTIONNAIRE_URN = re.compile(r"urn:trafficscreen:Questionnaire:[a-z][a-z0-9-]*")
+_VERSION = re.compile(r"[0-9A-Za-z.+-]{1,64}")
+
+
 def prefetch_query(questionnaire_url: str, questionnaire_version: str) -> str:
-    """The prefetch template for the patient's latest response to the set's questionnaire."""
+    """The prefetch template for the patient's latest response to the set's questionnaire.
+
+    The questionnaire's URL comes from the set's ``canonical_url``, which is content: it must be an
+    absolute https URL of a host and a plain path (or the ``urn:trafficscreen:`` name of a set without
+    one), and its value is percent-encoded into the query, so no ``&``, ``#``, ``{{...}}`` or space in
+    it can change the search the EHR runs. :class:`ServerConfigError` otherwise, when the server starts.
+    """
+    if not (_QUESTIONNAIRE_URL.fullmatch(questionnaire_url) or _QUESTIONNAIRE_URN.fullmatch(questionnaire_url)):
+        raise ServerConfigError(
+            "the set's canonical_url cannot be used in the CDS Hooks prefetch: it must be an absolute https "
+            "URL of a host and a path (letters, digits, '.', '-', '_', '~'), with no query, fragment, user, "
+            "space or braces"
+        )
+    if not _VERSION.fullmatch(questionnaire_version):
+        raise ServerConfigError("the set's version cannot be used in the CDS Hooks prefetch")
+    value = quote(f"{questionnaire_url}|{questionnaire_version}", safe=":/|")
     return (
         "QuestionnaireResponse?subject=Patient/{{context.patientId}}"
-        f"&questionnaire={questionnaire_url}|{questionnaire_version}&_sort=-authored&_count=1"
+        f"&questionnaire={value}&_sort=-authored&_count=1"
     )
 
 

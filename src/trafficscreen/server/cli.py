@@ -51,7 +51,14 @@ def register(sub: Any) -> None:
     p.add_argument("--cors-origin", action="extend", nargs="+", default=[], metavar="ORIGIN",
                    help="an origin allowed to call from a browser (CORS is closed by default)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1); more use more cores, "
-                   "but each keeps its own record of token ids seen (replay check)")
+                   "and all share one record of token ids seen (replay check)")
+    p.add_argument("--state-dir", type=Path, metavar="DIR", help="where the server keeps state shared by its "
+                   "workers (the token ids seen, in replay.sqlite3); default $TRAFFICSCREEN_STATE_DIR, else "
+                   "$XDG_STATE_HOME/trafficscreen or ~/.local/state/trafficscreen")
+    p.add_argument("--replay-store", metavar="URL", help="where token ids seen are recorded: "
+                   "postgresql://USER@HOST[:PORT]/DB for workers on several hosts (needs the 'postgres' extra; "
+                   "keep the password in ~/.pgpass or PGPASSWORD), sqlite:///PATH, or 'memory' (one process "
+                   "only); default: SQLite in --state-dir")
     p.add_argument("--allow-draft", action="store_true", help="allow a draft set (research only)")
     p.add_argument("--insecure-dev-no-auth", action="store_true",
                    help="turn CDS Hooks authentication OFF, for local development only (loopback only)")
@@ -84,6 +91,8 @@ def build_config(args: argparse.Namespace) -> Any:
         fhir_servers=tuple(args.fhir_server),
         cors_origins=tuple(args.cors_origin),
         allow_draft=args.allow_draft,
+        state_dir=getattr(args, "state_dir", None),
+        replay_store=getattr(args, "replay_store", None),
     )
 
 
@@ -105,6 +114,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.insecure_dev_no_auth and not _loopback(args.host):
         raise ServerConfigError("--insecure-dev-no-auth is allowed only on a loopback address such as 127.0.0.1")
     config = build_config(args)
+    if args.workers > 1 and config.replay_store == "memory":
+        raise ServerConfigError("--replay-store memory keeps token ids in one process: with --workers above 1 "
+                                "a replayed token would reach another worker; use SQLite or PostgreSQL")
     app = create_app(config)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     base = config.public_url or f"http://{shown}:{args.port}"

@@ -66,6 +66,11 @@ class ServerConfig:
     development. ``public_url`` is the base URL the EHR calls (``https://cds.hospital.example``); it is
     the start of the audience every token must name, and of the form links on cards. Without it both
     come from the request's own URL, which is right only when no proxy rewrites the host.
+
+    ``replay_store`` is where the token ids already used are recorded, shared by every worker: ``None``
+    for a SQLite file in ``state_dir`` (default ``$TRAFFICSCREEN_STATE_DIR``, else
+    ``$XDG_STATE_HOME/trafficscreen`` or ``~/.local/state/trafficscreen``), ``sqlite:///PATH``,
+    ``postgresql://USER@HOST/DB`` for several hosts, or ``memory`` for one process only.
     """
 
     set_ref: str = DEFAULT_SET
@@ -85,9 +90,17 @@ class ServerConfig:
     max_json_depth: int = MAX_JSON_DEPTH
     fhir_timeout: float = 5.0
     extra_headers: dict[str, str] = field(default_factory=dict)
+    state_dir: Path | None = None
+    replay_store: str | None = None
 
     def __post_init__(self) -> None:
         check_lang(self.lang)
+        if self.replay_store is not None:
+            from .state import check_replay_store
+
+            check_replay_store(self.replay_store)
+        if self.state_dir is not None and Path(self.state_dir).exists() and not Path(self.state_dir).is_dir():
+            raise ServerConfigError(f"{self.state_dir}: the state directory is not a folder")
         if not self.frame_ancestors:
             raise ServerConfigError("frame-ancestors needs at least one source ('none' forbids framing)")
         for source in self.frame_ancestors:
@@ -123,7 +136,7 @@ class ServerConfig:
         from dataclasses import asdict
 
         data = asdict(self)
-        for key in ("site", "jwks"):
+        for key in ("site", "jwks", "state_dir"):
             data[key] = str(data[key]) if data[key] is not None else None
         return json.dumps(data)
 
@@ -139,7 +152,7 @@ class ServerConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ServerConfigError(f"unknown server setting '{unknown[0][:40]}'")
-        for key in ("site", "jwks"):
+        for key in ("site", "jwks", "state_dir"):
             if data.get(key) is not None:
                 data[key] = Path(data[key])
         for key in ("issuers", "frame_ancestors", "fhir_servers", "cors_origins", "algorithms"):

@@ -10,7 +10,10 @@
   path segment that was not one of the service's own;
 * an unexpected exception becomes a JSON 500 and one log line naming its type, never a traceback.
 
-:func:`parse_json` reads a JSON body with a depth limit checked *before* parsing.
+:func:`parse_json` reads a JSON body with a depth limit checked *before* parsing, and strictly: a key
+named twice in one object, an integer of more than 4,300 digits or a lone surrogate is a 400 naming the
+key, never read silently and never a 500. Every JSON body of the service is read through it (the
+framework's own ``request.json()`` is not used).
 """
 
 from __future__ import annotations
@@ -66,7 +69,11 @@ def json_depth(data: bytes) -> int:
 
 
 def parse_json(data: bytes, max_depth: int) -> Any:
-    """Parse a JSON body; :class:`BadJson` for empty, malformed, non-UTF-8 or too deeply nested input."""
+    """Parse a JSON body; :class:`BadJson` for empty, malformed, non-UTF-8 or too deeply nested input,
+    a duplicated key, a huge integer or a lone surrogate."""
+    from ..errors import JSONInputError
+    from ..model.encounter import strict_json_loads
+
     if not data.strip():
         raise BadJson("the request body is empty; expected JSON")
     if data.count(b"[") + data.count(b"{") > max_depth and json_depth(data) > max_depth:
@@ -76,9 +83,13 @@ def parse_json(data: bytes, max_depth: int) -> Any:
     except UnicodeDecodeError:
         raise BadJson("the request body is not UTF-8") from None
     try:
-        return json.loads(text)
+        return strict_json_loads(text)
     except json.JSONDecodeError as exc:
         raise BadJson(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except JSONInputError as exc:
+        raise BadJson(f"JSON refused: {exc.message}") from None
+    except ValueError:
+        raise BadJson("malformed JSON") from None
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise BadJson(f"JSON nested deeper than {max_depth} levels") from None
 
