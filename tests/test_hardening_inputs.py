@@ -239,3 +239,46 @@ def test_d22_missing_output_folder_in_batch(tmp_path: Path, capsys: pytest.Captu
     code, _out, err = run_cli(["batch", str(src), "--set", "paediatric-default", "--out", str(target)], capsys)
     assert_one_line_error(code, err, "error: output: no such folder", "no-such-folder")
     assert "input: cannot read" not in err
+
+
+# --- D15: deployers' templates have resource limits ----------------------------------------------------
+
+def _macro_bomb(levels: int) -> str:
+    out = "{% macro f0() %}.{% endmacro %}"
+    for n in range(1, levels + 1):
+        out += f"{{% macro f{n}() %}}{{{{ f{n - 1}() }}}}{{{{ f{n - 1}() }}}}{{% endmacro %}}"
+    return out + f"{{{{ f{levels}() }}}}"
+
+
+TEMPLATE_BOMBS = {
+    "center": "{{ 'a'.center(50000000) }}",
+    "ljust-filter": "{{ 'a'|center(50000000) }}",
+    "printf-width": "{{ '%50000000s' % 'a' }}",
+    "nested-loops": "{% for a in 'x' * 2000 %}{% for b in 'x' * 2000 %}{% endfor %}{% endfor %}",
+    "doubling": "{% set a = 'x' * 10000 %}{% set b = a ~ a %}{% set c = b ~ b %}{% set d = c ~ c %}"
+                "{% set e = d ~ d %}{% set f = e ~ e %}{% set g2 = f ~ f %}{% set h = g2 ~ g2 %}{{ h|length }}",
+    "plus-doubling": "{% set a = 'x' * 10000 %}{% set b = a + a %}{% set c = b + b %}{% set d = c + c %}"
+                     "{% set e = d + d %}{% set f = e + e %}{% set g2 = f + f %}{% set h = g2 + g2 %}{{ h|length }}",
+    "output": "{% set big = 'x' * 10000 %}{% for a in 'x' * 3000 %}{{ big }}{% endfor %}",
+    "replace": "{% set a = 'x' * 10000 %}{{ a.replace('x', a)|length }}",
+    "join": "{% set a = 'x' * 10000 %}{{ a.join(a)|length }}",
+    "big-int": "{{ ((10 ** 64) ** 64) ** 64 }}",
+    "macros": _macro_bomb(21),
+}
+
+
+@pytest.mark.parametrize("name", list(TEMPLATE_BOMBS))
+def test_d15_template_resource_limits(name: str, tmp_path: Path) -> None:
+    from trafficscreen import render_guidance
+    from trafficscreen.errors import TemplateError, TemplateLimitError
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "guidance.txt.j2").write_text(TEMPLATE_BOMBS[name] + "\n", encoding="utf-8")
+    result = Screener(load_set(MINI_SET)).screen({"answers": {"deceived": True}})
+    with pytest.raises(TemplateError) as info:
+        render_guidance(result, jurisdiction="GB", templates=folder)
+    assert isinstance(info.value, TemplateLimitError) or name == "big-int", info.value
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300
+    # the limits are per render: the shipped templates still render afterwards
+    assert render_guidance(result, jurisdiction="GB")
