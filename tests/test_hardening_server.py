@@ -314,3 +314,16 @@ def test_postgres_store_forgets_expired_tokens(postgres_url: str) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_serve_options_name_the_shared_store(tmp_path: Path) -> None:
+    from trafficscreen.cli import build_parser
+    from trafficscreen.server.cli import build_config, cmd_serve
+
+    args = build_parser().parse_args(["serve", "--state-dir", str(tmp_path), "--replay-store",
+                                      "postgresql://ts@db.example/ts"])
+    config = build_config(args)
+    assert config.state_dir == tmp_path and config.replay_store == "postgresql://ts@db.example/ts"
+    args = build_parser().parse_args(["serve", "--workers", "2", "--replay-store", "memory"])
+    with pytest.raises(ServerConfigError, match="one process"):
+        cmd_serve(args)
