@@ -19,7 +19,6 @@ from trafficscreen.research.frames import CohortError, read_table
 duckdb = pytest.importorskip("duckdb")
 from trafficscreen.sql.duck import score_duckdb  # noqa: E402
 
-
 FULL = "id,age_years,deceived,long_hours,accompanied_by,work_types,lives_at_work\na,12,true,false,parent,[],\n"
 
 

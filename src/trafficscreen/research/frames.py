@@ -311,7 +311,8 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
         if dtype == pl.Boolean:
             return _Column(col)
         if dtype.is_numeric():
-            return _Column(col == 1, [(~col.is_in([0, 1]), "expected true or false, got a number")])
+            # compared, not looked up in a list: a float column (0.0, 1.0) cannot be looked up in integers
+            return _Column(col == 1, [((col != 0) & (col != 1), "expected true or false, got a number")])
         if dtype == pl.String:
             word = _text(col).str.to_lowercase()
             value = pl.when(word.is_in(list(_TRUE_WORDS))).then(True).when(word.is_in(list(_FALSE_WORDS))).then(False)

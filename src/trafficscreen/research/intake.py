@@ -88,7 +88,7 @@ def scan_csv(path: str | Path, *, keep_records: bool = False) -> CsvShape:
     records: list[list[str] | None] | None = [] if keep_records else None
     try:
         with _open_text(p) as fh:
-            reader = csv.reader(fh, strict=False)
+            reader = csv.reader(fh, strict=True)
             header: list[str] | None = None
             n = 0
             line = 1
