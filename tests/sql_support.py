@@ -142,8 +142,12 @@ class Postgres:
 
     def psql(self, sql: str, stdin: str | None = None) -> str:
         cmd = [str(self.bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-               "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-c", sql]
-        done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300)
+               "-p", str(self.port), "-U", "postgres", "-d", "postgres"]
+        if stdin is None:
+            # the statement goes through standard input: a set's query can exceed the argument-length limit
+            done = subprocess.run(cmd, input=sql, capture_output=True, text=True, timeout=300)
+        else:
+            done = subprocess.run([*cmd, "-c", sql], input=stdin, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise RuntimeError(f"psql failed: {done.stderr[-2000:]}")
         return done.stdout

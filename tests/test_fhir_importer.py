@@ -237,7 +237,7 @@ def test_read_questionnaire_response_sniffs_only_fhir() -> None:
     assert read_questionnaire_response(b'{"answers": {}}', "a.json") is None
     assert read_questionnaire_response(b"not json", "a.json") is None
     found = read_questionnaire_response(EXAMPLE_RESPONSE.read_bytes(), "qr.json")
-    assert found is not None and found.set_ref == "paediatric-default@1.0.0"
+    assert found is not None and found.set_ref == "paediatric-default@2.0.0"
     with pytest.raises(QuestionnaireResponseError, match="a FHIR Patient resource"):
         read_questionnaire_response(b'{"resourceType": "Patient", "name": [{"text": "x"}]}', "p.json")
 
