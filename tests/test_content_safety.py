@@ -65,7 +65,9 @@ RELATIONSHIPS = [
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _answers(cs: CompiledSet, fields: list[str] | None = None, p_known: float = 0.5) -> st.SearchStrategy[dict[str, Any]]:
+def _answers(
+    cs: CompiledSet, fields: list[str] | None = None, p_known: float = 0.5
+) -> st.SearchStrategy[dict[str, Any]]:
     defs = [cs.dictionary.by_id[f] for f in (fields or cs.used_fields)]
 
     @st.composite
@@ -162,7 +164,8 @@ def test_the_infant_pathway_asks_only_the_record_or_the_clinician() -> None:
     ("answers", "expected"),
     [
         ({"age_years": 0, "child_obtained_for_payment": True}, Level.REFER),
-        ({"age_years": 1, "parentage_account_does_not_fit": True, "care_arranged_outside_authorities": True}, Level.REFER),
+        ({"age_years": 1, "parentage_account_does_not_fit": True, "care_arranged_outside_authorities": True},
+         Level.REFER),
         ({"age_years": 0, "care_arranged_outside_authorities": True}, Level.CONCERN),
         # look-alike: a baby born at home abroad, no local record yet, parents' account fits
         ({"age_years": 0, "birth_not_registered": True, "parentage_account_does_not_fit": False,
