@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,9 @@ import pytest
 from trafficscreen.compiled import CompiledSet
 from trafficscreen.engine import Screener
 from trafficscreen.loader import load_set
+
+# Server state (the shared replay store) goes to a folder of the test run, never to the home directory.
+os.environ.setdefault("TRAFFICSCREEN_STATE_DIR", tempfile.mkdtemp(prefix="trafficscreen-state-"))
 
 DATA = Path(__file__).parent / "data"
 MINI_SET = DATA / "sets" / "mini" / "1.0.0.yaml"

@@ -282,3 +282,13 @@ def test_d15_template_resource_limits(name: str, tmp_path: Path) -> None:
     assert "\n" not in str(info.value) and len(str(info.value)) < 300
     # the limits are per render: the shipped templates still render afterwards
     assert render_guidance(result, jurisdiction="GB")
+
+
+def test_nan_and_infinity_are_not_json_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """json.loads reads NaN and Infinity unless told otherwise; an encounter must not carry them."""
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        enc = tmp_path / "enc.json"
+        enc.write_text('{"answers": {"age_years": %s}}' % constant, encoding="utf-8")
+        assert main(["screen", str(enc)]) == 2
+        err = capsys.readouterr().err
+        assert "is not a JSON value" in err and len(err.strip().splitlines()) == 1

@@ -14,12 +14,14 @@ from typing import Any
 from ._version import __version__
 from .compiled import CompiledSet
 from .errors import DraftSetError
+from .interview import CheckedAskRule, askability, compile_ask_rules
 from .messages import check_lang, msg
 from .model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
 from .model.encounter import Encounter, check_answers, split_encounter
 from .model.indicator_set import Status, Strength
 from .model.result import (
     RESULT_SCHEMA_VERSION,
+    CannotAsk,
     Completeness,
     DimensionOutcome,
     DimensionStatus,
@@ -100,6 +102,15 @@ class _LangParts:
                 indicators=[d.indicators[i].id for i in idx],
                 red_flag=any(d.indicators[i].red_flag for i in idx),
             )
+        # the facts an ask rule reads (age, who is present) are asked first when a rule is still open
+        for f in sorted({n for r in compile_ask_rules(cs.dictionary).values() for n in r.reads}):
+            if f not in self.questions:
+                fd = cs.dictionary.by_id[f]
+                self.questions[f] = Question(field=f, question=fd.question.get(lang), asked_of=fd.asked_of,
+                                             indicators=[], red_flag=False)
+        self.ask_rule_titles = {r.id: r.title.get(lang) for r in cs.dictionary.ask_rules}
+        self.ask_rule_reasons = {r.id: [req.otherwise.get(lang) for req in r.requires]
+                                 for r in cs.dictionary.ask_rules}
         self.notice = msg(lang, "notice")
         self.why_none = msg(lang, "why.none")
         self.why_settled = msg(lang, "why.settled")
@@ -168,6 +179,13 @@ class Screener:
         self._used = frozenset(indicator_set.used_fields)
         self._dim_ids = [dim.id for dim in d.dimensions]
         self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
+        rules = compile_ask_rules(indicator_set.dictionary)
+        by_id = indicator_set.dictionary.by_id
+        self._ask_rule_of: dict[str, CheckedAskRule] = {
+            f: rules[by_id[f].askable_when]  # type: ignore[index]  # checked at load
+            for f in indicator_set.used_fields if by_id[f].askable_when is not None
+        }
+        self._field_order = {fd.id: n for n, fd in enumerate(indicator_set.dictionary.fields)}
 
     def screen(self, encounter: Encounter | Mapping[str, Any] | str | bytes, *,
                lang: str | None = None) -> ScreeningResult:
@@ -249,8 +267,13 @@ class Screener:
             questions = parts.questions
             ask_next = [questions[f] for f, readers in self._question_masks
                         if readers & unknown and f not in answers]
+        cannot_ask: list[CannotAsk] = []
+        not_askable = 0
+        if self._ask_rule_of:
+            ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts)
+            not_askable = self._count_not_askable(answers)
 
-        total = len(cs.used_fields)
+        total = len(cs.used_fields) - not_askable
         answered = len(self._used.intersection(answers))
 
         reasons: list[str] = []
@@ -275,17 +298,61 @@ class Screener:
             "highest_possible": highest,
             "settled": highest is level,
             "completeness": build(Completeness, {"answered": answered, "total": total,
-                                                 "complete": answered == total}),
+                                                 "complete": answered >= total, "not_askable": not_askable}),
             "summary": parts.level_titles[level],
             "reasons": reasons,
             "red_flags": red_flags,
             "forms": self._form_list(parts, statuses),
             "ask_next": ask_next,
+            "cannot_ask": cannot_ask,
             "dimensions": dimensions,
             "indicators": indicators,
             "notice": parts.notice,
             "warnings": list(parts.warnings),
         })
+
+
+    def _who_can_be_asked(
+        self, candidates: list[Question], answers: dict[str, Any], parts: _LangParts
+    ) -> tuple[list[Question], list[CannotAsk]]:
+        """Split the questions worth asking into those askable now, the facts to record first (what an open
+        ask rule reads), and those no one present can be asked (grouped by rule and unmet requirements)."""
+        seen: dict[str, tuple[bool | None, tuple[int, ...]]] = {}
+        askable: list[Question] = []
+        gates: set[str] = set()
+        blocked: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+        for q in candidates:
+            rule = self._ask_rule_of.get(q.field)
+            if rule is None:
+                askable.append(q)
+                continue
+            if rule.id not in seen:
+                seen[rule.id] = askability(rule, answers)
+            status, which = seen[rule.id]
+            if status is True:
+                askable.append(q)
+            elif status is False:
+                blocked.setdefault((rule.id, which), []).append(q.field)
+            else:
+                gates.update(f for k in which for f in rule.reads_by_requirement[k] if f not in answers)
+        first = [parts.questions[f] for f in sorted(gates, key=self._field_order.__getitem__)]
+        cannot = [
+            build(CannotAsk, {"rule": rule_id, "title": parts.ask_rule_titles[rule_id],
+                              "reasons": [parts.ask_rule_reasons[rule_id][k] for k in failed], "fields": fields})
+            for (rule_id, failed), fields in blocked.items()
+        ]
+        return first + [q for q in askable if q.field not in gates], cannot
+
+    def _count_not_askable(self, answers: dict[str, Any]) -> int:
+        status: dict[str, bool | None] = {}
+        n = 0
+        for f, rule in self._ask_rule_of.items():
+            if f in answers:
+                continue
+            if rule.id not in status:
+                status[rule.id] = askability(rule, answers)[0]
+            n += status[rule.id] is False
+        return n
 
 
 def screen(

@@ -220,6 +220,9 @@ def read_dictionary(ref_or_path: str | Path, near: Path | None = None) -> tuple[
         if f.id in seen:
             raise SchemaError(f"duplicated field id '{f.id}'", doc.positions.locate(("fields", i, "id")))
         seen[f.id] = i
+    from .interview import check_ask_rules
+
+    check_ask_rules(dictionary, doc.positions)
     _check_file_name(doc, dictionary.id, dictionary.version)
     return dictionary, doc
 

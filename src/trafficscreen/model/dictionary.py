@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -51,6 +51,9 @@ class FieldDef(Strict):
         default=False,
         description="True where the answer is itself sensitive (e.g. sexual history); renderers take care.",
     )
+    askable_when: Ident | None = Field(
+        default=None, description="id of an ask rule of the dictionary; without one the question is always askable"
+    )
 
     @model_validator(mode="after")
     def _check_shape(self) -> FieldDef:
@@ -76,6 +79,34 @@ class FieldDef(Strict):
         return frozenset(v.code for v in self.values or ())
 
 
+class AskRequirement(Strict):
+    """One condition a question needs before it can be asked, and what staff are told when it fails."""
+
+    when: str = Field(description="condition over record or clinician fields, e.g. 'age_years >= 8'")
+    otherwise: LocalText = Field(description="plain words shown when the condition is false: why, and what to do")
+
+
+class AskExamples(Strict):
+    """Small answer sets under which the rule must make a question askable, not askable, or leave it open."""
+
+    askable: tuple[dict[str, Any], ...] = ()
+    not_askable: tuple[dict[str, Any], ...] = ()
+    unknown: tuple[dict[str, Any], ...] = ()
+
+
+class AskRule(Strict):
+    """Who can be asked: a question that names this rule is askable only when every requirement holds.
+
+    Not askable never means "no": the fact stays unknown and the highest possible level stays honest.
+    """
+
+    id: Ident
+    title: LocalText
+    requires: tuple[AskRequirement, ...] = Field(min_length=1)
+    basis: str = Field(min_length=1, description="where each threshold comes from, or that it is a project choice")
+    examples: AskExamples = AskExamples()
+
+
 class DataDictionary(Strict):
     """A versioned catalogue of encounter fields (``indicators/dictionaries/<id>/<version>.yaml``)."""
 
@@ -88,7 +119,14 @@ class DataDictionary(Strict):
     changelog: tuple[ChangelogEntry, ...] = Field(
         default=(), description="what changed in each version, newest last; required from 2.0.0 on by the content tests"
     )
+    ask_rules: tuple[AskRule, ...] = Field(
+        default=(), description="who can be asked what, and when (questions name a rule in askable_when)"
+    )
     fields: tuple[FieldDef, ...] = Field(min_length=1)
+
+    @cached_property
+    def ask_rule_by_id(self) -> dict[str, AskRule]:
+        return {r.id: r for r in self.ask_rules}
 
     @cached_property
     def by_id(self) -> dict[str, FieldDef]:

@@ -68,15 +68,20 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; json.loads reads them unless told otherwise
+    raise JSONInputError(f"'{name}' is not a JSON value (write a number, or leave the answer out for unknown)")
+
+
 def strict_json_loads(text: str | bytes) -> Any:
     """``json.loads`` that refuses what would otherwise be read silently or crash later: an object
-    naming a key twice, an integer of more than 4,300 digits, a lone surrogate (``"\\ud800"``, not
+    naming a key twice, an integer of more than 4,300 digits, NaN or Infinity, a lone surrogate (``"\\ud800"``, not
     Unicode) in a key or a text value. Those raise :class:`JSONInputError` naming the key (never a
     value) and no location; malformed JSON raises :class:`json.JSONDecodeError` as ``json.loads`` does.
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_bounded_int)
+    data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_bounded_int, parse_constant=_no_constant)
     if _SURROGATE_ESCAPE.search(text):  # only an escape can put a surrogate into decoded UTF-8
         _check_unicode(data)
     return data

@@ -15,7 +15,8 @@ from .common import Form, Level
 from .dictionary import Respondent
 from .indicator_set import Status, Strength
 
-RESULT_SCHEMA_VERSION = "1.1.0"
+RESULT_SCHEMA_VERSION = "1.2.0"
+"""1.2.0 added ``cannot_ask`` and ``completeness.not_askable`` (who can be asked); 1.1.0 is in CHANGELOG.md."""
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -95,6 +96,17 @@ class Question(_Out):
     red_flag: bool = Field(description="true when a red-flag indicator reads this field")
 
 
+class CannotAsk(_Out):
+    """Questions whose answer could still matter but that no one present can be asked now.
+
+    Their facts stay unknown, never "no": the highest possible level still counts them."""
+
+    rule: str = Field(description="id of the dictionary's ask rule that is not met")
+    title: str
+    reasons: list[str] = Field(description="why, in plain words, and what to do instead (one per unmet requirement)")
+    fields: list[str] = Field(description="dictionary fields that cannot be asked now, in question order")
+
+
 class FormSuggestion(_Out):
     form: Form
     label: str
@@ -103,8 +115,11 @@ class FormSuggestion(_Out):
 
 class Completeness(_Out):
     answered: int
-    total: int = Field(description="fields the set's indicators read")
+    total: int = Field(description="fields the set's indicators read, less those that cannot be asked now")
     complete: bool
+    not_askable: int = Field(
+        default=0, description="unanswered fields left out of the total because no one present can be asked them"
+    )
 
 
 class ScreeningResult(_Out):
@@ -127,7 +142,13 @@ class ScreeningResult(_Out):
     reasons: list[str]
     red_flags: list[str] = Field(description="ids of red-flag indicators that are met")
     forms: list[FormSuggestion]
-    ask_next: list[Question]
+    ask_next: list[Question] = Field(
+        description="unanswered questions worth asking now, in priority order; questions that no one present "
+        "can answer are under cannot_ask, and the facts an ask rule reads (age, who is present) come first"
+    )
+    cannot_ask: list[CannotAsk] = Field(
+        default_factory=list, description="questions that could still matter but cannot be asked of anyone present"
+    )
     dimensions: list[DimensionOutcome]
     indicators: list[IndicatorOutcome]
     notice: str = Field(description="reminder that finding no indicators is not a negative finding")

@@ -203,6 +203,8 @@ def build_context(
         "questions": groups,
         "questions_more": _more(say, len(result.ask_next) - len(shown)),
         "no_questions": not result.ask_next,
+        "cannot_ask": [{"title": esc(c.title), "n": len(c.fields), "reasons": [esc(r) for r in c.reasons]}
+                       for c in result.cannot_ask],
         "jurisdiction": esc(text_in(pack.title, lang)),
         "pack": esc(pack.ref),
         "pack_verified": pack.verified,

@@ -69,6 +69,11 @@ def render_text(result: ScreeningResult) -> str:
             lines.extend(_wrap(f"[{q.asked_of.value}{flag}] {q.question}", bullet=f"{n}. "))
         if len(result.ask_next) > ASK_NEXT_SHOWN:
             lines.append("  " + msg(lang, "text.more", n=str(len(result.ask_next) - ASK_NEXT_SHOWN)))
+    if result.cannot_ask:
+        lines.append("")
+        lines.append(msg(lang, "text.cannot_ask"))
+        for group in result.cannot_ask:
+            lines.extend(_wrap(f"{group.title} ({len(group.fields)}): " + " ".join(group.reasons), bullet="- "))
     lines.append("")
     lines.extend(textwrap.wrap(result.notice, WIDTH))
     if result.level is Level.NONE:
