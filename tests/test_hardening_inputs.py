@@ -288,7 +288,7 @@ def test_nan_and_infinity_are_not_json_values(tmp_path: Path, capsys: pytest.Cap
     """json.loads reads NaN and Infinity unless told otherwise; an encounter must not carry them."""
     for constant in ("NaN", "Infinity", "-Infinity"):
         enc = tmp_path / "enc.json"
-        enc.write_text('{"answers": {"age_years": %s}}' % constant, encoding="utf-8")
+        enc.write_text('{"answers": {"age_years": ' + constant + '}}', encoding="utf-8")
         assert main(["screen", str(enc)]) == 2
         err = capsys.readouterr().err
         assert "is not a JSON value" in err and len(err.strip().splitlines()) == 1
