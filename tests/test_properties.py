@@ -12,7 +12,8 @@ from conftest import MINI_SET
 from strategies import answer_for, answers_for
 from trafficscreen.compiled import CompiledSet
 from trafficscreen.engine import Screener
-from trafficscreen.expr.tree import uses_is_known
+from trafficscreen.expr.parser import parse_condition
+from trafficscreen.expr.tree import names, uses_is_known
 from trafficscreen.loader import load_set, shipped_sets
 
 SETS = [str(MINI_SET)] + [f"{i}@{v}" for i, v, _ in shipped_sets()]
@@ -73,10 +74,22 @@ def test_same_input_same_output(screener: Screener, data: st.DataObject) -> None
 def test_ask_next_is_exactly_the_unanswered_fields_of_unknown_indicators(
     screener: Screener, data: st.DataObject
 ) -> None:
+    """Every unanswered field of an unknown indicator is either asked next, or listed as not askable by
+    anyone present, or waits for the facts its ask rule reads, which are then asked next; nothing else is."""
     answers = data.draw(answers_for(screener.set))
     r = screener.screen({"answers": answers})
     if r.settled:
-        assert r.ask_next == []
+        assert r.ask_next == [] and r.cannot_ask == []
         return
     expected = {f for i in r.indicators if i.status.value == "unknown" for f in i.fields if f not in answers}
-    assert {q.field for q in r.ask_next} == expected
+    asked = {q.field for q in r.ask_next}
+    blocked = {f for g in r.cannot_ask for f in g.fields}
+    by_id = screener.set.dictionary.by_id
+    rules = {rule.id: {n for req in rule.requires for n in names(parse_condition(req.when))}
+             for rule in screener.set.dictionary.ask_rules}
+    waiting = expected - asked - blocked
+    assert not asked & blocked
+    assert all(by_id[f].askable_when for f in waiting)
+    assert asked <= expected | {g for r_ in rules.values() for g in r_}
+    for f in waiting:  # a question waiting for its ask rule: a fact the rule reads is asked next
+        assert rules[by_id[f].askable_when or ""] & asked, f
