@@ -175,7 +175,9 @@ class Screener:
         for i, fields in enumerate(indicator_set.indicator_fields):
             for f in fields:
                 masks[f] = masks.get(f, 0) | (1 << i)
-        self._question_masks = [(f, masks[f]) for f in self._question_order]
+        flagged = {f for i, fields in enumerate(indicator_set.indicator_fields) if d.indicators[i].red_flag
+                   for f in fields}
+        self._question_masks = [(f, masks[f], f in flagged) for f in self._question_order]
         self._used = frozenset(indicator_set.used_fields)
         self._dim_ids = [dim.id for dim in d.dimensions]
         self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
@@ -265,8 +267,14 @@ class Screener:
                 if st is None:
                     unknown |= bit
             questions = parts.questions
-            ask_next = [questions[f] for f, readers in self._question_masks
-                        if readers & unknown and f not in answers]
+            # red flags first; then the question that decides the most still-unknown indicators, since one
+            # answer (often a no) then settles many at once; then the set's own priority order
+            ranked = sorted(
+                (not flagged, -(readers & unknown).bit_count(), n, f)
+                for n, (f, readers, flagged) in enumerate(self._question_masks)
+                if readers & unknown and f not in answers
+            )
+            ask_next = [questions[f] for _flag, _count, _n, f in ranked]
         cannot_ask: list[CannotAsk] = []
         not_askable = 0
         if self._ask_rule_of:

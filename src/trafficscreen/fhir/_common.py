@@ -121,7 +121,7 @@ class SetUrls:
 
 def set_urls(set_id: str, canonical_url: str | None) -> SetUrls:
     if canonical_url:
-        m = _PLAN_DEFINITION.match(canonical_url)
+        m = _PLAN_DEFINITION.fullmatch(canonical_url)
         if m:
             return SetUrls(set_id, canonical_url, m.group(1), "/")
         if canonical_url.startswith(("http://", "https://")):
@@ -192,7 +192,7 @@ def make_reference(value: str | Mapping[str, Any] | None, kind: str, what: str) 
             if not system or not ident_value or "|" in ident_value or any(c.isspace() for c in system):
                 raise FhirExportError(f"{what}: an identifier is written SYSTEM|VALUE, both parts present")
             return {"type": kind, "identifier": {"system": system, "value": ident_value}}
-        m = _RELATIVE.match(text) or _ABSOLUTE.match(text)
+        m = _RELATIVE.fullmatch(text) or _ABSOLUTE.fullmatch(text)
         if not m:
             raise FhirExportError(
                 f"{what}: expected a reference like {kind}/<id>, an absolute URL ending in {kind}/<id>, "
@@ -262,7 +262,7 @@ def format_instant(value: datetime | str | None, what: str = "issued") -> str | 
             raise FhirExportError(f"{what}: a date-time needs a time zone (e.g. UTC)")
         text = value.isoformat(timespec="seconds")
         return text[:-6] + "Z" if text.endswith("+00:00") else text
-    if isinstance(value, str) and _DATETIME.match(value):
+    if isinstance(value, str) and _DATETIME.fullmatch(value):
         try:
             datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:

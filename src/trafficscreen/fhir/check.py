@@ -267,7 +267,7 @@ def check_bundle(bundle: Any, fhir_version: str) -> list[str]:
         elif full_url in full_urls:
             problems.append(f"{where}.fullUrl: the same fullUrl appears twice (bdl-7)")
         else:
-            if full_url.startswith("urn:uuid:") and not _URN_UUID.match(full_url):
+            if full_url.startswith("urn:uuid:") and not _URN_UUID.fullmatch(full_url):
                 problems.append(f"{where}.fullUrl: not a well-formed urn:uuid")
             full_urls.add(full_url)
         request = entry.get("request")

@@ -220,7 +220,7 @@ def _answer(fd: FieldDef, raw: Any, system: str, where: Location) -> Any:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or (whole and isinstance(v, float)):
                 raise QuestionnaireResponseError(f"linkId '{lid}': {key} must be a number", where)
         elif fd.type is FieldType.DATE:
-            if not isinstance(v, str) or not _FULL_DATE.match(v):
+            if not isinstance(v, str) or not _FULL_DATE.fullmatch(v):
                 raise QuestionnaireResponseError(f"linkId '{lid}': valueDate must be a full date YYYY-MM-DD", where)
         else:
             if not isinstance(v, Mapping) or not isinstance(v.get("code"), str):

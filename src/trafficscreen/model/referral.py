@@ -27,7 +27,7 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
 
 
 def _check_phone(value: str) -> str:
-    if not _PHONE.match(value) or len(value) > 40:
+    if not _PHONE.fullmatch(value) or len(value) > 40:
         raise ValueError("a phone number is digits with optional +, spaces, dots, dashes, brackets and "
                          "'ext 123'; put words in 'how'")
     return value
@@ -40,7 +40,7 @@ def _code_before(value: object) -> object:
 
 
 def _check_code(value: str) -> str:
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise ValueError("a jurisdiction code is an upper-case ISO 3166 country code, optionally with "
                          "parts after '-' (e.g. NO, GB-ENG-WLS)")
     return value
@@ -193,7 +193,7 @@ class SiteFile(Strict):
 
 def _check_keys(value: dict[str, str]) -> dict[str, str]:
     for key, text in value.items():
-        if not _KEY.match(key):
+        if not _KEY.fullmatch(key):
             raise ValueError(f"message key '{key[:60]}' must be lower-case words joined by '.' or '_'")
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"message '{key}' is empty")

@@ -42,7 +42,7 @@ class ServerConfigError(TrafficscreenError):
 
 def check_frame_ancestor(source: str) -> str:
     """A CSP ``frame-ancestors`` source: ``'self'``, ``'none'`` or an http(s) origin (``*.`` allowed)."""
-    if source in _KEYWORDS or _HOST_SOURCE.match(source):
+    if source in _KEYWORDS or _HOST_SOURCE.fullmatch(source):
         return source
     raise ServerConfigError(
         "a frame-ancestors source must be 'self', 'none' or an origin such as https://ehr.example.org "
