@@ -177,16 +177,24 @@ class Screener:
                 masks[f] = masks.get(f, 0) | (1 << i)
         flagged = {f for i, fields in enumerate(indicator_set.indicator_fields) if d.indicators[i].red_flag
                    for f in fields}
-        self._question_masks = [(f, masks[f], f in flagged) for f in self._question_order]
+        # one sortable integer per question: [not a red flag][most indicators decided first][index]
+        self._idx_bits = max(1, len(self._question_order).bit_length())
+        cnt_bits = len(d.indicators).bit_length() + 1
+        most = (1 << cnt_bits) - 1
+        self._question_keys = [
+            ((((0 if f in flagged else 1) << cnt_bits) | most) << self._idx_bits | n, masks[f], f)
+            for n, f in enumerate(self._question_order)
+        ]
         self._used = frozenset(indicator_set.used_fields)
         self._dim_ids = [dim.id for dim in d.dimensions]
         self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
         rules = compile_ask_rules(indicator_set.dictionary)
         by_id = indicator_set.dictionary.by_id
-        self._ask_rule_of: dict[str, CheckedAskRule] = {
-            f: rules[by_id[f].askable_when]  # type: ignore[index]  # checked at load
-            for f in indicator_set.used_fields if by_id[f].askable_when is not None
+        self._rule_of: dict[str, str] = {
+            f: rule_id for f in indicator_set.used_fields if (rule_id := by_id[f].askable_when) is not None
         }
+        self._ask_rules: dict[str, CheckedAskRule] = {r: rules[r] for r in sorted(set(self._rule_of.values()))}
+        self._ruled_fields = {r: frozenset(f for f, rf in self._rule_of.items() if rf == r) for r in self._ask_rules}
         self._field_order = {fd.id: n for n, fd in enumerate(indicator_set.dictionary.fields)}
 
     def screen(self, encounter: Encounter | Mapping[str, Any] | str | bytes, *,
@@ -266,20 +274,26 @@ class Screener:
             for bit, st in zip(self._bits, statuses, strict=True):
                 if st is None:
                     unknown |= bit
-            questions = parts.questions
             # red flags first; then the question that decides the most still-unknown indicators, since one
             # answer (often a no) then settles many at once; then the set's own priority order
-            ranked = sorted(
-                (not flagged, -(readers & unknown).bit_count(), n, f)
-                for n, (f, readers, flagged) in enumerate(self._question_masks)
-                if readers & unknown and f not in answers
-            )
-            ask_next = [questions[f] for _flag, _count, _n, f in ranked]
+            shift = self._idx_bits
+            keys = []
+            for base, readers, f in self._question_keys:
+                hit = readers & unknown
+                if hit and f not in answers:
+                    keys.append(base - (hit.bit_count() << shift))
+            keys.sort()
+            order, mask = self._question_order, (1 << shift) - 1
+            questions = parts.questions
+            ask_next = [questions[order[k & mask]] for k in keys]
         cannot_ask: list[CannotAsk] = []
         not_askable = 0
-        if self._ask_rule_of:
-            ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts)
-            not_askable = self._count_not_askable(answers)
+        if self._ask_rules:
+            rule_status = {rule_id: askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
+            if ask_next:
+                ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts, rule_status)
+            not_askable = sum(len(fields.difference(answers)) for rule_id, fields in self._ruled_fields.items()
+                              if rule_status[rule_id][0] is False)
 
         total = len(cs.used_fields) - not_askable
         answered = len(self._used.intersection(answers))
@@ -321,46 +335,41 @@ class Screener:
 
 
     def _who_can_be_asked(
-        self, candidates: list[Question], answers: dict[str, Any], parts: _LangParts
+        self, candidates: list[Question], answers: dict[str, Any], parts: _LangParts,
+        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
     ) -> tuple[list[Question], list[CannotAsk]]:
         """Split the questions worth asking into those askable now, the facts to record first (what an open
         ask rule reads), and those no one present can be asked (grouped by rule and unmet requirements)."""
-        seen: dict[str, tuple[bool | None, tuple[int, ...]]] = {}
+        rule_of = self._rule_of
         askable: list[Question] = []
-        gates: set[str] = set()
-        blocked: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+        blocked: dict[str, list[str]] = {}
+        waiting: set[str] = set()
         for q in candidates:
-            rule = self._ask_rule_of.get(q.field)
-            if rule is None:
+            rule_id = rule_of.get(q.field)
+            if rule_id is None:
                 askable.append(q)
                 continue
-            if rule.id not in seen:
-                seen[rule.id] = askability(rule, answers)
-            status, which = seen[rule.id]
+            status = rule_status[rule_id][0]
             if status is True:
                 askable.append(q)
             elif status is False:
-                blocked.setdefault((rule.id, which), []).append(q.field)
+                blocked.setdefault(rule_id, []).append(q.field)
             else:
-                gates.update(f for k in which for f in rule.reads_by_requirement[k] if f not in answers)
+                waiting.add(rule_id)
+        gates: set[str] = set()
+        for rule_id in waiting:
+            rule, which = self._ask_rules[rule_id], rule_status[rule_id][1]
+            gates.update(f for k in which for f in rule.reads_by_requirement[k] if f not in answers)
         first = [parts.questions[f] for f in sorted(gates, key=self._field_order.__getitem__)]
         cannot = [
             build(CannotAsk, {"rule": rule_id, "title": parts.ask_rule_titles[rule_id],
-                              "reasons": [parts.ask_rule_reasons[rule_id][k] for k in failed], "fields": fields})
-            for (rule_id, failed), fields in blocked.items()
+                              "reasons": [parts.ask_rule_reasons[rule_id][k] for k in rule_status[rule_id][1]],
+                              "fields": fields})
+            for rule_id, fields in blocked.items()
         ]
-        return first + [q for q in askable if q.field not in gates], cannot
-
-    def _count_not_askable(self, answers: dict[str, Any]) -> int:
-        status: dict[str, bool | None] = {}
-        n = 0
-        for f, rule in self._ask_rule_of.items():
-            if f in answers:
-                continue
-            if rule.id not in status:
-                status[rule.id] = askability(rule, answers)[0]
-            n += status[rule.id] is False
-        return n
+        if gates:
+            askable = [q for q in askable if q.field not in gates]
+        return first + askable, cannot
 
 
 def screen(
