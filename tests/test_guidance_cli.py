@@ -112,3 +112,17 @@ def test_schemas_are_published(what: str, capsys: pytest.CaptureFixture[str]) ->
     contact = schema["$defs"]["Contact"]
     assert {"source", "checked", "verified"} <= set(contact["required"])
     assert contact["additionalProperties"] is False
+
+
+def test_a_result_naming_a_key_twice_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The last 'level' would otherwise win silently: a sheet for another level than the screen's."""
+    path = tmp_path / "result.json"
+    path.write_text('{"level": "none", "level": "urgent"}', encoding="utf-8")
+    assert main(["guidance", str(path), "--jurisdiction", "NO"]) == 2
+    err = capsys.readouterr().err
+    assert "duplicate key 'level'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_result_that_is_not_a_regular_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["guidance", "/dev/zero", "--jurisdiction", "NO"]) == 2
+    assert "not a regular file" in capsys.readouterr().err

@@ -66,20 +66,21 @@ def write_guidance(result: ScreeningResult, args: argparse.Namespace) -> int:
 def _read_result(path: str) -> ScreeningResult:
     from pydantic import ValidationError
 
-    from .errors import EncounterError, Location
+    from .cli import read_bounded
+    from .errors import EncounterError, JSONInputError, Location
+    from .model.encounter import strict_json_loads
     from .model.result import ScreeningResult
 
-    if path == "-":
-        data, source = sys.stdin.buffer.read(), "<stdin>"
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise EncounterError("no such file" if not p.exists() else "is a directory, not a file", Location(path))
-        if p.stat().st_size > 4 * 1024 * 1024:
-            raise EncounterError("larger than 4 MB", Location(path))
-        data, source = p.read_bytes(), path
+    # bounded, regular files only, and strict JSON: a key named twice is refused, never the last one winning
+    data, source = read_bounded(path, 4 * 1024 * 1024, what="result")
     try:
-        return ScreeningResult.model_validate_json(data)
+        parsed = strict_json_loads(data)
+    except JSONInputError as exc:
+        raise JSONInputError(exc.message, Location(source)) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise EncounterError("not valid JSON", Location(source)) from None
+    try:
+        return ScreeningResult.model_validate(parsed)
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(x) for x in first.get("loc", ())) or "the document"
