@@ -1,5 +1,6 @@
 """End to end in a real browser: Debian's Chromium, headless, driven by Playwright, against
-``trafficscreen serve`` on 127.0.0.1. Screenshots go to test-artifacts/ (not kept in git)."""
+``trafficscreen serve`` on 127.0.0.1: whole interviews with the mouse, with the keyboard only, and with
+JavaScript off. Screenshots go to test-artifacts/ (not kept in git)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,11 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from fhir_support import default_screener
-from levels import answers_reaching
 from trafficscreen.messages import msg
-from trafficscreen.model.common import Level
-from trafficscreen.model.dictionary import FieldType
+from trafficscreen.model.dictionary import FieldDef, FieldType, Respondent
 from trafficscreen.referral import load_messages
+from trafficscreen.server.form import CANNOT_ASK, NONE_OF_THESE
+from trafficscreen.server.words import WORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -65,8 +66,11 @@ def server() -> Iterator[str]:
         proc.kill()
         out, _ = proc.communicate()
     assert "Traceback" not in out
-    assert "GET /form 200" in out  # the access log, with no query string
-    assert "lang=nb" not in out.split("Uvicorn running")[-1]
+    assert "GET /form 200" in out and "POST /form 200" in out  # the access log, with no query string
+    served = out.split("Uvicorn running")[-1]
+    assert "lang=nb" not in served
+    for fid in ("age_years", "child_seen_alone", "under_threat_now", "_skip", CANNOT_ASK):  # nor any answer
+        assert fid not in served
 
 
 @pytest.fixture(scope="module")
@@ -104,111 +108,239 @@ def shot(page: Page, name: str, selector: str | None = None) -> Path:
     return path
 
 
-def _field_type(fid: str) -> FieldType:
-    return default_screener().set.dictionary.by_id[fid].type
+Nurse = Callable[[FieldDef], Any]
+"""The answer to a question shown: None leaves it blank, CANNOT_ASK is "cannot ask"."""
 
 
-def test_fill_in_norwegian_submit_and_see_level_and_guidance(server: str, page: Page) -> None:
-    answers = answers_reaching(default_screener(), Level.REFER)
-    expected = default_screener().screen({"answers": answers}, lang="nb")
+def field(fid: str) -> FieldDef:
+    return default_screener().set.dictionary.by_id[fid]
+
+
+def plain(fd: FieldDef) -> Any:
+    """No, none of these, the first listed answer, the smallest number."""
+    if fd.type is FieldType.BOOLEAN:
+        return False
+    if fd.type is FieldType.SET:
+        return []
+    if fd.type is FieldType.ENUM:
+        return (fd.values or ())[0].code
+    return int(fd.min or 0)
+
+
+def shown(page: Page) -> list[str]:
+    return [q.get_attribute("data-field") or "" for q in page.locator("[data-question]").all()]
+
+
+def answer_with_mouse(page: Page, fid: str, value: Any) -> None:
+    fd = field(fid)
+    if value is None:
+        return
+    if fd.type is FieldType.BOOLEAN:
+        page.check(f"#f-{fid}-{'cannot' if value == CANNOT_ASK else ('yes' if value else 'no')}")
+    elif fd.type is FieldType.SET:
+        for code in ["cannot"] if value == CANNOT_ASK else (value or [NONE_OF_THESE]):
+            page.check(f"#f-{fid}-{code}")
+    elif fd.type is FieldType.ENUM:
+        page.select_option(f"#f-{fid}-value", str(value))
+    elif value == CANNOT_ASK:
+        page.check(f"#f-{fid}-cannot")
+    else:
+        page.fill(f"#f-{fid}-value", str(value))
+
+
+def interview(page: Page, start: dict[str, Any], nurse: Nurse, *, steps: int | None = None,
+              seen: list[list[str]] | None = None) -> int:
+    """Answer the opening page with ``start`` and each later page with ``nurse``, pressing "next", until the
+    page shows the result with no question left (or, with ``steps``, after that many pages). Returns the
+    number of pages submitted. The first question shown has the focus on every page."""
+    for step in range(steps or 30):
+        fields = shown(page)
+        if seen is not None:
+            seen.append(fields)
+        if not fields:
+            assert page.locator("#result").is_visible()
+            return step
+        focused = page.locator(":focus").get_attribute("id") or ""
+        assert focused.startswith(f"f-{fields[0]}-"), (focused, fields[0])
+        for fid in fields:
+            answer_with_mouse(page, fid, start.get(fid) if step == 0 else nurse(field(fid)))
+        with page.expect_navigation():
+            page.locator("#next").click()
+    assert steps is not None, "the interview did not end"
+    return steps
+
+
+def test_an_infant_is_never_shown_a_question_to_the_child(server: str, page: Page) -> None:
     page.goto(f"{server}/form?lang=nb")
     assert page.locator("html").get_attribute("lang") == "nb"
     assert page.locator("h1").inner_text() == "Screening for menneskehandel med barn"
-    live = page.locator("#live-level")
-    assert page.locator("#live").is_visible()  # the script runs under the page's CSP
-    page.wait_for_function("document.getElementById('live-level').textContent.length > 0")
-    assert live.inner_text() == msg("nb", "level.none")
-    shot(page, "form-nb-top")
-    for fid, value in answers.items():
-        t = _field_type(fid)
-        if t is FieldType.BOOLEAN:
-            page.check(f"#f-{fid}-{'yes' if value else 'no'}")
-        elif t is FieldType.SET:
-            for code in value or ["__none__"]:
-                page.check(f"#f-{fid}-{code}")
-        elif t is FieldType.ENUM:
-            page.select_option(f"#f-{fid}", value)
-        else:
-            page.fill(f"#f-{fid}", str(value))
-    page.wait_for_function(
-        "(t) => document.getElementById('live-level').textContent === t", arg=msg("nb", "level.refer"))
-    shot(page, "form-nb-live-level", "#live")
-    page.get_by_role("button", name="Screen og vis veiledning").click()
-    page.wait_for_load_state()
+    shot(page, "form-nb-start")
+    seen: list[list[str]] = []
+    steps = interview(page, {"age_years": 1, "companion_relationship": "parent", "child_seen_alone": False},
+                      plain, seen=seen)
+    assert steps > 2
+    asked_of = [field(f).asked_of for fields in seen for f in fields]
+    assert asked_of and Respondent.CHILD not in asked_of
     result = page.locator("#result")
-    assert "level-refer" in (result.get_attribute("class") or "")
-    assert result.locator(".level").inner_text() == msg("nb", "level.refer")
-    text = result.inner_text()
-    assert expected.reasons[0].split("'")[0] in text
-    guidance = page.locator("#result .guidance")
-    assert guidance.get_by_role("heading", name=load_messages("nb")["title"]).is_visible()
-    assert "112" in guidance.inner_text()  # the Norwegian pack's emergency number
-    shot(page, "form-nb-result", "#result")
+    assert "level-none" in (result.get_attribute("class") or "")
+    assert WORDS["nb"]["exhausted"] in result.inner_text()  # nothing that could change the level is askable
+    cannot = page.locator("section.cannot").inner_text()
+    assert "Barnet er under 8 år" in cannot  # what to do instead, from the dictionary's ask rule
+    assert load_messages("nb")["title"] in page.locator("#result .guidance").inner_text()
+    shot(page, "form-nb-infant-result")
 
 
-def _keyboard_answers() -> tuple[dict[str, bool], Level]:
-    """Yes/no answers only (the keyboard test walks radio groups), taken from answers that reach the top
-    level; the engine says which level they reach."""
-    full = answers_reaching(default_screener(), Level.URGENT)
-    answers = {f: v for f, v in full.items() if _field_type(f) is FieldType.BOOLEAN}
-    level = default_screener().screen({"answers": answers}).level
-    assert level is not Level.NONE, "test set-up: the yes/no answers alone should reach a level"
-    return answers, level
+COERCION = {"cannot_leave": True, "under_threat_now": True, "threatened_with_violence_now": True,
+            "confined_or_watched": True}
 
 
-def _active(page: Page) -> dict[str, Any]:
-    value: dict[str, Any] = page.evaluate(
-        "() => { const e = document.activeElement; return {tag: e.tagName, name: e.name || '', "
-        "type: e.type || '', value: e.value || '', checked: !!e.checked}; }")
-    return value
+def test_a_teenager_who_discloses_coercion_reaches_urgent_in_a_few_steps(server: str, page: Page) -> None:
+    page.goto(f"{server}/form?lang=pt")
+    start = {"age_years": 15, "companion_relationship": "unrelated_adult", "child_seen_alone": True,
+             "child_speaks_local_language": True}
+    live_checked = False
 
+    def teenager(fd: FieldDef) -> Any:
+        nonlocal live_checked
+        if fd.id == "under_threat_now":  # the level bar follows the answers before they are sent
+            answer_with_mouse(page, fd.id, True)
+            page.wait_for_function("(t) => document.getElementById('live-level').textContent === t",
+                                   arg=msg("pt", "level.urgent"))
+            assert page.locator("#live-note").inner_text() == WORDS["pt"]["settled"]
+            shot(page, "form-pt-live-urgent")
+            live_checked = True
+        return COERCION.get(fd.id, plain(fd))
 
-def test_keyboard_only(server: str, page: Page) -> None:
-    answers, level = _keyboard_answers()
-    page.goto(f"{server}/form?lang=nb")
-    page.wait_for_function("document.getElementById('live-level').textContent.length > 0")
-    done: set[str] = set()
-    for _ in range(600):
-        page.keyboard.press("Tab")
-        el = _active(page)
-        name = el["name"]
-        if el["type"] == "radio" and name in answers and name not in done:
-            assert el["value"] == "" and el["checked"], "focus enters a yes/no group on 'not asked'"
-            # the group's order is yes, no, not asked: arrow keys move the choice
-            for _ in range(2 if answers[name] else 1):
-                page.keyboard.press("ArrowUp")
-            el = _active(page)
-            assert el["value"] == ("yes" if answers[name] else "no") and el["checked"]
-            done.add(name)
-        elif el["tag"] == "BUTTON":
-            assert done == set(answers), "every answer was reached by Tab before the submit button"
-            page.keyboard.press("Enter")
-            break
-    else:
-        raise AssertionError("never reached the submit button by Tab")
-    page.wait_for_selector("#result")
-    assert page.locator("#result .level").inner_text() == msg("nb", f"level.{level.value}")
-    assert page.locator("#result .guidance").inner_text().startswith("Henvisningsveiledning")
-    shot(page, "form-nb-keyboard-result")
-    # a focused checkbox is ticked with Space
-    page.goto(f"{server}/form?lang=nb")
-    box = page.locator("input[type=checkbox]").first
-    box.focus()
-    page.keyboard.press("Space")
-    assert box.is_checked()
+    seen: list[list[str]] = []
+    steps = interview(page, start, teenager, seen=seen)
+    questions = sum(len(s) for s in seen)
+    full = len(default_screener().set.used_fields)
+    assert live_checked and steps < full and questions < full / 3, (steps, questions, full)
+    assert steps <= 5
+    result = page.locator("#result")
+    assert result.locator(".level").inner_text() == msg("pt", "level.urgent")
+    assert WORDS["pt"]["settled"] in result.inner_text()
+    assert page.locator("#result-heading").evaluate("e => e === document.activeElement")
+    assert load_messages("pt")["title"] in page.locator("#result .guidance").inner_text()
+    shot(page, "form-pt-teen-urgent", "#result")
 
 
 def test_works_without_javascript(server: str, browser: Browser) -> None:
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1100, "height": 900})
     page = context.new_page()
+    page.set_default_timeout(15_000)
     page.goto(f"{server}/form?lang=pt")
-    assert not page.locator("#live").is_visible()
-    answers, level = _keyboard_answers()
-    for fid, value in answers.items():
-        page.check(f"#f-{fid}-{'yes' if value else 'no'}")
-    page.get_by_role("button", name="Rastrear e mostrar orientação").click()
-    page.wait_for_selector("#result")
-    assert page.locator("#result .level").inner_text() == msg("pt", f"level.{level.value}")
+    assert page.locator("#next").inner_text() == WORDS["pt"]["next"]
+    first = shown(page)[0]
+    assert page.locator(":focus").get_attribute("id") == f"f-{first}-value"  # autofocus, no script needed
+    skipped: list[str] = []
+
+    def nurse(fd: FieldDef) -> Any:
+        if not skipped and fd.type is FieldType.BOOLEAN:
+            skipped.append(fd.id)
+            return CANNOT_ASK
+        return plain(fd)
+
+    seen: list[list[str]] = []
+    start = {"age_years": 9, "child_seen_alone": True, "child_speaks_local_language": True}
+    interview(page, start, nurse, steps=3, seen=seen)
+    assert page.locator("#live-level").inner_text() == msg("pt", "level.none")  # rendered by the server
+    assert skipped and all(skipped[0] not in fields for fields in [*seen[2:], shown(page)])
+    assert WORDS["pt"]["skipped.value"] in page.locator("section.review").inner_text()
+    with page.expect_navigation():
+        page.locator("#stop").click()  # stop at any point: the result and the guidance
+    result = page.locator("#result")
+    assert result.is_visible() and result.locator(".level").inner_text() == msg("pt", "level.none")
     assert load_messages("pt")["title"] in page.locator("#result .guidance").inner_text()
+    assert page.locator(":focus").get_attribute("id") == "result-heading"
     shot(page, "form-pt-nojs-result", "#result")
     context.close()
+
+
+def _active(page: Page) -> dict[str, Any]:
+    value: dict[str, Any] = page.evaluate(
+        "() => { const e = document.activeElement; const q = e.closest('[data-question]');"
+        " return {tag: e.tagName, id: e.id || '', name: e.name || '', type: e.type || '', value: e.value || '',"
+        " field: q ? q.dataset.field : '', options: e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : [],"
+        " outline: getComputedStyle(e).outlineStyle}; }")
+    return value
+
+
+def answer_with_keys(page: Page, start: dict[str, Any], nurse: Nurse, first: bool) -> list[str]:
+    """Answer the questions shown with the keyboard alone, from the focused first question to the "next"
+    button (Tab between questions, Space and arrow keys within one, typing in a number)."""
+    acted: set[str] = set()
+    order: list[str] = []
+    for _ in range(100):
+        el = _active(page)
+        if el["tag"] == "BUTTON":
+            assert el["id"] == "next", "every question comes before the buttons in the tab order"
+            return order
+        fid = el["field"]
+        assert fid, f"focus left the questions: {el}"
+        if fid not in order:
+            order.append(fid)
+        value = start.get(fid) if first else nurse(field(fid))
+        if value is None:
+            pass
+        elif el["type"] == "radio":
+            if fid not in acted:  # focus enters a group with nothing chosen on its first radio, "yes"
+                assert el["value"] == "yes"
+                page.keyboard.press("Space" if value is True else "ArrowDown")
+                if value == CANNOT_ASK:
+                    page.keyboard.press("ArrowDown")
+                chosen = _active(page)
+                assert chosen["value"] == ("yes" if value is True else "no" if value is False else CANNOT_ASK)
+        elif el["type"] == "checkbox":
+            if value == CANNOT_ASK:
+                wanted = [CANNOT_ASK]
+            else:  # a number's own box is "cannot ask"
+                wanted = (value or [NONE_OF_THESE]) if field(fid).type is FieldType.SET else []
+            if el["value"] in wanted:
+                page.keyboard.press("Space")
+        elif el["tag"] == "SELECT" and fid not in acted:
+            for _ in range(el["options"].index(CANNOT_ASK if value == CANNOT_ASK else str(value))):
+                page.keyboard.press("ArrowDown")
+        elif el["type"] == "number" and fid not in acted and value != CANNOT_ASK:
+            page.keyboard.type(str(value))
+        acted.add(fid)
+        page.keyboard.press("Tab")
+        assert _active(page)["outline"] != "none", "the focus is visible"
+    raise AssertionError("never reached the 'next' button by Tab")
+
+
+def test_keyboard_only(server: str, page: Page) -> None:
+    page.goto(f"{server}/form?lang=nb")
+    start = {"age_years": 13, "companion_relationship": "other_relative", "child_seen_alone": True,
+             "child_speaks_local_language": False, "professional_interpreter_present": True}
+    cannot: list[str] = []
+
+    def nurse(fd: FieldDef) -> Any:
+        if fd.asked_of is Respondent.CHILD and (not cannot or cannot == [fd.id]):
+            cannot[:] = [fd.id]
+            return CANNOT_ASK
+        return plain(fd)
+
+    seen: list[list[str]] = []
+    for step in range(3):
+        fields = shown(page)
+        seen.append(fields)
+        assert answer_with_keys(page, start, nurse, first=step == 0) == fields
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert (_active(page)["field"] or "") == shown(page)[0], "the first new question has the focus"
+    assert cannot and all(cannot[0] not in fields for fields in seen[2:]) and cannot[0] not in shown(page)
+    assert any(field(f).asked_of is Respondent.CHILD for f in seen[1])  # 13, alone, with an interpreter
+    # stop here with the keyboard: Tab past the questions to the stop button
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        if _active(page)["id"] == "stop":
+            break
+    else:
+        raise AssertionError("never reached the stop button by Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert _active(page)["id"] == "result-heading"
+    assert page.locator("#result .guidance").inner_text().startswith("Henvisningsveiledning")
+    assert WORDS["nb"]["skipped.value"] in page.locator("section.review").inner_text()
+    shot(page, "form-nb-keyboard-result")

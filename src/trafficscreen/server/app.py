@@ -3,8 +3,8 @@
 Routes::
 
     GET  /                        redirect to the form
-    GET  /form?lang=nb            the triage form
-    POST /form                    screen the submitted answers; the form again with the result and guidance
+    GET  /form?lang=nb            the triage interview: age and who is present
+    POST /form                    screen the answers so far; the next questions, or the result and guidance
     POST /api/screen?lang=nb      encounter JSON in, result JSON out (as ``trafficscreen screen --format json``)
     GET  /cds-services            CDS Hooks discovery
     POST /cds-services/{id}       a CDS Hooks call (patient-view, encounter-start); needs the EHR's JWT
@@ -138,13 +138,12 @@ class _Service:
         return self.html(page, status=status)
 
     def _form_page(self, pairs: list[tuple[str, str]], lang: str) -> tuple[int, str]:
-        """Check, screen and render a form submission (in a worker thread)."""
-        answers, errors, raw = self.builder.parse(pairs, lang)
-        if errors:
-            return 422, self.pages.page(lang, raw=raw, errors=errors)
-        result = self.screener.screen({"answers": answers}, lang=lang)
-        guidance = markdown_to_html(self.guidance(result, lang, "markdown"))
-        return 200, self.pages.page(lang, raw=raw, result=result, guidance_html=guidance)
+        """Check and screen a step of the interview, and render the next one (in a worker thread)."""
+        submission = self.builder.read(pairs, lang)
+        result = self.screener.screen({"answers": submission.answers}, lang=lang)
+        step = self.builder.step(submission, result)
+        guidance = markdown_to_html(self.guidance(result, lang, "markdown")) if step.show_result else ""
+        return step.status, self.pages.page(lang, step=step, result=result, guidance_html=guidance)
 
     # --- JSON API ---------------------------------------------------------------------------------
 

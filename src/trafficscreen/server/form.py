@@ -1,12 +1,20 @@
-"""The triage form: HTML generated from the set's data dictionary, and the answers it posts back.
+"""The triage form: an interview that asks only what can change the level, of someone who can answer it.
 
-The form asks exactly the fields the set's indicators read, grouped by who answers (record, clinician,
-companion, child), in dictionary order. Every yes/no question has three radio buttons, *yes*, *no* and
-*not asked*, with *not asked* chosen at first: an unanswered question is unknown, never *no*. Enum fields
-are selects whose first option is *not asked*; set fields are checkbox groups with a *none of these*
-box (nothing ticked is unknown; *none of these* is an answer). Every group is a fieldset with a legend,
-every input has a label, and the page works with the keyboard alone and without JavaScript; a small
-inline script, allowed by its hash in the Content-Security-Policy, updates the level as answers change.
+``GET /form`` opens the interview with the facts that decide who can be asked: the child's age, who came
+with the child, whether the child is seen alone, and the child's language or a professional interpreter
+(the fields the dictionary's ask rules read, plus the companion). Each ``POST /form`` screens everything
+answered so far and shows the next few questions of the engine's own ``ask_next`` (never recomputed
+here), says plainly when no further answer can change the level (``settled``) or when nothing that could
+is askable now, and shows the result and guidance when the nurse stops or the level is settled.
+
+The interview's state travels in the page, not on the server: answers already given are hidden inputs
+(named as the fields, read back exactly like visible ones), and the questions the nurse could not ask are
+``_skip`` hidden inputs. Every question has a *cannot ask* choice (value ``__cannot__``) that is never
+*no*: the answer is not sent, the fact stays unknown, and the question is not shown again in this
+interview. A given answer can be changed (``_change``). Each step is an ordinary form POST, so the page
+works without JavaScript; the script only keeps the level bar current and the focus on the first new
+question. Every question is a ``fieldset`` whose legend is who answers and the question, every input has a
+label, and the first new question carries ``autofocus``.
 
 Pages are rendered by Jinja2 in a sandbox with autoescaping and ``StrictUndefined``.
 """
@@ -17,7 +25,7 @@ import base64
 import hashlib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -25,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..messages import msg
-from ..model.dictionary import FieldDef, FieldType, Respondent
+from ..model.dictionary import FieldDef, FieldType
 from ..model.result import ScreeningResult
 from .words import word
 
@@ -35,9 +43,20 @@ if TYPE_CHECKING:
     from ..compiled import CompiledSet
 
 HERE = Path(__file__).resolve().parent
-GROUP_ORDER: tuple[Respondent, ...] = (Respondent.RECORD, Respondent.CLINICIAN, Respondent.COMPANION,
-                                       Respondent.CHILD)
 NONE_OF_THESE = "__none__"
+CANNOT_ASK = "__cannot__"
+"""The value of every question's *cannot ask* choice: the answer is left out (unknown), never *no*."""
+SKIP = "_skip"
+"""Hidden input naming a field the nurse could not ask; it is not shown again in this interview."""
+CHANGE = "_change"
+"""Submit button naming a given answer to change: the question is shown again with its answer."""
+ACTION = "_action"
+"""Submit button: ``next`` (the default button) or ``result`` (stop and show the result and guidance)."""
+NEXT_SHOWN = 4
+"""Questions of the engine's ``ask_next`` shown at once."""
+START_FIELDS = ("age_years", "companion_relationship", "child_seen_alone", "child_speaks_local_language",
+                "professional_interpreter_present")
+"""Asked first, when the dictionary has them; the fields the dictionary's ask rules read come first too."""
 ASK_NEXT_SHOWN = 8
 """Questions listed at once on the result; the rest are behind a disclosure (a ``details`` element)."""
 MAX_FIELDS = 2000
@@ -85,52 +104,102 @@ class FieldView:
     question: str
     label: str
     sensitive: bool
+    asked_of: str
+    who: str
     hint: str = ""
     min: str = ""
     max: str = ""
     step: str = ""
     options: list[dict[str, Any]] = field(default_factory=list)
     value: str = ""
+    cannot: bool = False
     error: str = ""
+    focus: bool = False
+
+
+@dataclass
+class Submission:
+    """What one POST of the form says: the answers (given before and now), the questions that could not
+    be asked, errors by field (never repeating the value), and what the nurse pressed."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, list[str]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    change: str = ""
+    action: str = "next"
+
+
+@dataclass
+class Step:
+    """What the next page shows: the questions (field ids, in order), the answers carried in hidden
+    inputs, and whether the interview is still asking, settled, or has nothing askable left."""
+
+    submission: Submission
+    questions: list[str]
+    carried: list[str]
+    state: str  # "start", "asking", "settled" or "exhausted"
+    show_result: bool
+
+    @property
+    def status(self) -> int:
+        return 422 if self.submission.errors else 200
 
 
 class FormBuilder:
-    """Builds the form's views for one set, and reads submitted answers back."""
+    """Reads the form's submissions and plans each step of the interview for one set."""
 
     def __init__(self, compiled: CompiledSet) -> None:
+        from ..interview import compile_ask_rules
+
         self.set = compiled
-        used = set(compiled.used_fields)
-        self.fields: dict[Respondent, list[FieldDef]] = {who: [] for who in GROUP_ORDER}
-        for fd in compiled.dictionary.fields:
-            if fd.id in used:
-                self.fields[fd.asked_of].append(fd)
-        self.by_id = {fd.id: fd for group in self.fields.values() for fd in group}
+        dictionary = compiled.dictionary
+        gates = {f for rule in compile_ask_rules(dictionary).values() for f in rule.reads}
+        wanted = set(compiled.used_fields) | gates | set(START_FIELDS)
+        self.by_id: dict[str, FieldDef] = {fd.id: fd for fd in dictionary.fields if fd.id in wanted}
+        order = {fid: n for n, fid in enumerate(START_FIELDS)}
+        first = [fid for fid in self.by_id if fid in order or fid in gates]
+        self.start: list[str] = sorted(first, key=lambda f: (order.get(f, len(order)), list(self.by_id).index(f)))
 
     # --- reading a submission -----------------------------------------------------------------------
+
+    def read(self, pairs: Sequence[tuple[str, str]], lang: str) -> Submission:
+        """The :class:`Submission` in form-encoded ``pairs``. A field left blank is left out (unknown); a
+        field at *cannot ask* is left out and listed as skipped; an answer given clears its skip."""
+        sub = Submission()
+        for key, value in pairs[:MAX_FIELDS]:
+            if key in self.by_id:
+                sub.raw.setdefault(key, []).append(value.strip())
+            elif key == SKIP and value in self.by_id and value not in sub.skipped:
+                sub.skipped.append(value)
+            elif key == CHANGE and value in self.by_id:
+                sub.change = value
+            elif key == ACTION and value == "result":
+                sub.action = "result"
+        for fid, values in sub.raw.items():
+            fd = self.by_id[fid]
+            if CANNOT_ASK in values:
+                if any(v not in ("", CANNOT_ASK) for v in values):
+                    sub.errors[fid] = word(lang, "err.cannot_and_answer")
+                elif fid not in sub.skipped:
+                    sub.skipped.append(fid)
+                continue
+            try:
+                value = self._value(fd, values, lang)
+            except ValueError as exc:
+                sub.errors[fid] = str(exc)
+                continue
+            if value is not None:
+                sub.answers[fid] = value
+        sub.skipped = [f for f in sub.skipped if f not in sub.answers and f not in sub.errors and f != sub.change]
+        return sub
 
     def parse(
         self, pairs: Sequence[tuple[str, str]], lang: str
     ) -> tuple[dict[str, Any], dict[str, str], dict[str, list[str]]]:
-        """(answers, errors by field, raw values by field) from form-encoded ``pairs``.
-
-        Answers are JSON-shaped, as an encounter's; a field left blank or at *not asked* is left out
-        (unknown). Errors name what is wrong in ``lang``, never repeat the value."""
-        raw: dict[str, list[str]] = {}
-        for key, value in pairs[:MAX_FIELDS]:
-            if key in self.by_id:
-                raw.setdefault(key, []).append(value.strip())
-        answers: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for fid, values in raw.items():
-            fd = self.by_id[fid]
-            try:
-                value = self._value(fd, values, lang)
-            except ValueError as exc:
-                errors[fid] = str(exc)
-                continue
-            if value is not None:
-                answers[fid] = value
-        return answers, errors, raw
+        """(answers, errors by field, raw values by field) from form-encoded ``pairs`` (see :meth:`read`)."""
+        sub = self.read(pairs, lang)
+        return sub.answers, sub.errors, sub.raw
 
     def _value(self, fd: FieldDef, values: list[str], lang: str) -> Any:
         t = fd.type
@@ -175,52 +244,93 @@ class FormBuilder:
             return value
         raise ValueError(word(lang, "err.choice"))  # pragma: no cover
 
+    # --- planning a step ----------------------------------------------------------------------------
+
+    def first_step(self) -> Step:
+        """The opening page: the facts that decide who can be asked."""
+        return Step(Submission(), list(self.start), [], "start", show_result=False)
+
+    def step(self, sub: Submission, result: ScreeningResult) -> Step:
+        """The page after ``sub`` was screened to ``result``: a changed question and questions with errors
+        first, then the next :data:`NEXT_SHOWN` of the engine's ``ask_next`` that were neither answered nor
+        skipped; the result when the nurse asked for it, or when the level is settled, or when no question
+        that could change it is left to ask."""
+        done = set(sub.answers) | set(sub.skipped)
+        candidates = [q.field for q in result.ask_next if q.field in self.by_id and q.field not in done]
+        first = ([sub.change] if sub.change else []) + [f for f in sub.errors if f != sub.change]
+        if result.settled:
+            state = "settled"
+        elif not [f for f in candidates if f not in first]:
+            state = "exhausted"
+        else:
+            state = "asking"
+        questions = first + ([f for f in candidates if f not in first][:NEXT_SHOWN] if state == "asking" else [])
+        show_result = not sub.errors and (sub.action == "result" or (state != "asking" and not first))
+        carried = [f for f in sub.answers if f not in questions]
+        return Step(sub, questions, carried, state, show_result)
+
     # --- views --------------------------------------------------------------------------------------
 
-    def groups(self, lang: str, raw: Mapping[str, list[str]] | None = None,
-               errors: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-        raw = raw or {}
-        errors = errors or {}
-        out = []
-        for who in GROUP_ORDER:
-            views = [self._view(fd, lang, raw.get(fd.id, []), errors.get(fd.id, "")) for fd in self.fields[who]]
-            if views:
-                out.append({"who": who.value, "heading": word(lang, f"group.{who.value}"), "fields": views})
-        return out
-
-    def _view(self, fd: FieldDef, lang: str, values: list[str], error: str) -> FieldView:
+    def question(self, fid: str, lang: str, values: list[str], error: str = "") -> FieldView:
+        fd = self.by_id[fid]
         v = FieldView(id=fd.id, type=fd.type.value, question=fd.question.get(lang), label=fd.label.get(lang),
-                      sensitive=fd.sensitive, error=error)
+                      sensitive=fd.sensitive, asked_of=fd.asked_of.value, who=word(lang, f"group.{fd.asked_of.value}"),
+                      error=error)
         current = values[-1] if values else ""
         if fd.type is FieldType.BOOLEAN:
-            chosen = current if current in ("yes", "no") else ""
             v.options = [
-                {"value": "yes", "label": word(lang, "yes"), "checked": chosen == "yes"},
-                {"value": "no", "label": word(lang, "no"), "checked": chosen == "no"},
-                {"value": "", "label": word(lang, "not_asked"), "checked": chosen == ""},
+                {"value": "yes", "label": word(lang, "yes"), "checked": current == "yes"},
+                {"value": "no", "label": word(lang, "no"), "checked": current == "no"},
+                {"value": CANNOT_ASK, "label": word(lang, "cannot_ask"), "checked": current == CANNOT_ASK},
             ]
         elif fd.type in (FieldType.ENUM, FieldType.SET):
-            chosen_set = set(values) if fd.type is FieldType.SET else {current}
-            v.options = [
-                {"value": ev.code, "label": ev.label.get(lang), "checked": ev.code in chosen_set}
-                for ev in fd.values or ()
-            ]
+            chosen = set(values) if fd.type is FieldType.SET else {current}
+            v.options = [{"value": ev.code, "label": ev.label.get(lang), "checked": ev.code in chosen}
+                         for ev in fd.values or ()]
             if fd.type is FieldType.SET:
                 v.options.append({"value": NONE_OF_THESE, "label": word(lang, "none_of_these"),
-                                  "checked": NONE_OF_THESE in chosen_set})
-        elif fd.type in (FieldType.INTEGER, FieldType.NUMBER):
-            v.min, v.max = _fmt(fd.min), _fmt(fd.max)
-            v.step = "1" if fd.type is FieldType.INTEGER else "any"
-            if fd.min is not None and fd.max is not None:
-                v.hint = word(lang, "range", min=v.min, max=v.max)
-            v.value = current[:40]
+                                  "checked": NONE_OF_THESE in chosen})
+            v.options.append({"value": CANNOT_ASK, "label": word(lang, "cannot_ask"), "checked": CANNOT_ASK in chosen})
         else:
-            v.value = current[:10]
+            if fd.type in (FieldType.INTEGER, FieldType.NUMBER):
+                v.min, v.max = _fmt(fd.min), _fmt(fd.max)
+                v.step = "1" if fd.type is FieldType.INTEGER else "any"
+                if fd.min is not None and fd.max is not None:
+                    v.hint = word(lang, "range", min=v.min, max=v.max)
+                v.value = next((x for x in reversed(values) if x != CANNOT_ASK), "")[:40]
+            else:
+                v.value = next((x for x in reversed(values) if x != CANNOT_ASK), "")[:10]
+            v.cannot = CANNOT_ASK in values
         return v
+
+    def hidden(self, fid: str, value: Any) -> list[str]:
+        """The form values that carry ``value`` of ``fid`` to the next step (read back as the same answer)."""
+        fd = self.by_id[fid]
+        if fd.type is FieldType.BOOLEAN:
+            return ["yes" if value else "no"]
+        if fd.type is FieldType.SET:
+            return [str(v) for v in value] or [NONE_OF_THESE]
+        if fd.type is FieldType.NUMBER:
+            return [repr(float(value))]
+        return [str(value)]
+
+    def answer_text(self, fid: str, value: Any, lang: str) -> str:
+        """A given answer in words, for the review list."""
+        fd = self.by_id[fid]
+        if fd.type is FieldType.BOOLEAN:
+            return word(lang, "yes" if value else "no")
+        labels = {ev.code: ev.label.get(lang) for ev in fd.values or ()}
+        if fd.type is FieldType.ENUM:
+            return labels.get(str(value), str(value))
+        if fd.type is FieldType.SET:
+            return "; ".join(labels.get(str(v), str(v)) for v in value) or word(lang, "none_of_these")
+        if fd.type in (FieldType.INTEGER, FieldType.NUMBER):
+            return _fmt(float(value))
+        return str(value)
 
 
 class PageRenderer:
-    """Renders the form page (and its result) with the sandboxed template."""
+    """Renders the interview's pages (and the result) with the sandboxed template."""
 
     def __init__(self, builder: FormBuilder, assets: Assets, *, dev_mode: bool) -> None:
         self.builder = builder
@@ -243,35 +353,73 @@ class PageRenderer:
         self,
         lang: str,
         *,
-        raw: Mapping[str, list[str]] | None = None,
-        errors: Mapping[str, str] | None = None,
+        step: Step | None = None,
         result: ScreeningResult | None = None,
         guidance_html: str = "",
     ) -> str:
+        """The opening page (no ``step``, no ``result``), a step of the interview, or (``result`` without a
+        ``step``) the result of no answers."""
         from markupsafe import Markup
 
         from ..model.common import LANGUAGES
 
-        errors = errors or {}
+        b = self.builder
+        if step is None:
+            step = b.first_step() if result is None else Step(Submission(action="result"), [], [], "asking", True)
+        sub = step.submission
+        show_result = step.show_result and result is not None
+        questions = [b.question(fid, lang, sub.raw.get(fid, []), sub.errors.get(fid, "")) for fid in step.questions]
+        if questions and not show_result and not sub.errors:
+            questions[0].focus = True
+        levels = {lv: msg(lang, f"level.{lv}") for lv in ("none", "concern", "refer", "urgent")}
+        status: dict[str, Any] | None = None
+        if result is not None and (questions or not show_result):
+            if step.state == "settled":
+                note = word(lang, "settled")
+            elif step.state == "exhausted":
+                note = word(lang, "exhausted")
+            else:
+                note = word(lang, "live.rise", level=levels[result.highest_possible.value])
+            status = {"level": result.level.value, "level_text": levels[result.level.value], "note": note,
+                      "settled": step.state in ("settled", "exhausted"),
+                      "answered": msg(lang, "text.answered", answered=str(result.completeness.answered),
+                                      total=str(result.completeness.total))}
         view: dict[str, Any] = {
             "lang": lang,
             "w": {k: word(lang, k) for k in (
-                "title", "confidential", "intro", "language", "submit", "clear", "result", "set_level", "why",
-                "ask_next", "ask_next.none", "guidance", "live", "live.hint", "errors", "dev", "sensitive",
-                "not_asked")},
-            "levels": {lv: msg(lang, f"level.{lv}") for lv in ("none", "concern", "refer", "urgent")},
+                "title", "confidential", "intro", "language", "result", "set_level", "why", "ask_next",
+                "ask_next.none", "guidance", "live", "errors", "dev", "sensitive", "choose", "next", "stop",
+                "answers", "answers.hint", "change", "skipped.value", "cannot.heading", "cannot.intro",
+                "language.switch", "clear", "settled", "live.rise", "cannot_ask")},
+            "levels": levels,
             "languages": [{"code": code, "name": _LANGUAGE_NAMES[code], "current": code == lang}
                           for code in LANGUAGES],
             "css": Markup(self.assets.css),
             "js": Markup(self.assets.js),
             "dev": self.dev_mode,
-            "groups": self.builder.groups(lang, raw, errors),
-            "errors": [{"id": fid, "label": self.builder.by_id[fid].label.get(lang), "message": m}
-                       for fid, m in errors.items()],
-            "result": _result_view(result, lang) if result is not None else None,
+            "started": step.state != "start",
+            "step_heading": word(lang, "step.start" if step.state == "start" else "step.next"),
+            "step_hint": word(lang, "step.start.hint" if step.state == "start" else "step.next.hint"),
+            "questions": questions,
+            "carried": [{"name": fid, "value": value, "type": b.by_id[fid].type.value}
+                        for fid in step.carried for value in b.hidden(fid, sub.answers[fid])],
+            "skipped": [{"id": fid, "label": b.by_id[fid].label.get(lang)} for fid in sub.skipped],
+            "review": [{"id": fid, "label": b.by_id[fid].label.get(lang),
+                        "answer": b.answer_text(fid, sub.answers[fid], lang)} for fid in step.carried],
+            "errors": [{"id": fid, "label": b.by_id[fid].label.get(lang), "message": m}
+                       for fid, m in sub.errors.items()],
+            "status": status,
+            "cannot": [{"title": c.title, "reasons": list(c.reasons)} for c in result.cannot_ask]
+            if result is not None else [],
+            "result": _result_view(result, lang) if show_result and result is not None else None,
+            "state_note": _state_note(step.state, lang),
             "guidance": Markup(guidance_html),
         }
         return self.env.get_template("form.html.j2").render(view)
+
+
+def _state_note(state: str, lang: str) -> str:
+    return word(lang, state) if state in ("settled", "exhausted") else ""
 
 
 _LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nb": "Norsk bokmål"}

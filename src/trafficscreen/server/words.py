@@ -7,8 +7,9 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Child trafficking screening",
         "confidential": "Confidential. Do not show this screen to the adult who came with the child.",
-        "intro": "Answer what you know. A question left at 'not asked' is unknown, not 'no'. Ask the child "
-        "alone, with a professional interpreter where needed, never through the companion.",
+        "intro": "Ask only the questions shown: they are the ones whose answer could still change the level, most "
+        "important first. A question you cannot ask stays unknown, never 'no'. Ask the child alone, with a "
+        "professional interpreter where needed, never through the companion.",
         "language": "Language",
         "group.record": "From the record",
         "group.clinician": "What you observe",
@@ -16,13 +17,11 @@ WORDS: dict[str, dict[str, str]] = {
         "group.child": "Ask the child, alone",
         "yes": "Yes",
         "no": "No",
-        "not_asked": "Not asked",
         "none_of_these": "None of these",
-        "choose": "Not asked",
+        "choose": "Choose an answer",
         "range": "from {min} to {max}",
         "sensitive": "sensitive answer: record only what is essential",
-        "submit": "Screen and show guidance",
-        "clear": "Start a new form",
+        "clear": "Start a new interview",
         "result": "Result",
         "set_level": "Level in the indicator set",
         "why": "Why",
@@ -31,7 +30,6 @@ WORDS: dict[str, dict[str, str]] = {
         "ask_next.more": "{n} more questions that could raise the level",
         "guidance": "Referral guidance",
         "live": "Level so far",
-        "live.hint": "The level updates as you answer. Submit the form to see the reasons and the guidance.",
         "errors": "Some answers could not be used",
         "err.number": "enter a number",
         "err.whole": "enter a whole number",
@@ -42,19 +40,39 @@ WORDS: dict[str, dict[str, str]] = {
         "dev": "Development mode: authentication is off. Do not use with real patients.",
         "card.summary.missing": "Trafficking screen: no triage form on file. Open the form to screen.",
         "card.summary.unreadable": "Trafficking screen: the latest triage form could not be read.",
-        "card.detail.missing": "No answered triage form was found for this patient. Open the form to "
-        "screen; questions not asked are unknown, not 'no'.",
-        "card.detail.unreadable": "The latest triage form could not be used: {problem}. Open the form "
-        "to screen again.",
+        "card.detail.missing": "No answered triage form was found for this patient. Open the form to screen; questions "
+        "not asked are unknown, not 'no'.",
+        "card.detail.unreadable": "The latest triage form could not be used: {problem}. Open the form to screen again.",
         "card.link": "Open the trafficking screening form",
         "card.source": "trafficscreen: {title} ({set})",
+        "cannot_ask": "Cannot ask",
+        "step.start": "Start: the child's age and who is present",
+        "step.start.hint": "These answers decide which questions can be put to the child. Answer what you know.",
+        "step.next": "Next questions",
+        "step.next.hint": "Only the questions whose answer could still change the level, most important first. A "
+        "question left blank comes back later; 'Cannot ask' leaves it unknown and it is not shown "
+        "again.",
+        "next": "Show the next questions",
+        "stop": "Stop here: show the result and guidance",
+        "live.rise": "It could still rise to: {level}",
+        "settled": "No further answer can change the level.",
+        "exhausted": "No question that could change the level can be asked now. The questions left stay unknown.",
+        "answers": "Answers so far",
+        "answers.hint": "Change an answer here; the next questions are worked out again.",
+        "change": "Change",
+        "skipped.value": "Cannot ask: stays unknown",
+        "cannot.heading": "Cannot be asked now",
+        "cannot.intro": "These questions could matter, but no one present can be asked them now. Their answers stay "
+        "unknown, never 'no'. Do this instead:",
+        "language.switch": "Continue in another language",
+        "err.cannot_and_answer": "choose either an answer or 'Cannot ask', not both",
     },
     "pt": {
         "title": "Rastreio de tráfico de crianças",
         "confidential": "Confidencial. Não mostre este ecrã ao adulto que acompanha a criança.",
-        "intro": "Responda ao que sabe. Uma pergunta deixada em 'não perguntado' é desconhecida, não 'não'. "
-        "Pergunte à criança a sós, com um intérprete profissional se for preciso, nunca através do "
-        "acompanhante.",
+        "intro": "Faça só as perguntas mostradas: são aquelas cuja resposta ainda pode mudar o nível, as mais "
+        "importantes primeiro. Uma pergunta que não pode fazer fica desconhecida, nunca 'não'. Pergunte à "
+        "criança a sós, com um intérprete profissional se for preciso, nunca através do acompanhante.",
         "language": "Idioma",
         "group.record": "Do processo clínico",
         "group.clinician": "O que observa",
@@ -62,13 +80,11 @@ WORDS: dict[str, dict[str, str]] = {
         "group.child": "Perguntar à criança, a sós",
         "yes": "Sim",
         "no": "Não",
-        "not_asked": "Não perguntado",
         "none_of_these": "Nenhuma destas",
-        "choose": "Não perguntado",
+        "choose": "Escolha uma resposta",
         "range": "de {min} a {max}",
         "sensitive": "resposta sensível: registe só o essencial",
-        "submit": "Rastrear e mostrar orientação",
-        "clear": "Começar um formulário novo",
+        "clear": "Começar uma nova entrevista",
         "result": "Resultado",
         "set_level": "Nível no conjunto de indicadores",
         "why": "Porquê",
@@ -77,8 +93,6 @@ WORDS: dict[str, dict[str, str]] = {
         "ask_next.more": "Mais {n} perguntas que podem elevar o nível",
         "guidance": "Orientação para referenciação",
         "live": "Nível até agora",
-        "live.hint": "O nível é atualizado à medida que responde. Envie o formulário para ver as razões e a "
-        "orientação.",
         "errors": "Algumas respostas não puderam ser usadas",
         "err.number": "escreva um número",
         "err.whole": "escreva um número inteiro",
@@ -87,21 +101,43 @@ WORDS: dict[str, dict[str, str]] = {
         "err.choice": "escolha uma das respostas da lista",
         "err.none_and_some": "escolha 'Nenhuma destas' ou algumas respostas, não ambas",
         "dev": "Modo de desenvolvimento: a autenticação está desligada. Não use com doentes reais.",
-        "card.summary.missing": "Rastreio de tráfico: sem formulário de triagem. Abra o formulário para "
-        "rastrear.",
+        "card.summary.missing": "Rastreio de tráfico: sem formulário de triagem. Abra o formulário para rastrear.",
         "card.summary.unreadable": "Rastreio de tráfico: o último formulário de triagem não pôde ser lido.",
-        "card.detail.missing": "Não foi encontrado um formulário de triagem respondido para este doente. "
-        "Abra o formulário para rastrear; perguntas não feitas são desconhecidas, não 'não'.",
-        "card.detail.unreadable": "O último formulário de triagem não pôde ser usado: {problem}. Abra o "
-        "formulário para rastrear de novo.",
+        "card.detail.missing": "Não foi encontrado um formulário de triagem respondido para este doente. Abra o "
+        "formulário para rastrear; perguntas não feitas são desconhecidas, não 'não'.",
+        "card.detail.unreadable": "O último formulário de triagem não pôde ser usado: {problem}. Abra o formulário "
+        "para rastrear de novo.",
         "card.link": "Abrir o formulário de rastreio de tráfico",
         "card.source": "trafficscreen: {title} ({set})",
+        "cannot_ask": "Não é possível perguntar",
+        "step.start": "Início: a idade da criança e quem está presente",
+        "step.start.hint": "Estas respostas decidem que perguntas se podem fazer à criança. Responda ao que sabe.",
+        "step.next": "Próximas perguntas",
+        "step.next.hint": "Só as perguntas cuja resposta ainda pode mudar o nível, as mais importantes primeiro. Uma "
+        "pergunta deixada em branco volta mais tarde; 'Não é possível perguntar' deixa-a "
+        "desconhecida e ela não volta a aparecer.",
+        "next": "Mostrar as próximas perguntas",
+        "stop": "Parar aqui: mostrar o resultado e a orientação",
+        "live.rise": "Ainda pode subir para: {level}",
+        "settled": "Nenhuma outra resposta pode mudar o nível.",
+        "exhausted": "Nenhuma pergunta que possa mudar o nível pode ser feita agora. As perguntas que faltam ficam "
+        "desconhecidas.",
+        "answers": "Respostas dadas",
+        "answers.hint": "Altere aqui uma resposta; as próximas perguntas são calculadas de novo.",
+        "change": "Alterar",
+        "skipped.value": "Não foi possível perguntar: fica desconhecida",
+        "cannot.heading": "Não se pode perguntar agora",
+        "cannot.intro": "Estas perguntas podem importar, mas agora ninguém presente as pode responder. As respostas "
+        "ficam desconhecidas, nunca 'não'. Em vez disso:",
+        "language.switch": "Continuar noutro idioma",
+        "err.cannot_and_answer": "escolha uma resposta ou 'Não é possível perguntar', não ambas",
     },
     "nb": {
         "title": "Screening for menneskehandel med barn",
         "confidential": "Fortrolig. Ikke vis denne skjermen til den voksne som følger barnet.",
-        "intro": "Svar på det du vet. Et spørsmål som står på 'ikke spurt', er ukjent, ikke 'nei'. Snakk "
-        "med barnet alene, med kvalifisert tolk ved behov, aldri gjennom følgepersonen.",
+        "intro": "Still bare spørsmålene som vises: det er de der svaret fortsatt kan endre nivået, de viktigste "
+        "først. Et spørsmål du ikke kan stille, forblir ukjent, aldri 'nei'. Snakk med barnet alene, med "
+        "kvalifisert tolk ved behov, aldri gjennom følgepersonen.",
         "language": "Språk",
         "group.record": "Fra journalen",
         "group.clinician": "Det du observerer",
@@ -109,13 +145,11 @@ WORDS: dict[str, dict[str, str]] = {
         "group.child": "Spør barnet, alene",
         "yes": "Ja",
         "no": "Nei",
-        "not_asked": "Ikke spurt",
         "none_of_these": "Ingen av disse",
-        "choose": "Ikke spurt",
+        "choose": "Velg et svar",
         "range": "fra {min} til {max}",
         "sensitive": "sensitivt svar: dokumenter bare det som er nødvendig",
-        "submit": "Screen og vis veiledning",
-        "clear": "Start et nytt skjema",
+        "clear": "Start et nytt intervju",
         "result": "Resultat",
         "set_level": "Nivå i indikatorsettet",
         "why": "Hvorfor",
@@ -124,8 +158,6 @@ WORDS: dict[str, dict[str, str]] = {
         "ask_next.more": "{n} spørsmål til som kan heve nivået",
         "guidance": "Henvisningsveiledning",
         "live": "Nivå så langt",
-        "live.hint": "Nivået oppdateres mens du svarer. Send inn skjemaet for å se begrunnelsen og "
-        "veiledningen.",
         "errors": "Noen svar kunne ikke brukes",
         "err.number": "skriv et tall",
         "err.whole": "skriv et helt tall",
@@ -134,15 +166,35 @@ WORDS: dict[str, dict[str, str]] = {
         "err.choice": "velg et av svarene i listen",
         "err.none_and_some": "velg enten 'Ingen av disse' eller noen av svarene, ikke begge",
         "dev": "Utviklingsmodus: autentisering er slått av. Må ikke brukes med ekte pasienter.",
-        "card.summary.missing": "Screening for menneskehandel: ikke noe triageskjema. Åpne skjemaet for å "
-        "screene.",
+        "card.summary.missing": "Screening for menneskehandel: ikke noe triageskjema. Åpne skjemaet for å screene.",
         "card.summary.unreadable": "Screening for menneskehandel: det siste triageskjemaet kunne ikke leses.",
-        "card.detail.missing": "Fant ikke noe besvart triageskjema for denne pasienten. Åpne skjemaet for "
-        "å screene; spørsmål som ikke er stilt, er ukjente, ikke 'nei'.",
-        "card.detail.unreadable": "Det siste triageskjemaet kunne ikke brukes: {problem}. Åpne skjemaet for "
-        "å screene på nytt.",
+        "card.detail.missing": "Fant ikke noe besvart triageskjema for denne pasienten. Åpne skjemaet for å screene; "
+        "spørsmål som ikke er stilt, er ukjente, ikke 'nei'.",
+        "card.detail.unreadable": "Det siste triageskjemaet kunne ikke brukes: {problem}. Åpne skjemaet for å screene "
+        "på nytt.",
         "card.link": "Åpne skjemaet for screening for menneskehandel",
         "card.source": "trafficscreen: {title} ({set})",
+        "cannot_ask": "Kan ikke spørre",
+        "step.start": "Start: barnets alder og hvem som er til stede",
+        "step.start.hint": "Disse svarene avgjør hvilke spørsmål som kan stilles til barnet. Svar på det du vet.",
+        "step.next": "Neste spørsmål",
+        "step.next.hint": "Bare spørsmål der svaret fortsatt kan endre nivået, de viktigste først. Et spørsmål som "
+        "står tomt, kommer tilbake senere; 'Kan ikke spørre' lar det være ukjent, og det vises ikke "
+        "igjen.",
+        "next": "Vis neste spørsmål",
+        "stop": "Stopp her: vis resultat og veiledning",
+        "live.rise": "Det kan fortsatt stige til: {level}",
+        "settled": "Ingen flere svar kan endre nivået.",
+        "exhausted": "Ingen spørsmål som kan endre nivået, kan stilles nå. Spørsmålene som gjenstår, forblir ukjente.",
+        "answers": "Svar så langt",
+        "answers.hint": "Endre et svar her; neste spørsmål regnes ut på nytt.",
+        "change": "Endre",
+        "skipped.value": "Kan ikke spørre: forblir ukjent",
+        "cannot.heading": "Kan ikke spørres nå",
+        "cannot.intro": "Disse spørsmålene kan ha betydning, men ingen som er til stede, kan spørres om dem nå. "
+        "Svarene forblir ukjente, aldri 'nei'. Gjør dette i stedet:",
+        "language.switch": "Fortsett på et annet språk",
+        "err.cannot_and_answer": "velg enten et svar eller 'Kan ikke spørre', ikke begge",
     },
 }
 
