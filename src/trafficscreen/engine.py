@@ -196,6 +196,7 @@ class Screener:
         self._ask_rules: dict[str, CheckedAskRule] = {r: rules[r] for r in sorted(set(self._rule_of.values()))}
         self._ruled_fields = {r: frozenset(f for f, rf in self._rule_of.items() if rf == r) for r in self._ask_rules}
         self._field_order = {fd.id: n for n, fd in enumerate(indicator_set.dictionary.fields)}
+        self._ask_cache: dict[tuple[Any, ...], tuple[bool | None, tuple[int, ...]]] = {}
 
     def screen(self, encounter: Encounter | Mapping[str, Any] | str | bytes, *,
                lang: str | None = None) -> ScreeningResult:
@@ -289,7 +290,7 @@ class Screener:
         cannot_ask: list[CannotAsk] = []
         not_askable = 0
         if self._ask_rules:
-            rule_status = {rule_id: askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
+            rule_status = {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
             if ask_next:
                 ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts, rule_status)
             not_askable = sum(len(fields.difference(answers)) for rule_id, fields in self._ruled_fields.items()
@@ -333,6 +334,16 @@ class Screener:
             "warnings": list(parts.warnings),
         })
 
+
+    def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
+        # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)
+        key = (rule.id, *[answers.get(f) for f in rule.reads])
+        cached = self._ask_cache.get(key)
+        if cached is None:
+            cached = askability(rule, answers)
+            if len(self._ask_cache) < _CACHE_LIMIT:
+                self._ask_cache[key] = cached
+        return cached
 
     def _who_can_be_asked(
         self, candidates: list[Question], answers: dict[str, Any], parts: _LangParts,
