@@ -1,12 +1,26 @@
 """An SDC-style FHIR Questionnaire (R4B or R5) generated from an indicator set.
 
-It asks exactly the dictionary fields the set's indicators read, grouped by who answers, in dictionary
-order. Types follow the field types; enum and set fields list their codes as answer options (``choice``
-in R4B, ``coding`` in R5). No question is required: a missing answer is unknown, not 'no'.
+It asks exactly the dictionary fields the set's indicators read, and who is present (below), grouped by
+who answers, in dictionary order. Types follow the field types; enum and set fields list their codes as
+answer options (``choice`` in R4B, ``coding`` in R5). No question is required: a missing answer is
+unknown, not 'no'.
 
-``enableWhen`` is derived from the set's own conditions, and only where it is safe: a question is hidden
-only when every indicator that reads it also requires an earlier question's answer that has been given
-and rules the indicator out. While that earlier question is unanswered, the question stays visible.
+``enableWhen`` has two sources, and a question is hidden only for one of two reasons:
+
+* **no indicator could use its answer** (derived from the set's own conditions): every indicator that
+  reads it also requires an earlier question's answer that has been given and rules the indicator out.
+  While that earlier question is unanswered, the question stays visible (:func:`derive_enable_when`);
+* **it cannot be asked** (the dictionary's ask rules, ``askable_when``): a requirement that is a single
+  comparison of one earlier record or clinician question (``age_years >= 8``, ``child_seen_alone``)
+  becomes an ``enableWhen`` that holds only when that question is answered and passes, as the engine
+  asks the question only when every requirement holds on the answers given (:func:`ask_enable_when`).
+  A requirement enableWhen cannot express (``child_speaks_local_language or
+  professional_interpreter_present``) is left out, so the question is shown more often than it can be
+  asked, never less.
+
+The fields an ask rule reads that no indicator reads (``child_seen_alone``,
+``professional_interpreter_present``) are asked too, in their respondent's group, whenever a question of
+the set names that rule (:func:`questionnaire_fields`).
 """
 
 from __future__ import annotations
@@ -17,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..expr.tree import And, Compare, Const, ConstList, In, Name, Node, Not
+from ..interview import compile_ask_rules
 from ..messages import check_lang
 from ..model.common import LANGUAGES
 from ..model.dictionary import FieldDef, FieldType
@@ -133,6 +148,83 @@ def derive_enable_when(cs: CompiledSet, order: list[str], values_system: Any) ->
     return out
 
 
+def questionnaire_fields(cs: CompiledSet) -> tuple[str, ...]:
+    """The fields the set's questionnaire asks, in dictionary order: every field an indicator reads, and
+    every field an ask rule of those questions reads (who is present: ``child_seen_alone`` and the like),
+    because the engine asks those first and needs their answers to decide what may be asked."""
+    used = set(cs.used_fields)
+    by_id = cs.dictionary.by_id
+    rules = compile_ask_rules(cs.dictionary)
+    wanted = set(used)
+    for f in cs.used_fields:
+        rule = by_id[f].askable_when
+        if rule is not None:
+            wanted.update(rules[rule].reads)
+    return tuple(fd.id for fd in cs.dictionary.fields if fd.id in wanted)
+
+
+def ask_enable_when(
+    cs: CompiledSet, order: list[str], values_system: Any
+) -> dict[str, tuple[list[dict[str, Any]], list[str]]]:
+    """Per question with an ask rule: (the enableWhen conditions its rule gives, the requirements left out).
+
+    A requirement becomes one condition when it is a single comparison of one field asked earlier
+    (``age_years >= 8`` gives ``age_years >= 8``; ``child_seen_alone`` gives ``child_seen_alone = true``).
+    Every such condition must hold (``enableBehavior: all``), exactly as the engine requires every
+    requirement to be true on the answers given: an unanswered field fails any operator but ``exists``,
+    and the engine does not ask while a requirement is still open. Any other requirement (an ``or``, an
+    ``in`` list of several codes, two fields) is listed as left out: leaving it out shows the question in
+    more cases than it can be asked, never in fewer.
+    """
+    by_id = cs.dictionary.by_id
+    fields = {f: by_id[f] for f in order}
+    position = {f: i for i, f in enumerate(order)}
+    rules = compile_ask_rules(cs.dictionary)
+    texts = {r.id: [req.when.strip() for req in r.requires] for r in cs.dictionary.ask_rules}
+    out: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+    for b in order:
+        rule_id = by_id[b].askable_when
+        if rule_id is None or b not in cs.used_fields:
+            continue
+        conds: list[dict[str, Any]] = []
+        left_out: list[str] = []
+        for k, tree in enumerate(rules[rule_id].trees):
+            g = _guard(tree, fields, values_system)
+            if g is not None and len(g[1]) == 1 and position[g[0]] < position[b]:
+                if g[1][0] not in conds:
+                    conds.append(g[1][0])
+            else:
+                left_out.append(texts[rule_id][k])
+        out[b] = (conds, left_out)
+    return out
+
+
+def combine_enable_when(
+    derived: list[dict[str, Any]] | None, ask: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One item's enableWhen and enableBehavior from its derived conditions (shown when *any* holds) and
+    its ask-rule conditions (shown when *all* hold).
+
+    Both must hold, and enableWhen has one behaviour per item, so they are combined only where that is
+    exact: when the derived conditions read one field A (``A`` unanswered, or A passes one condition) and
+    an ask condition also reads A with an operator other than ``exists``, A must be answered, so the
+    "A unanswered" branch can never show the item and the pair is ``all`` of the ask conditions and A's
+    one condition. Otherwise the ask conditions alone are kept: the item is then hidden only when it
+    cannot be asked, and shown in some cases where no indicator could use the answer (safe, if longer).
+    """
+    if not ask:
+        return (derived or []), ("any" if derived else None)
+    conds = list(ask)
+    if derived:
+        guards = {c["question"] for c in derived if c["operator"] == "exists"}
+        passes = [c for c in derived if c["operator"] != "exists"]
+        answered = {c["question"] for c in ask if c["operator"] != "exists"}
+        exact = len(guards) == 1 and guards <= answered and len(passes) == 1 and passes[0]["question"] in guards
+        if exact and passes[0] not in conds:
+            conds.append(passes[0])
+    return conds, ("all" if len(conds) > 1 else None)
+
+
 def _pascal(ident: str) -> str:
     name = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", ident) if p)
     return name if name[:1].isalpha() else f"Q{name}"
@@ -169,13 +261,12 @@ def questionnaire(
     def own_text(key: str) -> tuple[str, dict[str, Any] | None]:
         return text(lang, key), translations({code: text(code, key) for code in LANGUAGES}, lang)
 
-    used = set(cs.used_fields)
     by_respondent: dict[str, list[str]] = {}
-    for f in dictionary.fields:
-        if f.id in used:
-            by_respondent.setdefault(f.asked_of.value, []).append(f.id)
+    for fid in questionnaire_fields(cs):
+        by_respondent.setdefault(dictionary.by_id[fid].asked_of.value, []).append(fid)
     order = [fid for members in by_respondent.values() for fid in members]  # the order the form shows
-    conditions = derive_enable_when(cs, order, values_system) if enable_when else {}
+    derived = derive_enable_when(cs, order, values_system) if enable_when else {}
+    ask = ask_enable_when(cs, order, values_system) if enable_when else {}
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for fid in order:
@@ -199,9 +290,11 @@ def questionnaire(
         if tr:
             item["_text"] = tr
         item["type"] = item_type(fd, version)
-        if fid in conditions:
-            item["enableWhen"] = conditions[fid]
-            item["enableBehavior"] = "any"
+        conds, behaviour = combine_enable_when(derived.get(fid), ask[fid][0] if fid in ask else [])
+        if conds:
+            item["enableWhen"] = conds
+            if behaviour is not None:
+                item["enableBehavior"] = behaviour
         if fd.type is FieldType.SET:
             item["repeats"] = True
         if fd.type in (FieldType.ENUM, FieldType.SET):

@@ -8,6 +8,7 @@ Routes::
     POST /api/screen?lang=nb      encounter JSON in, result JSON out (as ``trafficscreen screen --format json``)
     GET  /cds-services            CDS Hooks discovery
     POST /cds-services/{id}       a CDS Hooks call (patient-view, encounter-start); needs the EHR's JWT
+    POST /Questionnaire/$next-question   HL7 SDC adaptive questionnaire: the answers so far in, the next questions out
     GET  /healthz                 {"status": "ok"}
 
 Everything the application needs is loaded and checked when it is created (the set, the referral packs,
@@ -79,6 +80,9 @@ class _Service:
         self.questionnaire_url: str = q["url"]
         self.questionnaire_version: str = q["version"]
         self.discovery = cds.discovery(self.questionnaire_url, self.questionnaire_version)
+        from ..fhir.adaptive import AdaptiveQuestionnaire
+
+        self.adaptive = AdaptiveQuestionnaire(self.screener)  # SDC $next-question
         self.verifier: TokenVerifier | None = None
         if config.jwks is not None:
             from .state import open_replay_store
@@ -165,6 +169,34 @@ class _Service:
         """Parse and screen an API body (in a worker thread: this is the CPU-heavy part)."""
         data = parse_json(body, self.config.max_json_depth)
         return self.screener.screen(data, lang=lang).model_dump_json()
+
+    # --- FHIR: SDC adaptive questionnaire ----------------------------------------------------------
+
+    async def next_question(self, request: Request) -> Response:
+        """``POST /Questionnaire/$next-question``: a Parameters or QuestionnaireResponse in, the response with
+        its next questions out (see fhir/adaptive.py and docs/fhir.md); every error is an OperationOutcome."""
+        from ..fhir.adaptive import NextQuestionError, operation_outcome
+
+        def outcome(status: int, message: str) -> Response:
+            return JSONResponse(operation_outcome(message, status), status_code=status,
+                                media_type="application/fhir+json")
+
+        if request.headers.get("content-type", "").split(";")[0].strip() not in (
+                "application/fhir+json", "application/json"):
+            return outcome(415, "send a Parameters or QuestionnaireResponse resource as application/fhir+json")
+        body = await request.body()
+        query = request.query_params
+        try:
+            out = await run_in_threadpool(self._next_question, body, query.get("lang"), query.get("count"))
+        except BadJson as exc:
+            return outcome(exc.status, exc.reason)
+        except NextQuestionError as exc:
+            return outcome(exc.status, exc.message)
+        return JSONResponse(out, media_type="application/fhir+json")
+
+    def _next_question(self, body: bytes, lang: str | None, count: str | None) -> dict[str, Any]:
+        """Parse, screen and build the next step (in a worker thread)."""
+        return self.adaptive.next_question(parse_json(body, self.config.max_json_depth), lang=lang, count=count)
 
     # --- CDS Hooks --------------------------------------------------------------------------------
 
@@ -264,7 +296,7 @@ def _first_problem(exc: ValidationError) -> str:
 
 
 def _route_namer(service_ids: set[str]) -> Callable[[str], str]:
-    known = {"/", "/form", "/api/screen", "/cds-services", "/healthz", "/favicon.ico"}
+    known = {"/", "/form", "/api/screen", "/cds-services", "/healthz", "/favicon.ico", "/Questionnaire/$next-question"}
 
     def route_of(path: str) -> str:
         if path in known:
@@ -310,6 +342,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         Route("/api/screen", service.api_screen, methods=["POST"]),
         Route("/cds-services", service.discovery_get, methods=["GET"]),
         Route("/cds-services/{service_id}", service.hook, methods=["POST"]),
+        Route("/Questionnaire/$next-question", service.next_question, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
         Route("/favicon.ico", no_icon, methods=["GET"]),
     ]
