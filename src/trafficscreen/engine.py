@@ -182,7 +182,7 @@ class Screener:
         cnt_bits = len(d.indicators).bit_length() + 1
         most = (1 << cnt_bits) - 1
         self._question_keys = [
-            ((((0 if f in flagged else 1) << cnt_bits) | most) << self._idx_bits | n, masks[f], f)
+            ((((0 if f in flagged else 1) << cnt_bits) | most) << self._idx_bits | n, masks[f], f, f in flagged)
             for n, f in enumerate(self._question_order)
         ]
         self._used = frozenset(indicator_set.used_fields)
@@ -275,14 +275,15 @@ class Screener:
             for bit, st in zip(self._bits, statuses, strict=True):
                 if st is None:
                     unknown |= bit
-            # red flags first; then the question that decides the most still-unknown indicators, since one
-            # answer (often a no) then settles many at once; then the set's own priority order
+            # red flags first, in the set's priority order (immediate danger is asked about before anything
+            # else); then the question that decides the most still-unknown indicators, since one answer
+            # (often a no) then settles many at once; then the set's own priority order
             shift = self._idx_bits
             keys = []
-            for base, readers, f in self._question_keys:
+            for base, readers, f, flagged in self._question_keys:
                 hit = readers & unknown
                 if hit and f not in answers:
-                    keys.append(base - (hit.bit_count() << shift))
+                    keys.append(base if flagged else base - (hit.bit_count() << shift))
             keys.sort()
             order, mask = self._question_order, (1 << shift) - 1
             questions = parts.questions
