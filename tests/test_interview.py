@@ -77,7 +77,7 @@ def test_a_baby_is_told_what_cannot_be_asked_and_what_to_do() -> None:
     r = SCREENER.screen({"answers": {"age_years": 1}})
     assert not [q for q in r.ask_next if q.asked_of is Respondent.CHILD]
     rules = {g.rule: g for g in r.cannot_ask}
-    assert set(rules) == {"child_direct", "child_sexual_topics"}
+    assert set(rules) == {"child_direct", "child_sexual_topics", "pregnancy_possible"}
     assert "made_to_have_sex_for_money" in rules["child_sexual_topics"].fields
     assert "under 8" in rules["child_direct"].reasons[0]
     assert r.highest_possible.value == "urgent"  # the facts stay unknown

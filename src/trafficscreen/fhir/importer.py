@@ -141,7 +141,10 @@ def encounter_from_questionnaire_response(
     d = cs.definition
     check_questionnaire_reference(qr, set_urls(d.id, d.canonical_url).questionnaire, d.version, source)
 
-    fields = {f: cs.dictionary.by_id[f] for f in cs.used_fields}
+    from .questionnaire import questionnaire_fields  # imported here: questionnaire imports this module's helpers
+
+    # the questionnaire's items: every field an indicator reads, and who is present (read by ask rules)
+    fields = {f: cs.dictionary.by_id[f] for f in questionnaire_fields(cs)}
     values_system = set_urls(d.id, d.canonical_url)
     answers: dict[str, Any] = {}
     seen: set[str] = set()
