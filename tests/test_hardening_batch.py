@@ -266,3 +266,16 @@ def test_errors_stay_typed_in_the_api(tmp_path: Path) -> None:
     src = _csv(tmp_path / "c.csv", "id,deceived,deceived\na,true,true\n")
     with pytest.raises(TrafficscreenError):
         CohortInput(src)
+
+
+# --- D01 in cohorts: a JSON Lines row naming a field twice is rejected, never the last value winning ---
+
+def test_d01_jsonl_row_naming_a_field_twice_is_rejected(tmp_path: Path, mini: CompiledSet) -> None:
+    src = tmp_path / "c.jsonl"
+    src.write_text('{"id": "a", "deceived": true, "deceived": false}\n{"id": "b", "deceived": true}\n',
+                   encoding="utf-8")
+    result = CohortInput(src).score(mini)
+    assert result.rejects.rows() == [(1, None, "line 1: field 'deceived' named twice (the last would silently win)")]
+    assert result.scored.get_column("id").to_list() == ["b"]
+    with pytest.raises(EncounterError, match="named twice"):
+        score_duckdb(src, mini)

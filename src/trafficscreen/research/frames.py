@@ -132,10 +132,15 @@ def _read_csv(p: Path) -> pl.DataFrame:
 
 
 def _read_jsonl(p: Path) -> pl.DataFrame:
-    try:
-        df = pl.read_ndjson(p, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, OSError, ValueError):
-        df = None
+    # every line is first read strictly (a key named twice, which the fast reader takes silently with the
+    # last value winning, rejects its row); the fast reader then builds the frame when every line is good
+    _n, line_problems, _records = scan_jsonl(p)
+    df = None
+    if not line_problems:
+        try:
+            df = pl.read_ndjson(p, infer_schema_length=None)
+        except (pl.exceptions.PolarsError, OSError, ValueError):
+            df = None
     if df is not None:
         return df
     # a line the fast reader refuses (not JSON, not an object, NaN, values of mixed kinds): read line by line

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import shown_name
 from ..mapping import column_name_problem
 
 LOW_SHARE = 0.5
@@ -152,10 +153,27 @@ def _no_constants(name: str) -> float:
     return math.nan if name == "NaN" else math.inf if name == "Infinity" else -math.inf
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _parse_line(text: str) -> tuple[dict[str, Any] | None, str | None]:
     """One JSON Lines object, flattened (``answers`` unnested), or the reason it cannot be used."""
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_pairs)
+    except _DuplicateKey as exc:
+        return None, f"field '{shown_name(exc.key)}' named twice (the last would silently win)"
     except (ValueError, RecursionError):
         return None, "not valid JSON"
     if not isinstance(value, dict):
