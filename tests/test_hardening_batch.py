@@ -279,3 +279,13 @@ def test_d01_jsonl_row_naming_a_field_twice_is_rejected(tmp_path: Path, mini: Co
     assert result.scored.get_column("id").to_list() == ["b"]
     with pytest.raises(EncounterError, match="named twice"):
         score_duckdb(src, mini)
+
+
+def test_d07_score_frame_with_no_field_column_is_an_error(mini: CompiledSet) -> None:
+    from trafficscreen.research import score_frame
+
+    df = pl.DataFrame({"id": ["a"], "Deceived": [True]})  # a header in another case: no field recognised
+    with pytest.raises(CohortError, match="none of the"):
+        score_frame(df, mini)
+    scored = score_frame(df, mini, allow_no_fields=True)
+    assert scored.get_column("level").to_list() == ["none"]

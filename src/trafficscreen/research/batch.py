@@ -122,16 +122,24 @@ def score_file(
     keep: Sequence[str] = (),
     mapping: Mapping[str, str] | None = None,
     allow_draft: bool = False,
+    allow_no_fields: bool = False,
 ) -> pl.DataFrame:
     """Score a cohort file, plain or packed (see :mod:`.packed`), as :func:`score_frame` scores a frame."""
-    return _score_all(CohortInput(path, mapping=mapping), set, id_column, keep, allow_draft)
+    return _score_all(CohortInput(path, mapping=mapping), set, id_column, keep, allow_draft, allow_no_fields)
 
 
 def _score_all(
-    cohort: CohortInput, set: CompiledSet | str | Path, id_column: str | None, keep: Sequence[str], allow_draft: bool
+    cohort: CohortInput, set: CompiledSet | str | Path, id_column: str | None, keep: Sequence[str], allow_draft: bool,
+    allow_no_fields: bool = False,
 ) -> pl.DataFrame:
     """Every row scored, or an error naming the first row that does not fit."""
+    from .intake import field_coverage
+
     cs = resolve_set(set, allow_draft=allow_draft)
+    if not allow_no_fields and field_coverage(cohort.columns(), list(cs.used_fields), cohort.mapping).none:
+        # every answer would be unknown in every row: almost always a wrong header or a forgotten mapping
+        raise CohortError(f"none of the {len(cs.used_fields)} field(s) {cs.ref} reads has a column in the input; "
+                          "check the column names or the mapping, or pass allow_no_fields=True")
     result = cohort.score(cs, id_column=id_column, keep=keep)
     if result.rejects.height:
         first = result.rejects.row(0, named=True)
@@ -148,15 +156,18 @@ def score_frame(
     keep: Sequence[str] = (),
     mapping: Mapping[str, str] | None = None,
     allow_draft: bool = False,
+    allow_no_fields: bool = False,
 ) -> pl.DataFrame:
     """Score every row of ``df`` with an indicator set, with the columnar backend.
 
     ``df`` has one column per dictionary field (null = unknown), named by field id or renamed through
     ``mapping`` (field id → column). Raises :class:`~trafficscreen.errors.EncounterError` naming the
     first problem (row number, field; never the value) when any row does not fit the dictionary; the
-    ``trafficscreen batch`` command instead writes such rows to a rejects file and scores the rest.
+    ``trafficscreen batch`` command instead writes such rows to a rejects file and scores the rest. A frame
+    with no column for any field the set reads raises :class:`~trafficscreen.research.frames.CohortError`
+    unless ``allow_no_fields`` is true (every answer would be unknown in every row).
     """
-    return _score_all(CohortInput(df, mapping=mapping), set, id_column, keep, allow_draft)
+    return _score_all(CohortInput(df, mapping=mapping), set, id_column, keep, allow_draft, allow_no_fields)
 
 
 class CohortInput:
