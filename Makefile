@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 EXTRAS := dev,fhir,research,server,scale
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo demo-server test lint typecheck bench clean venv
+.PHONY: demo demo-server test test-fast lint typecheck bench clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/trafficscreen validate indicators --quiet
 	$(BIN)/python -m pytest
+
+# The inner loop: lint, types, content and the tests that need no browser, Spark, PostgreSQL or Node.js
+# validator (those run in `make test`). Not a substitute for `make test` before committing.
+SLOW_TESTS := tests/test_server_browser.py tests/test_sql_spark.py tests/test_sql_postgres.py tests/test_fhir_validator.py
+test-fast: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/trafficscreen validate indicators --quiet
+	$(BIN)/python -m pytest -x $(addprefix --ignore=,$(SLOW_TESTS)) -k "not postgres"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

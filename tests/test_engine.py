@@ -27,9 +27,8 @@ def test_empty_encounter_is_none_but_could_reach_urgent(mini_screener: Screener)
     assert not r.settled
     assert set(statuses(r).values()) == {"unknown"}
     assert r.completeness.answered == 0 and not r.completeness.complete
-    # every unanswered field is worth asking, red-flag fields first; among them, the one that decides more
-    # unknown indicators first (work_types is read by two, long_hours by one)
-    assert [q.field for q in r.ask_next][:2] == ["work_types", "long_hours"]
+    # every unanswered field is worth asking, red-flag fields first in the set's priority order
+    assert [q.field for q in r.ask_next][:2] == ["long_hours", "work_types"]
     assert r.ask_next[0].red_flag
     assert "not a negative result" in r.notice
 

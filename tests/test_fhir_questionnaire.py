@@ -177,8 +177,12 @@ def test_ask_rules_become_enable_when() -> None:
     # record and clinician questions, who is present among them, are asked at every age
     present = ("age_years", "child_seen_alone", "professional_interpreter_present", "child_speaks_local_language")
     assert not any("enableWhen" in items[f] for f in present)
+    # only the language requirement (an 'or') cannot be written as enableWhen; pregnancy_possible (age only)
+    # is expressed in full
     left_out = {tuple(v[1]) for v in ask_enable_when(cs, list(items), lambda f: f).values()}
-    assert left_out == {("child_speaks_local_language or professional_interpreter_present",)}
+    assert left_out == {("child_speaks_local_language or professional_interpreter_present",), ()}
+    assert items["pregnant_now_or_past"]["enableWhen"][0] == {
+        "question": "age_years", "operator": ">=", "answerInteger": 9}
     # without enableWhen nothing is hidden, and who is present is still asked
     plain = by_link(questionnaire(cs, enable_when=False))
     assert not any("enableWhen" in v for v in plain.values()) and "child_seen_alone" in plain
@@ -187,11 +191,12 @@ def test_ask_rules_become_enable_when() -> None:
 @pytest.mark.parametrize(("answers", "shown"), [
     ({"age_years": 1, "child_seen_alone": True, "child_speaks_local_language": True}, set()),
     ({"age_years": 7, "child_seen_alone": True, "child_speaks_local_language": True}, set()),
-    ({"age_years": 9, "child_seen_alone": True, "child_speaks_local_language": True}, {"child_direct"}),
+    ({"age_years": 9, "child_seen_alone": True, "child_speaks_local_language": True},
+     {"child_direct", "pregnancy_possible"}),
     ({"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": True},
-     {"child_direct", "child_sexual_topics"}),
-    ({"age_years": 14, "child_seen_alone": False, "child_speaks_local_language": True}, set()),
-    ({"age_years": 14}, set()),  # not yet known whether the child is seen alone: not asked yet
+     {"child_direct", "child_sexual_topics", "pregnancy_possible"}),
+    ({"age_years": 14, "child_seen_alone": False, "child_speaks_local_language": True}, {"pregnancy_possible"}),
+    ({"age_years": 14}, {"pregnancy_possible"}),  # not yet known whether the child is seen alone: not asked yet
     ({"child_seen_alone": True, "child_speaks_local_language": True}, set()),  # age unknown
 ])
 def test_questions_to_the_child_show_only_when_they_can_be_asked(answers: dict[str, Any], shown: set[str]) -> None:
