@@ -203,8 +203,7 @@ def build_context(
         "questions": groups,
         "questions_more": _more(say, len(result.ask_next) - len(shown)),
         "no_questions": not result.ask_next,
-        "cannot_ask": [{"title": esc(c.title), "n": len(c.fields), "reasons": [esc(r) for r in c.reasons]}
-                       for c in result.cannot_ask],
+        "cannot_ask": _cannot_ask(result, esc),
         "jurisdiction": esc(text_in(pack.title, lang)),
         "pack": esc(pack.ref),
         "pack_verified": pack.verified,
@@ -273,3 +272,14 @@ def render_guidance(
 
 
 __all__ = ["FORMATS", "build_context", "render_guidance"]
+
+
+def _cannot_ask(result: ScreeningResult, esc: Callable[[str], Any]) -> list[dict[str, Any]]:
+    """The groups of questions no one present can be asked; a reason shared by two groups is said once."""
+    said: set[str] = set()
+    out = []
+    for c in result.cannot_ask:
+        reasons = [r for r in c.reasons if r not in said]
+        said.update(reasons)
+        out.append({"title": esc(c.title), "n": len(c.fields), "reasons": [esc(r) for r in reasons]})
+    return out

@@ -72,8 +72,11 @@ def render_text(result: ScreeningResult) -> str:
     if result.cannot_ask:
         lines.append("")
         lines.append(msg(lang, "text.cannot_ask"))
+        said: set[str] = set()
         for group in result.cannot_ask:
-            lines.extend(_wrap(f"{group.title} ({len(group.fields)}): " + " ".join(group.reasons), bullet="- "))
+            reasons = [r for r in group.reasons if r not in said]  # the same reason once, for the first group
+            said.update(reasons)
+            lines.extend(_wrap(f"{group.title} ({len(group.fields)}): " + " ".join(reasons), bullet="- "))
     lines.append("")
     lines.extend(textwrap.wrap(result.notice, WIDTH))
     if result.level is Level.NONE:
