@@ -76,7 +76,8 @@ def render_text(result: ScreeningResult) -> str:
         for group in result.cannot_ask:
             reasons = [r for r in group.reasons if r not in said]  # the same reason once, for the first group
             said.update(reasons)
-            lines.extend(_wrap(f"{group.title} ({len(group.fields)}): " + " ".join(reasons), bullet="- "))
+            why = " ".join(reasons) or msg(lang, "text.same_reason")
+            lines.extend(_wrap(f"{group.title} ({len(group.fields)}): {why}", bullet="- "))
     lines.append("")
     lines.extend(textwrap.wrap(result.notice, WIDTH))
     if result.level is Level.NONE:
