@@ -38,6 +38,7 @@ demo-server: $(STAMP)
 test: $(STAMP)
 	bash scripts/test-setup.sh
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/trafficscreen validate indicators --quiet
 	$(BIN)/python -m pytest
@@ -47,12 +48,14 @@ test: $(STAMP)
 SLOW_TESTS := tests/test_server_browser.py tests/test_sql_spark.py tests/test_sql_postgres.py tests/test_fhir_validator.py
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/trafficscreen validate indicators --quiet
 	$(BIN)/python -m pytest -x $(addprefix --ignore=,$(SLOW_TESTS)) -k "not postgres"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -65,8 +65,15 @@ def _count(statuses: list[bool | None]) -> tuple[int, int]:
     return met, met + sum(1 for s in statuses if s is None)
 
 
-_HAZARDS = ("heavy_loads", "dangerous_tools_or_machines", "chemicals", "heights", "underground_or_underwater",
-            "extreme_heat_or_cold", "traffic")
+_HAZARDS = (
+    "heavy_loads",
+    "dangerous_tools_or_machines",
+    "chemicals",
+    "heights",
+    "underground_or_underwater",
+    "extreme_heat_or_cold",
+    "traffic",
+)
 
 
 def screen_by_hand(a: dict[str, Any]) -> tuple[list[bool | None], list[bool | None], str, str]:
@@ -78,40 +85,63 @@ def screen_by_hand(a: dict[str, Any]) -> tuple[list[bool | None], list[bool | No
     hazards = g("work_hazards")
 
     deceptive_strong = [_or(_has(bp, "job_type"), _has(bp, "place"), _has(bp, "employer")), _has(bp, "school")]
-    deceptive_medium = [_has(bp, c) for c in ("pay", "working_conditions", "housing", "papers", "travel",
-                                              "family_reunion", "marriage_or_adoption")]
+    deceptive_medium = [
+        _has(bp, c)
+        for c in ("pay", "working_conditions", "housing", "papers", "travel", "family_reunion", "marriage_or_adoption")
+    ]
     coercive_strong = [
         g("hurt_or_threatened_when_brought"),
         _or(g("taken_against_will"), g("handed_over_for_payment"), g("married_against_will")),
-        g("debt_for_journey"), g("documents_taken_on_journey"), g("confined_on_journey"),
+        g("debt_for_journey"),
+        g("documents_taken_on_journey"),
+        g("confined_on_journey"),
     ]
     coercive_medium = [g("family_threatened_when_brought")]
     rv_medium = [
-        _and(arranged, g("no_carer_before")), _and(arranged, g("missed_most_schooling")),
-        _and(arranged, _not(g("child_speaks_local_language"))), _and(arranged, g("beliefs_used_to_recruit")),
-        _and(arranged, g("hard_past_before")), _and(arranged, g("disability_or_learning_difficulty")),
+        _and(arranged, g("no_carer_before")),
+        _and(arranged, g("missed_most_schooling")),
+        _and(arranged, _not(g("child_speaks_local_language"))),
+        _and(arranged, g("beliefs_used_to_recruit")),
+        _and(arranged, g("hard_past_before")),
+        _and(arranged, g("disability_or_learning_difficulty")),
         _and(arranged, g("family_needed_money")),
     ]
     exploit_strong = [g("works_long_hours")]
     exploit_medium = [
-        _and(_in(g("pay_received"), ("nothing", "very_little")),
-             _in(g("works_for"), ("other_relative", "employer", "other_adult"))),
-        g("pay_deductions_unfair"), g("living_conditions_bad"),
+        _and(
+            _in(g("pay_received"), ("nothing", "very_little")),
+            _in(g("works_for"), ("other_relative", "employer", "other_adult")),
+        ),
+        g("pay_deductions_unfair"),
+        g("living_conditions_bad"),
         _or(*(_has(hazards, h) for h in _HAZARDS)),
         g("kept_from_school"),
     ]
     coercion_strong = [
-        g("hurt_or_threatened_now"), g("owes_debt_now"), g("documents_withheld"),
-        _or(g("confined_or_watched"),
-            _and(g("companion_insists_on_staying"), _in(g("companion_relationship"), ("employer", "unrelated_adult")))),
-        g("forced_crime"), g("forced_tasks"), g("under_strong_influence"),
+        g("hurt_or_threatened_now"),
+        g("owes_debt_now"),
+        g("documents_withheld"),
+        _or(
+            g("confined_or_watched"),
+            _and(g("companion_insists_on_staying"), _in(g("companion_relationship"), ("employer", "unrelated_adult"))),
+        ),
+        g("forced_crime"),
+        g("forced_tasks"),
+        g("under_strong_influence"),
     ]
-    coercion_medium = [g("threatened_to_tell"), g("family_threatened_now"), g("pay_kept_by_other"),
-                       g("made_to_lie_or_turn_on_others")]
+    coercion_medium = [
+        g("threatened_to_tell"),
+        g("family_threatened_now"),
+        g("pay_kept_by_other"),
+        g("made_to_lie_or_turn_on_others"),
+    ]
     vd_medium = [
-        _and(works, _not(g("family_nearby"))), _and(works, g("missed_most_schooling")),
-        _and(works, _not(g("child_speaks_local_language"))), _and(works, g("beliefs_used_to_keep")),
-        _and(works, g("past_used_to_control")), _and(works, g("disability_or_learning_difficulty")),
+        _and(works, _not(g("family_nearby"))),
+        _and(works, g("missed_most_schooling")),
+        _and(works, _not(g("child_speaks_local_language"))),
+        _and(works, g("beliefs_used_to_keep")),
+        _and(works, g("past_used_to_control")),
+        _and(works, g("disability_or_learning_difficulty")),
         _and(works, g("cannot_stop_family_needs_money")),
     ]
     none_ = (0, 0)
@@ -123,8 +153,18 @@ def screen_by_hand(a: dict[str, Any]) -> tuple[list[bool | None], list[bool | No
         _present(_count(coercion_strong), _count(coercion_medium), none_),
         _present(none_, _count(vd_medium), none_),
     ]
-    indicators = (deceptive_strong + deceptive_medium + coercive_strong + coercive_medium + rv_medium
-                  + exploit_strong + exploit_medium + coercion_strong + coercion_medium + vd_medium)
+    indicators = (
+        deceptive_strong
+        + deceptive_medium
+        + coercive_strong
+        + coercive_medium
+        + rv_medium
+        + exploit_strong
+        + exploit_medium
+        + coercion_strong
+        + coercion_medium
+        + vd_medium
+    )
 
     strong_all = deceptive_strong + coercive_strong + exploit_strong + coercion_strong
     strong_lo, strong_hi = _count(strong_all)

@@ -91,11 +91,15 @@ def check_baseline(cs: CompiledSet, encounters: list[dict[str, Any]]) -> None:
         statuses, dims, _counts, _levels = cs.run(answers)
         hand_ind, hand_dims, level, highest = screen_by_hand(answers)
         result = screener.screen({"answers": plain(answers)})
-        if list(statuses) != hand_ind or list(dims) != hand_dims or (level, highest) != (
-            result.level.value, result.highest_possible.value
+        if (
+            list(statuses) != hand_ind
+            or list(dims) != hand_dims
+            or (level, highest) != (result.level.value, result.highest_possible.value)
         ):
-            raise SystemExit(f"the hand-written baseline no longer matches {cs.ref}: update benchmarks/"
-                             "baseline_ilo_labour.py before comparing speeds")
+            raise SystemExit(
+                f"the hand-written baseline no longer matches {cs.ref}: update benchmarks/"
+                "baseline_ilo_labour.py before comparing speeds"
+            )
 
 
 def run() -> list[Row]:

@@ -63,8 +63,12 @@ _wall: dict[Callable[[], Any], float] = {}
 def import_ms(code: str, runs: int = 5) -> float:
     samples = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", f"import time; t = time.perf_counter(); {code}; "
-                              "print(time.perf_counter() - t)"], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         samples.append(float(out.stdout))
     return statistics.median(samples) * 1000
 
@@ -95,11 +99,14 @@ def run() -> list[Row]:
     models = rate(lambda: BundleR4B.model_validate(bundle))
     models_json = rate(lambda: BundleR4B.model_validate(bundle).model_dump_json())
     validated = rate(lambda: to_fhir(result, "R4B", validate=True, **args), repeats=3)
-    imports = import_ms("import fhir.resources.R4B.bundle, fhir.resources.R4B.riskassessment, "
-                        "fhir.resources.R4B.observation, fhir.resources.R4B.flag, "
-                        "fhir.resources.R4B.questionnaireresponse")
-    _figures.update(ours=ours, models=models, ours_json=ours_json, models_json=models_json, n=n_resources,
-                    wall=_wall[build])
+    imports = import_ms(
+        "import fhir.resources.R4B.bundle, fhir.resources.R4B.riskassessment, "
+        "fhir.resources.R4B.observation, fhir.resources.R4B.flag, "
+        "fhir.resources.R4B.questionnaireresponse"
+    )
+    _figures.update(
+        ours=ours, models=models, ours_json=ours_json, models_json=models_json, n=n_resources, wall=_wall[build]
+    )
     return [
         (f"to_fhir R4B collection, {n_resources} resources (dicts)", ours, UNIT),
         ("to_fhir R4B collection + json.dumps", ours_json, UNIT),

@@ -76,8 +76,9 @@ def latest_sets() -> list[CompiledSet]:
     return [load_set(path, allow_draft=True) for path in newest.values()]
 
 
-def population(cs: CompiledSet, n: int, seed: int, *, prevalence: float = PREVALENCE,
-               infants: bool = False) -> list[dict[str, Any]]:
+def population(
+    cs: CompiledSet, n: int, seed: int, *, prevalence: float = PREVALENCE, infants: bool = False
+) -> list[dict[str, Any]]:
     """``n`` complete encounters (every dictionary field known) for ``cs``, reproducible from ``seed``."""
     from trafficscreen.research.synth import LABEL, synth_cohort
 
@@ -120,7 +121,7 @@ def cohort(cs: CompiledSet, screener: Screener, n: int, seed: int) -> tuple[list
         for h in pool:
             spare.setdefault(screener.screen({"answers": h}).level.value, []).append(h)
         for lv, k in short.items():
-            for h in spare.get(lv, [])[:max(0, k)]:
+            for h in spare.get(lv, [])[: max(0, k)]:
                 common = max(sorted(set(levels)), key=levels.count)
                 i = rng.choice([j for j, x in enumerate(levels) if x == common])
                 rows[i], levels[i] = h, lv
@@ -170,9 +171,7 @@ class Baselines:
 
     def today_pick(self, r: ScreeningResult, answers: dict[str, Any]) -> str | None:
         unknown = {o.id for o in r.indicators if o.status is IndicatorStatus.UNKNOWN}
-        return self._first_askable(
-            [f for f in self.today if f not in answers and self.readers[f] & unknown], answers
-        )
+        return self._first_askable([f for f in self.today if f not in answers and self.readers[f] & unknown], answers)
 
     def dictionary_pick(self, r: ScreeningResult, answers: dict[str, Any]) -> str | None:
         return self._first_askable([f for f in self.dictionary if f not in answers], answers)
@@ -208,12 +207,14 @@ def interview(screener: Screener, hidden: dict[str, Any], pick: Picker, complete
         if f is None:
             break
         if f in answers or f not in hidden or len(answers) >= cap:
-            problem = f"asked '{f}' " + ("again" if f in answers else "which is not in the encounter"
-                                          if f not in hidden else "past the cap")
+            problem = f"asked '{f}' " + (
+                "again" if f in answers else "which is not in the encounter" if f not in hidden else "past the cap"
+            )
             break
         answers[f] = hidden[f]
-    return Outcome(len(answers), r.level.value, r.settled, complete_level, r.highest_possible.value,
-                   list(answers), problem)
+    return Outcome(
+        len(answers), r.level.value, r.settled, complete_level, r.highest_possible.value, list(answers), problem
+    )
 
 
 @dataclass
@@ -230,16 +231,21 @@ class SetReport:
 def simulate(cs: CompiledSet, n: int, n_infants: int, seed: int) -> SetReport:
     screener = Screener(cs, allow_draft=True)
     base = Baselines(cs)
-    pickers: dict[str, Picker] = {"engine": engine_pick, "today's order": base.today_pick,
-                                  "dictionary order": base.dictionary_pick}
+    pickers: dict[str, Picker] = {
+        "engine": engine_pick,
+        "today's order": base.today_pick,
+        "dictionary order": base.dictionary_pick,
+    }
 
     def run_all(people: list[dict[str, Any]]) -> tuple[dict[str, list[Outcome]], dict[str, int]]:
         complete = [screener.screen({"answers": h}) for h in people]
         levels: dict[str, int] = {}
         for c in complete:
             levels[c.level.value] = levels.get(c.level.value, 0) + 1
-        out = {name: [interview(screener, h, p, c.level.value) for h, c in zip(people, complete, strict=True)]
-               for name, p in pickers.items()}
+        out = {
+            name: [interview(screener, h, p, c.level.value) for h, c in zip(people, complete, strict=True)]
+            for name, p in pickers.items()
+        }
         return out, dict(sorted(levels.items(), key=lambda kv: _RANK[kv[0]]))
 
     teens, levels = run_all(cohort(cs, screener, n, seed)[0])
@@ -316,8 +322,13 @@ def run(n: int = N_PER_SET, n_infants: int = N_INFANTS, n_step: int = N_STEP) ->
             eng = fn([o.asked for o in rep.outcomes["engine"]])
             today = fn([o.asked for o in rep.outcomes["today's order"]])
             rows.append((f"{tag} engine / today's order, {stat}", eng / today, "×"))
-        rows.append((f"{tag} not settled at the complete level (bug)",
-                     sum(len(mismatches(rep.outcomes[s])) for s in STRATEGIES), "interviews"))
+        rows.append(
+            (
+                f"{tag} not settled at the complete level (bug)",
+                sum(len(mismatches(rep.outcomes[s])) for s in STRATEGIES),
+                "interviews",
+            )
+        )
     step, plain, ref = timings(n_step, SEED)
     _timing.append((step, plain, ref))
     rows.append((f"interview step, {ref}: screen + ordered ask_next, median", step * 1e6, "µs"))
@@ -327,9 +338,11 @@ def run(n: int = N_PER_SET, n_infants: int = N_INFANTS, n_step: int = N_STEP) ->
 
 def notes() -> list[str]:
     n, n_infants, n_step = _sizes or [N_PER_SET, N_INFANTS, N_STEP]
-    lines = [f"population per set: {n} complete encounters aged {MIN_AGE}-17, seen alone, local language "
-             f"(synth_cohort, prevalence {PREVALENCE}, seed {SEED} + 10 per set; each level topped up to "
-             f"{MIN_SHARE:.0%} where the pool has it); {n_infants} infants aged 0-1"]
+    lines = [
+        f"population per set: {n} complete encounters aged {MIN_AGE}-17, seen alone, local language "
+        f"(synth_cohort, prevalence {PREVALENCE}, seed {SEED} + 10 per set; each level topped up to "
+        f"{MIN_SHARE:.0%} where the pool has it); {n_infants} infants aged 0-1"
+    ]
     for rep in _reports:
         tag = f"{rep.ref}{' (draft)' if rep.draft else ''}"
         lv = ", ".join(f"{k} {v}" for k, v in rep.levels.items())
@@ -337,16 +350,20 @@ def notes() -> list[str]:
         for name in STRATEGIES:
             asked = [o.asked for o in rep.outcomes[name]]
             bad = mismatches(rep.outcomes[name])
-            lines.append(f"    {name:17s} median {statistics.median(asked):5.1f}  p90 {p90(asked):3d}  "
-                         f"mean {statistics.fmean(asked):5.1f}  max {max(asked):3d}  mismatches {len(bad)}")
+            lines.append(
+                f"    {name:17s} median {statistics.median(asked):5.1f}  p90 {p90(asked):3d}  "
+                f"mean {statistics.fmean(asked):5.1f}  max {max(asked):3d}  mismatches {len(bad)}"
+            )
             by_level = ", ".join(
                 f"{lv} {statistics.median([o.asked for o in rep.outcomes[name] if o.complete_level == lv]):g}"
                 for lv in rep.levels
             )
             lines.append(f"      median by complete level: {by_level}")
             for o in bad[:3]:
-                lines.append(f"      MISMATCH: asked {o.asked}, level {o.level} (settled {o.settled}), complete "
-                             f"{o.complete_level}{'; ' + o.problem if o.problem else ''}")
+                lines.append(
+                    f"      MISMATCH: asked {o.asked}, level {o.level} (settled {o.settled}), complete "
+                    f"{o.complete_level}{'; ' + o.problem if o.problem else ''}"
+                )
         if rep.infants:
             lv = ", ".join(f"{k} {v}" for k, v in rep.infant_levels.items())
             lines.append(f"  infants 0-1 (complete levels if every fact were known: {lv})")
@@ -355,14 +372,22 @@ def notes() -> list[str]:
                 asked = [o.asked for o in outs]
                 settled = sum(o.settled for o in outs)
                 below = sum(_RANK[o.level] < _RANK[o.complete_level] for o in outs)
-                broken = sum(o.problem is not None or _RANK[o.level] > _RANK[o.complete_level]
-                             or _RANK[o.complete_level] > _RANK[o.highest] for o in outs)
-                lines.append(f"    {name:17s} median {statistics.median(asked):5.1f}  p90 {p90(asked):3d}  "
-                             f"settled {settled}/{len(outs)}  level below the complete one {below}  "
-                             f"inconsistent (bug) {broken}")
+                broken = sum(
+                    o.problem is not None
+                    or _RANK[o.level] > _RANK[o.complete_level]
+                    or _RANK[o.complete_level] > _RANK[o.highest]
+                    for o in outs
+                )
+                lines.append(
+                    f"    {name:17s} median {statistics.median(asked):5.1f}  p90 {p90(asked):3d}  "
+                    f"settled {settled}/{len(outs)}  level below the complete one {below}  "
+                    f"inconsistent (bug) {broken}"
+                )
     for _step, _plain, ref in _timing:
-        lines.append(f"timing on {ref}: {n_step} partial encounters (each field kept with a probability drawn "
-                     f"uniformly from 0-1), 3 passes; goals: step <= 1 ms, plain screen <= 25 µs (not asserted)")
+        lines.append(
+            f"timing on {ref}: {n_step} partial encounters (each field kept with a probability drawn "
+            f"uniformly from 0-1), 3 passes; goals: step <= 1 ms, plain screen <= 25 µs (not asserted)"
+        )
     return lines
 
 

@@ -57,9 +57,12 @@ def _hook_body() -> bytes:
     qr = fill(questionnaire(screener.set, "R4B", "en"), answers, qr_id="bench-qr")
     qr["subject"] = {"reference": "Patient/bench-patient"}
     bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": qr, "search": {"mode": "match"}}]}
-    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
-            "context": {"userId": "Practitioner/bench", "patientId": "bench-patient"},
-            "prefetch": {"questionnaireResponse": bundle}}
+    body = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/bench", "patientId": "bench-patient"},
+        "prefetch": {"questionnaireResponse": bundle},
+    }
     return json.dumps(body).encode()
 
 
@@ -71,9 +74,15 @@ def _client(port: int, key_pem: str, kid: str, n: int, clients: int, body_path: 
     body = Path(body_path).read_bytes()
     now = int(time.time())
     total = n + WARMUP
-    tokens = [jwt.encode({"iss": ISSUER, "sub": "bench", "aud": aud, "iat": now, "exp": now + 280,
-                          "jti": str(uuid.uuid4())}, key_pem, algorithm="ES384", headers={"kid": kid})
-              for _ in range(total)]
+    tokens = [
+        jwt.encode(
+            {"iss": ISSUER, "sub": "bench", "aud": aud, "iat": now, "exp": now + 280, "jti": str(uuid.uuid4())},
+            key_pem,
+            algorithm="ES384",
+            headers={"kid": kid},
+        )
+        for _ in range(total)
+    ]
     lock = threading.Lock()
     next_index = [0]
     latencies: list[float] = []
@@ -161,25 +170,57 @@ def measure(requests: int = REQUESTS, clients: int = CLIENTS, workers: int = 1) 
         jwk.update({"kid": kid, "use": "sig", "alg": "ES384"})
         jwks = Path(tmp) / "jwks.json"
         jwks.write_text(json.dumps({"keys": [jwk]}))
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
         key_file = Path(tmp) / "key.pem"
         key_file.write_text(pem)
         body_file = Path(tmp) / "body.json"
         body_file.write_bytes(_hook_body())
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "trafficscreen.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--jwks", str(jwks), "--issuer", ISSUER, "--jurisdiction", "GB", "--workers", str(workers)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "trafficscreen.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--jwks",
+                str(jwks),
+                "--issuer",
+                ISSUER,
+                "--jurisdiction",
+                "GB",
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_ready(port, server)
             cpu_before = _cpu_seconds(server.pid) if workers == 1 else None
             out = subprocess.run(
-                [sys.executable, __file__, "--client", str(port), str(key_file), kid, str(requests), str(clients),
-                 str(body_file)],
-                capture_output=True, text=True, timeout=600, check=True, cwd=ROOT,
+                [
+                    sys.executable,
+                    __file__,
+                    "--client",
+                    str(port),
+                    str(key_file),
+                    kid,
+                    str(requests),
+                    str(clients),
+                    str(body_file),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=True,
+                cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
             )
             cpu_after = _cpu_seconds(server.pid) if workers == 1 else None

@@ -72,7 +72,8 @@ def _duckdb_levels_only(cs: Any, path: Path) -> float:
 
     start = time.perf_counter()
     score_duckdb(path, cs, check=False).aggregate(
-        "level, highest_possible, count(*)", "level, highest_possible").fetchall()
+        "level, highest_possible, count(*)", "level, highest_possible"
+    ).fetchall()
     return time.perf_counter() - start
 
 
@@ -94,10 +95,15 @@ def _spark(cs: Any, path: Path, out: Path) -> tuple[float, dict[str, float]] | N
     from trafficscreen.sql import score_spark
 
     start = time.perf_counter()
-    spark = (SparkSession.builder.master("local[2]").appName("trafficscreen-bench")
-             .config("spark.sql.shuffle.partitions", "2").config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "4g")
-             .getOrCreate())
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("trafficscreen-bench")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "4g")
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("ERROR")
     started = time.perf_counter() - start
     try:
@@ -124,37 +130,55 @@ def run() -> list[Row]:
     rows: list[Row] = []
     _NOTES.clear()
     path, gen_seconds, generated = cohort_file(cs, ROWS)
-    spark_path, spark_gen, _ = cohort_file(cs, SPARK_ROWS) if SPARK_ROWS != ROWS else (
-        path, gen_seconds, generated)
-    _NOTES.append(f"set {cs.ref} ({len(cs.definition.indicators)} indicators, {len(cs.used_fields)} fields); "
-                  f"cohort {ROWS:,} rows, {path.stat().st_size / 1e6:,.0f} MB Parquet at {path}")
-    _NOTES.append(f"generating it took {gen_seconds:,.1f} s (DuckDB, {'this run' if generated else 'an earlier run'})"
-                  f"; the {SPARK_ROWS:,}-row Spark cohort {spark_gen:,.1f} s")
+    spark_path, spark_gen, _ = cohort_file(cs, SPARK_ROWS) if SPARK_ROWS != ROWS else (path, gen_seconds, generated)
+    _NOTES.append(
+        f"set {cs.ref} ({len(cs.definition.indicators)} indicators, {len(cs.used_fields)} fields); "
+        f"cohort {ROWS:,} rows, {path.stat().st_size / 1e6:,.0f} MB Parquet at {path}"
+    )
+    _NOTES.append(
+        f"generating it took {gen_seconds:,.1f} s (DuckDB, {'this run' if generated else 'an earlier run'})"
+        f"; the {SPARK_ROWS:,}-row Spark cohort {spark_gen:,.1f} s"
+    )
     rows.append((f"generate {ROWS:,}-row cohort (DuckDB, once, cached)", gen_seconds, "s"))
     work = Path(tempfile.mkdtemp(prefix="trafficscreen-bench-"))
     try:
         t = _duckdb(cs, path, work / "duckdb.parquet")
         rows.append((f"DuckDB: read + check + score + write Parquet, {ROWS:,} rows", ROWS / t, "rows/s"))
         t = _duckdb_levels_only(cs, path)
-        rows.append((f"DuckDB: read + score, levels counted (no check, no write), {ROWS:,} rows", ROWS / t,
-                     "rows/s"))
+        rows.append((f"DuckDB: read + score, levels counted (no check, no write), {ROWS:,} rows", ROWS / t, "rows/s"))
         t_pl = _polars(cs, path, work / "polars.parquet")
         if t_pl is None:
             _NOTES.append("columnar (polars) row skipped: the research extra is not installed")
         else:
-            rows.append((f"columnar (polars): read + check + score + write Parquet, {ROWS:,} rows", ROWS / t_pl,
-                         "rows/s"))
+            rows.append(
+                (f"columnar (polars): read + check + score + write Parquet, {ROWS:,} rows", ROWS / t_pl, "rows/s")
+            )
         spark = _spark(cs, spark_path, work / "spark")
         if spark is None:
             _NOTES.append("Spark row skipped: pyspark is not installed")
         else:
             started, t = spark
-            rows.append((f"Spark local[2]: read + check + score + write Parquet, {SPARK_ROWS:,} rows",
-                         SPARK_ROWS / t["full"], "rows/s"))
-            rows.append(("Spark local[2]: read + score (no check, noop sink), whole-stage codegen off",
-                         SPARK_ROWS / t["noop-false"], "rows/s"))
-            rows.append(("Spark local[2]: read + score (no check, noop sink), whole-stage codegen on (default)",
-                         SPARK_ROWS / t["noop-true"], "rows/s"))
+            rows.append(
+                (
+                    f"Spark local[2]: read + check + score + write Parquet, {SPARK_ROWS:,} rows",
+                    SPARK_ROWS / t["full"],
+                    "rows/s",
+                )
+            )
+            rows.append(
+                (
+                    "Spark local[2]: read + score (no check, noop sink), whole-stage codegen off",
+                    SPARK_ROWS / t["noop-false"],
+                    "rows/s",
+                )
+            )
+            rows.append(
+                (
+                    "Spark local[2]: read + score (no check, noop sink), whole-stage codegen on (default)",
+                    SPARK_ROWS / t["noop-true"],
+                    "rows/s",
+                )
+            )
             rows.append(("Spark local[2]: session start", started, "s"))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -18,8 +18,9 @@ sys.path.insert(0, str(HERE))
 
 def main() -> int:
     only = set(sys.argv[1:])
-    print(f"# trafficscreen benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"{platform.machine()}")
+    print(
+        f"# trafficscreen benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}"
+    )
     for path in sorted(HERE.glob("bench_*.py")):
         name = path.stem
         if only and name not in only:

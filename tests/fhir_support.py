@@ -59,8 +59,7 @@ def _answer(item: Mapping[str, Any], value: Any) -> list[dict[str, Any]]:
     codes = value if isinstance(value, list) else [value]
     if codes == []:  # a known empty list: the exclusive 'none of these' option
         codes = [NONE_OF_THESE]
-    return [{"valueCoding": {k: v for k, v in options[c].items() if k in ("system", "code", "display")}}
-            for c in codes]
+    return [{"valueCoding": {k: v for k, v in options[c].items() if k in ("system", "code", "display")}} for c in codes]
 
 
 def enabled(item: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
@@ -88,16 +87,26 @@ def enabled(item: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
         elif op == "!=":
             results.append(any(v != expected for v in values))
         else:
-            results.append(any({"<": v < expected, "<=": v <= expected, ">": v > expected,
-                                ">=": v >= expected}[op] for v in values))
+            results.append(
+                any(
+                    {"<": v < expected, "<=": v <= expected, ">": v > expected, ">=": v >= expected}[op] for v in values
+                )
+            )
     return any(results) if item.get("enableBehavior") == "any" else all(results)
 
 
-def fill(q: Mapping[str, Any], answers: Mapping[str, Any], *, qr_id: str | None = None,
-         respect_enable_when: bool = False, status: str = "completed") -> dict[str, Any]:
+def fill(
+    q: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    *,
+    qr_id: str | None = None,
+    respect_enable_when: bool = False,
+    status: str = "completed",
+) -> dict[str, Any]:
     """A QuestionnaireResponse to ``q`` holding ``answers`` (encounter-style values), grouped as ``q`` is.
     Fields the questionnaire does not ask are left out; with ``respect_enable_when``, so are the answers
     of questions a form would hide."""
+
     def walk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for item in items:

@@ -11,8 +11,12 @@ from trafficscreen.compiled import CompiledSet
 from trafficscreen.model.dictionary import FieldType
 
 _DTYPES = {
-    FieldType.BOOLEAN: pl.Boolean(), FieldType.INTEGER: pl.Int64(), FieldType.NUMBER: pl.Float64(),
-    FieldType.ENUM: pl.String(), FieldType.SET: pl.List(pl.String()), FieldType.DATE: pl.String(),
+    FieldType.BOOLEAN: pl.Boolean(),
+    FieldType.INTEGER: pl.Int64(),
+    FieldType.NUMBER: pl.Float64(),
+    FieldType.ENUM: pl.String(),
+    FieldType.SET: pl.List(pl.String()),
+    FieldType.DATE: pl.String(),
 }
 
 

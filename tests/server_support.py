@@ -44,11 +44,26 @@ class Signer:
         data.update({"kid": self.kid, "use": "sig", "alg": self.alg})
         return data
 
-    def token(self, aud: str, *, iss: str = ISSUER, lifetime: int = 120, now: float | None = None,
-              drop: tuple[str, ...] = (), kid: str | None = None, **extra: Any) -> str:
+    def token(
+        self,
+        aud: str,
+        *,
+        iss: str = ISSUER,
+        lifetime: int = 120,
+        now: float | None = None,
+        drop: tuple[str, ...] = (),
+        kid: str | None = None,
+        **extra: Any,
+    ) -> str:
         now = time.time() if now is None else now
-        claims: dict[str, Any] = {"iss": iss, "sub": "ehr-client", "aud": aud, "iat": int(now),
-                                  "exp": int(now) + lifetime, "jti": str(uuid.uuid4())}
+        claims: dict[str, Any] = {
+            "iss": iss,
+            "sub": "ehr-client",
+            "aud": aud,
+            "iat": int(now),
+            "exp": int(now) + lifetime,
+            "jti": str(uuid.uuid4()),
+        }
         claims.update(extra)
         for name in drop:
             claims.pop(name, None)
@@ -68,8 +83,14 @@ def service_url(service_id: str = PATIENT_VIEW) -> str:
     return f"{BASE}/cds-services/{service_id}"
 
 
-def hook_request(hook: str = "patient-view", *, patient: str = "pat-1", prefetch: dict[str, Any] | None = None,
-                 encounter: str | None = None, **extra: Any) -> dict[str, Any]:
+def hook_request(
+    hook: str = "patient-view",
+    *,
+    patient: str = "pat-1",
+    prefetch: dict[str, Any] | None = None,
+    encounter: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     context: dict[str, Any] = {"userId": "Practitioner/prac-1", "patientId": patient}
     if encounter is not None:
         context["encounterId"] = encounter
@@ -81,8 +102,12 @@ def hook_request(hook: str = "patient-view", *, patient: str = "pat-1", prefetch
 
 
 def searchset(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "searchset", "total": len(resources),
-            "entry": [{"resource": r, "search": {"mode": "match"}} for r in resources]}
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(resources),
+        "entry": [{"resource": r, "search": {"mode": "match"}} for r in resources],
+    }
 
 
 def empty_or_null(node: Any, path: str = "") -> list[str]:

@@ -80,13 +80,19 @@ def expected(ref: str) -> tuple[Row, ...]:
     out = []
     for row in rows:
         res = screener.screen({"answers": answers_of(columns, row)})
-        out.append((
-            row[0],
-            *(i.status.value for i in res.indicators),
-            *(d.status.value for d in res.dimensions),
-            res.level.value, res.highest_possible.value, res.completeness.answered,
-            res.set.id, res.set.version, res.set.sha256,
-        ))
+        out.append(
+            (
+                row[0],
+                *(i.status.value for i in res.indicators),
+                *(d.status.value for d in res.dimensions),
+                res.level.value,
+                res.highest_possible.value,
+                res.completeness.answered,
+                res.set.id,
+                res.set.version,
+                res.set.sha256,
+            )
+        )
     return tuple(out)
 
 
@@ -96,11 +102,12 @@ def normalise(rows: Any) -> list[Row]:
     for r in rows:
         r = tuple(r)
         n = len(r)
-        out.append((int(r[0]), *r[1:n - 4], int(r[n - 4]), *r[n - 3:]))
+        out.append((int(r[0]), *r[1 : n - 4], int(r[n - 4]), *r[n - 3 :]))
     return sorted(out)
 
 
 # --- a throwaway PostgreSQL cluster ---------------------------------------------------------------
+
 
 def postgres_bin() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
@@ -130,19 +137,60 @@ class Postgres:
             pw = pwd.getpwnam("postgres")
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
             self.as_user = ["runuser", "-u", "postgres", "--"]
-        self._run([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                   "--locale=C", "--no-sync"])
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off")
-        self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "120",
-                   "-o", options, "start"])
+        self._run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off"
+        )
+        self._run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.root / "log"),
+                "-w",
+                "-t",
+                "120",
+                "-o",
+                options,
+                "start",
+            ]
+        )
 
     def _run(self, cmd: list[str]) -> None:
         subprocess.run([*self.as_user, *cmd], check=True, capture_output=True, timeout=300)
 
     def psql(self, sql: str, stdin: str | None = None) -> str:
-        cmd = [str(self.bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-               "-p", str(self.port), "-U", "postgres", "-d", "postgres"]
+        cmd = [
+            str(self.bindir / "psql"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+        ]
         if stdin is None:
             # the statement goes through standard input: a set's query can exceed the argument-length limit
             done = subprocess.run(cmd, input=sql, capture_output=True, text=True, timeout=300)

@@ -19,16 +19,22 @@ SET_CODES = ["domestic", "street", "farm"]
 def _atom() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(BOOLS),
-        st.builds(lambda op, n: f"age {op} {n}", st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
-                  st.integers(0, 20)),
+        st.builds(
+            lambda op, n: f"age {op} {n}", st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.integers(0, 20)
+        ),
         st.builds(lambda n, m: f"age + {n} > n2 - {m}", st.integers(0, 5), st.integers(0, 5)),
         st.builds(lambda c: f'who == "{c}"', st.sampled_from(ENUM_CODES)),
-        st.builds(lambda cs, neg: f"who {'not in' if neg else 'in'} [{', '.join(repr(c) for c in cs)}]",
-                  st.lists(st.sampled_from(ENUM_CODES), min_size=1, max_size=3), st.booleans()),
-        st.builds(lambda c, neg: f'"{c}" {"not in" if neg else "in"} work', st.sampled_from(SET_CODES),
-                  st.booleans()),
-        st.builds(lambda f, w: f"{f} is {w}", st.sampled_from([*BOOLS, "age", "who"]),
-                  st.sampled_from(["known", "unknown", "not known"])),
+        st.builds(
+            lambda cs, neg: f"who {'not in' if neg else 'in'} [{', '.join(repr(c) for c in cs)}]",
+            st.lists(st.sampled_from(ENUM_CODES), min_size=1, max_size=3),
+            st.booleans(),
+        ),
+        st.builds(lambda c, neg: f'"{c}" {"not in" if neg else "in"} work', st.sampled_from(SET_CODES), st.booleans()),
+        st.builds(
+            lambda f, w: f"{f} is {w}",
+            st.sampled_from([*BOOLS, "age", "who"]),
+            st.sampled_from(["known", "unknown", "not known"]),
+        ),
         st.sampled_from(["true", "false"]),
     )
 
@@ -48,16 +54,21 @@ def conditions() -> st.SearchStrategy[str]:
 
 def field_envs() -> st.SearchStrategy[dict[str, Any]]:
     maybe = st.none() | st.booleans()
-    return st.fixed_dictionaries({
-        "fa": maybe, "fb": maybe, "fc": maybe,
-        "age": st.none() | st.integers(0, 20),
-        "n2": st.none() | st.integers(0, 20),
-        "who": st.none() | st.sampled_from(ENUM_CODES),
-        "work": st.none() | st.frozensets(st.sampled_from(SET_CODES)),
-    })
+    return st.fixed_dictionaries(
+        {
+            "fa": maybe,
+            "fb": maybe,
+            "fc": maybe,
+            "age": st.none() | st.integers(0, 20),
+            "n2": st.none() | st.integers(0, 20),
+            "who": st.none() | st.sampled_from(ENUM_CODES),
+            "work": st.none() | st.frozensets(st.sampled_from(SET_CODES)),
+        }
+    )
 
 
 # --- count rules ------------------------------------------------------------------------------------
+
 
 def count_rules() -> st.SearchStrategy[str]:
     names = ["strong", "medium", "weak"]
@@ -67,8 +78,9 @@ def count_rules() -> st.SearchStrategy[str]:
         st.builds(lambda a, b: f"{a} - {b}", st.sampled_from(names), st.sampled_from(names)),
         st.builds(lambda k, a: f"{k} * {a}", st.integers(-2, 3), st.sampled_from(names)),
     )
-    atom = st.builds(lambda t, op, n: f"{t} {op} {n}", term,
-                     st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.integers(-1, 4))
+    atom = st.builds(
+        lambda t, op, n: f"{t} {op} {n}", term, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.integers(-1, 4)
+    )
     return st.recursive(
         atom,
         lambda inner: st.one_of(
@@ -85,6 +97,7 @@ def intervals() -> st.SearchStrategy[tuple[int, int]]:
 
 
 # --- encounters for a compiled set ------------------------------------------------------------------
+
 
 def answer_for(fd: FieldDef) -> st.SearchStrategy[Any]:
     t = fd.type

@@ -19,10 +19,16 @@ from trafficscreen.research.frames import CohortError
 def test_output_columns(mini: CompiledSet) -> None:
     out = score_frame(pl.DataFrame({"id": ["a"], "deceived": [True], "label": [1]}), mini, keep=["label"])
     assert out.columns == [
-        "id", "label",
+        "id",
+        "label",
         *[f"indicator.{i.id}" for i in mini.definition.indicators],
         *[f"dimension.{d.id}" for d in mini.definition.dimensions],
-        "level", "highest_possible", "answered", "set_id", "set_version", "set_sha256",
+        "level",
+        "highest_possible",
+        "answered",
+        "set_id",
+        "set_version",
+        "set_sha256",
     ]
     assert out.row(0, named=True)["set_version"] == "1.0.0"
 
@@ -35,8 +41,13 @@ def test_bad_rows_raise_one_line_naming_row_and_field(mini: CompiledSet) -> None
 
 
 def test_draft_sets_need_permission(mini: CompiledSet) -> None:
-    draft = CompiledSet(mini.definition.model_copy(update={"status": Status.DRAFT}), mini.dictionary, mini.checked,
-                        mini.sha256, mini.dictionary_sha256)
+    draft = CompiledSet(
+        mini.definition.model_copy(update={"status": Status.DRAFT}),
+        mini.dictionary,
+        mini.checked,
+        mini.sha256,
+        mini.dictionary_sha256,
+    )
     with pytest.raises(DraftSetError):
         score_frame(pl.DataFrame({"deceived": [True]}), draft)
     assert score_frame(pl.DataFrame({"deceived": [True]}), draft, allow_draft=True).height == 1
@@ -45,8 +56,9 @@ def test_draft_sets_need_permission(mini: CompiledSet) -> None:
 def test_chunks_give_the_same_result_and_report_progress(mini: CompiledSet) -> None:
     rng = random.Random(5)
     df = frame_of(mini, [random_answers(mini, rng) for _ in range(1000)])
-    df = df.with_columns(pl.when(pl.int_range(pl.len()) == 777).then(pl.lit(99)).otherwise(pl.col("age_years"))
-                         .alias("age_years"))
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 777).then(pl.lit(99)).otherwise(pl.col("age_years")).alias("age_years")
+    )
     seen: list[int] = []
     result = score_in_chunks(df, mini, chunk_rows=300, progress=seen.append)
     assert seen == [300, 600, 900, 1000]

@@ -69,8 +69,11 @@ def _mini_entries(content: Path) -> list[tuple[str, str, Path]]:
     replace_in(second, "status: active", "status: draft")
     replace_in(second, "changelog:\n", "changelog:\n  - {version: 1.1.0, date: 2026-12-01, changes: [Points.]}\n")
     replace_in(second, "text: {en: Street}", 'text: {en: "Street | market"}')
-    replace_in(second, "  - id: street\n    dimension: exploitation\n    strength: medium\n",
-               "  - id: street\n    dimension: exploitation\n    strength: medium\n    points: 2\n")
+    replace_in(
+        second,
+        "  - id: street\n    dimension: exploitation\n    strength: medium\n",
+        "  - id: street\n    dimension: exploitation\n    strength: medium\n    points: 2\n",
+    )
     accuracy = "accuracy: {instrument: Mini, study: {n: 10, sites: [a, b]}}\n"
     second.write_text(second.read_text(encoding="utf-8") + accuracy, encoding="utf-8")
     return [("mini", "1.0.0", first), ("mini", "1.1.0", second)]
@@ -99,8 +102,10 @@ def test_write_check_and_clean_up(content: Path, tmp_path: Path) -> None:
     (out / "mini.md").write_text(MARKER + "\nedited by hand\n", encoding="utf-8")
     (out / "gone.md").write_text(MARKER + "\nfrom a removed set\n", encoding="utf-8")
     (out / "notes.md").write_text("# Notes kept by people\n", encoding="utf-8")
-    assert differences(out, pages) == [f"{out / 'mini.md'}: out of date",
-                                       f"{out / 'gone.md'}: no longer generated (its set is gone)"]
+    assert differences(out, pages) == [
+        f"{out / 'mini.md'}: out of date",
+        f"{out / 'gone.md'}: no longer generated (its set is gone)",
+    ]
     write_catalogue(out, pages)
     assert sorted(p.name for p in out.glob("*.md")) == ["README.md", "mini.md", "notes.md"]
     (out / "mini.md").write_text("# not generated\n", encoding="utf-8")
@@ -109,8 +114,9 @@ def test_write_check_and_clean_up(content: Path, tmp_path: Path) -> None:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True,
-                          cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True, cwd=ROOT, check=False
+    )
 
 
 def test_cli_writes_then_checks(tmp_path: Path) -> None:

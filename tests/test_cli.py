@@ -16,8 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trafficscreen.cli", *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "trafficscreen.cli", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
 
 
 def write(tmp_path: Path, payload: object, name: str = "enc.json") -> Path:
@@ -39,8 +45,9 @@ def test_screen_json_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_screen_reads_stdin() -> None:
-    proc = run(["screen", "-", "--set", str(MINI_SET), "--format", "json", "--lang", "pt"],
-               stdin=json.dumps({"answers": {}}))
+    proc = run(
+        ["screen", "-", "--set", str(MINI_SET), "--format", "json", "--lang", "pt"], stdin=json.dumps({"answers": {}})
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["lang"] == "pt"
 
@@ -130,14 +137,16 @@ def test_sets_lists_shipped_content(capsys: pytest.CaptureFixture[str]) -> None:
 
 # --- languages -------------------------------------------------------------------------------------
 
+
 def _value(action: argparse.Action) -> list[str]:
     if action.nargs == 0:
         return []
     return [str(next(iter(action.choices)))] if action.choices else ["no-such-input.json"]
 
 
-def _commands_taking_lang(parser: argparse.ArgumentParser | None = None,
-                          prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
+def _commands_taking_lang(
+    parser: argparse.ArgumentParser | None = None, prefix: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
     """Every command (and sub-command) with a --lang option, with placeholders for its required arguments."""
     parser = parser or build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -168,7 +177,8 @@ def test_every_command_refuses_an_unsupported_language_first(capsys: pytest.Capt
         assert main([*argv, "--lang", "fr"]) == 2, name
         err = capsys.readouterr().err
         assert err.strip().splitlines() == [
-            "trafficscreen: error: language 'fr' is not supported; choose one of en, pt, nb"], (name, err)
+            "trafficscreen: error: language 'fr' is not supported; choose one of en, pt, nb"
+        ], (name, err)
 
 
 def test_screen_with_unsupported_language_exits_2(tmp_path: Path) -> None:
@@ -196,8 +206,9 @@ def test_validate_strict_fails_on_any_missing_translation(content: Path) -> None
     assert full.returncode == 0, full.stdout + full.stderr
     assert "0 error(s), 0 warning(s)" in full.stdout
     dictionary = content / "dictionaries" / "mini" / "1.0.0.yaml"
-    replace_in(dictionary, 'label: {en: Street, pt: "pt Street", nb: "nb Street"}',
-               'label: {en: Street, pt: "pt Street"}')
+    replace_in(
+        dictionary, 'label: {en: Street, pt: "pt Street", nb: "nb Street"}', 'label: {en: Street, pt: "pt Street"}'
+    )
     lenient = run(["validate", str(content)])
     assert lenient.returncode == 0
     strict = run(["validate", str(content), "--strict"])

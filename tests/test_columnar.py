@@ -62,10 +62,12 @@ def test_columnar_and_single_paths_agree_on_10000_encounters(ref: str) -> None:
 def test_polars_boolean_operators_are_kleene() -> None:
     values = [True, False, None]
     pairs = [(a, b) for a in values for b in values]
-    df = pl.DataFrame({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
-                      schema={"a": pl.Boolean, "b": pl.Boolean})
-    got = df.select((pl.col("a") & pl.col("b")).alias("and"), (pl.col("a") | pl.col("b")).alias("or"),
-                    (~pl.col("a")).alias("not"))
+    df = pl.DataFrame(
+        {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}, schema={"a": pl.Boolean, "b": pl.Boolean}
+    )
+    got = df.select(
+        (pl.col("a") & pl.col("b")).alias("and"), (pl.col("a") | pl.col("b")).alias("or"), (~pl.col("a")).alias("not")
+    )
     assert got.get_column("and").to_list() == [_and([a, b]) for a, b in pairs]
     assert got.get_column("or").to_list() == [_or([a, b]) for a, b in pairs]
     assert got.get_column("not").to_list() == [None if a is None else not a for a, _ in pairs]
@@ -73,17 +75,34 @@ def test_polars_boolean_operators_are_kleene() -> None:
 
 def _dictionary() -> DataDictionary:
     """The field scope of tests/strategies.py as a data dictionary."""
+
     def f(ident: str, kind: str, **extra: Any) -> dict[str, Any]:
-        return {"id": ident, "type": kind, "label": {"en": ident}, "question": {"en": ident}, "asked_of": "child",
-                **extra}
+        return {
+            "id": ident,
+            "type": kind,
+            "label": {"en": ident},
+            "question": {"en": ident},
+            "asked_of": "child",
+            **extra,
+        }
 
     values = lambda codes: [{"code": c, "label": {"en": c}} for c in codes]  # noqa: E731
-    return DataDictionary.model_validate({
-        "id": "props", "version": "1.0.0", "title": {"en": "props"},
-        "fields": [f("fa", "boolean"), f("fb", "boolean"), f("fc", "boolean"), f("age", "integer"),
-                   f("n2", "integer"), f("who", "enum", values=values(ENUM_CODES)),
-                   f("work", "set", values=values(SET_CODES))],
-    })
+    return DataDictionary.model_validate(
+        {
+            "id": "props",
+            "version": "1.0.0",
+            "title": {"en": "props"},
+            "fields": [
+                f("fa", "boolean"),
+                f("fb", "boolean"),
+                f("fc", "boolean"),
+                f("age", "integer"),
+                f("n2", "integer"),
+                f("who", "enum", values=values(ENUM_CODES)),
+                f("work", "set", values=values(SET_CODES)),
+            ],
+        }
+    )
 
 
 PROPS = _dictionary()
@@ -121,9 +140,10 @@ def test_count_rules_match_the_reference_evaluator(
     checker = TypeChecker(Scope("count", {n: VarType(T.COUNT) for n in ("strong", "medium", "weak")}))
     checker.check(tree)
     names = ("strong", "medium", "weak")
-    df = pl.DataFrame({f"{n}_{end}": [row[k][j] for row in data] for k, n in enumerate(names)
-                       for j, end in enumerate(("lo", "hi"))},
-                      schema={f"{n}_{e}": pl.Int16 for n in names for e in ("lo", "hi")})
+    df = pl.DataFrame(
+        {f"{n}_{end}": [row[k][j] for row in data] for k, n in enumerate(names) for j, end in enumerate(("lo", "hi"))},
+        schema={f"{n}_{e}": pl.Int16 for n in names for e in ("lo", "hi")},
+    )
 
     def count(n: str) -> tuple[pl.Expr, pl.Expr]:
         return pl.col(f"{n}_lo"), pl.col(f"{n}_hi")

@@ -21,8 +21,9 @@ def stricter_mini(content: Path) -> CompiledSet:
     new = old.with_name("1.1.0.yaml")
     new.write_text(old.read_text())
     replace_in(new, "version: 1.0.0\nstatus", "version: 1.1.0\nstatus")
-    replace_in(new, "  - {version: 1.0.0,",
-               "  - {version: 1.1.0, date: 2026-11-24, changes: [stricter]}\n  - {version: 1.0.0,")
+    replace_in(
+        new, "  - {version: 1.0.0,", "  - {version: 1.1.0, date: 2026-11-24, changes: [stricter]}\n  - {version: 1.0.0,"
+    )
     replace_in(new, '"recruitment or exploitation or strong >= 1"', '"recruitment or exploitation"')
     return load_set(new)
 
@@ -30,14 +31,16 @@ def stricter_mini(content: Path) -> CompiledSet:
 def test_paired_tests_count_discordant_rows(mini: CompiledSet, content: Path) -> None:
     other = stricter_mini(content)
     # deceived alone: concern for 1.0.0, none for 1.1.0; two strong exploitation indicators: concern+ in both
-    df = pl.DataFrame({
-        "label": [1, 1, 1, 0, 0, 0, 1],
-        "deceived": [True, True, False, True, False, None, True],
-        "lives_at_work": [None, True, None, None, None, None, None],
-        "long_hours": [None, True, None, None, None, None, None],
-        "work_types": [None, ["domestic"], None, None, None, None, None],
-        "age_years": [12, 12, 12, 12, 12, 12, 40],  # the last row is rejected by the dictionary
-    })
+    df = pl.DataFrame(
+        {
+            "label": [1, 1, 1, 0, 0, 0, 1],
+            "deceived": [True, True, False, True, False, None, True],
+            "lives_at_work": [None, True, None, None, None, None, None],
+            "long_hours": [None, True, None, None, None, None, None],
+            "work_types": [None, ["domestic"], None, None, None, None, None],
+            "age_years": [12, 12, 12, 12, 12, 12, 40],  # the last row is rejected by the dictionary
+        }
+    )
     cmp = compare_frames(df, [mini, other], "label")
     assert cmp.sets == ["mini@1.0.0", "mini@1.1.0"]
     assert cmp.n_rejected == 1

@@ -29,8 +29,15 @@ from trafficscreen.model.dictionary import Respondent
 DEFAULT = load_set(DEFAULT_SET)
 SCREENER = Screener(DEFAULT)
 SSCST = Screener(load_set("sscst@0.1.1"), allow_draft=True)
-HAZARDS = ["heavy_loads", "dangerous_tools_or_machines", "chemicals", "heights", "underground_or_underwater",
-           "extreme_heat_or_cold", "traffic"]
+HAZARDS = [
+    "heavy_loads",
+    "dangerous_tools_or_machines",
+    "chemicals",
+    "heights",
+    "underground_or_underwater",
+    "extreme_heat_or_cold",
+    "traffic",
+]
 
 # One answer that, by itself, is a sign of exploitation (the issue's list: hours, pay, living at the workplace,
 # schooling, hazardous work, harm; and sexual exploitation, forced crime or tasks, begging).
@@ -123,12 +130,17 @@ def test_exploitation_under_coercion_now_is_a_referral_whatever_the_recruitment(
 
 def test_exploitation_and_coercion_with_recruitment_unknown_refers() -> None:
     # two strong exploitation items and two strong coercion items; nothing known of recruitment
-    answers = {"works_long_hours": True, "sexual_exploitation_conditions": ["no_condom"],
-               "hurt_now": True, "documents_withheld": True}
+    answers = {
+        "works_long_hours": True,
+        "sexual_exploitation_conditions": ["no_condom"],
+        "hurt_now": True,
+        "documents_withheld": True,
+    }
     r = SCREENER.screen({"answers": answers})
     assert r.level is Level.REFER
-    ilo = Screener(load_set("ilo-child-labour")).screen({"answers": {k: v for k, v in answers.items()
-                                                                     if k != "sexual_exploitation_conditions"}})
+    ilo = Screener(load_set("ilo-child-labour")).screen(
+        {"answers": {k: v for k, v in answers.items() if k != "sexual_exploitation_conditions"}}
+    )
     assert ilo.level is Level.CONCERN  # the ILO set keeps the ILO rule as stated
 
 
@@ -164,13 +176,23 @@ def test_the_infant_pathway_asks_only_the_record_or_the_clinician() -> None:
     ("answers", "expected"),
     [
         ({"age_years": 0, "child_obtained_for_payment": True}, Level.REFER),
-        ({"age_years": 1, "parentage_account_does_not_fit": True, "care_arranged_outside_authorities": True},
-         Level.REFER),
+        (
+            {"age_years": 1, "parentage_account_does_not_fit": True, "care_arranged_outside_authorities": True},
+            Level.REFER,
+        ),
         ({"age_years": 0, "care_arranged_outside_authorities": True}, Level.CONCERN),
         # look-alike: a baby born at home abroad, no local record yet, parents' account fits
-        ({"age_years": 0, "birth_not_registered": True, "parentage_account_does_not_fit": False,
-          "care_arranged_outside_authorities": False, "child_obtained_for_payment": False,
-          "several_unrelated_infants": False}, Level.NONE),
+        (
+            {
+                "age_years": 0,
+                "birth_not_registered": True,
+                "parentage_account_does_not_fit": False,
+                "care_arranged_outside_authorities": False,
+                "child_obtained_for_payment": False,
+                "several_unrelated_infants": False,
+            },
+            Level.NONE,
+        ),
     ],
 )
 def test_infant_pathway(answers: dict[str, Any], expected: Level) -> None:

@@ -12,8 +12,14 @@ from trafficscreen.model.common import Level
 from trafficscreen.model.encounter import Encounter
 from trafficscreen.model.result import ScreeningResult
 
-STRONG_REFER = {"deceived": True, "accompanied_by": "employer", "age_years": 12, "lives_at_work": True,
-                "long_hours": False, "work_types": ["street", "domestic"]}
+STRONG_REFER = {
+    "deceived": True,
+    "accompanied_by": "employer",
+    "age_years": 12,
+    "lives_at_work": True,
+    "long_hours": False,
+    "work_types": ["street", "domestic"],
+}
 
 
 def statuses(result: ScreeningResult) -> dict[str, str]:
@@ -34,9 +40,18 @@ def test_empty_encounter_is_none_but_could_reach_urgent(mini_screener: Screener)
 
 
 def test_all_no_is_settled_none(mini_screener: Screener) -> None:
-    r = mini_screener.screen({"answers": {"deceived": False, "accompanied_by": "parent", "age_years": 9,
-                                          "lives_at_work": False,
-                                          "long_hours": False, "work_types": []}})
+    r = mini_screener.screen(
+        {
+            "answers": {
+                "deceived": False,
+                "accompanied_by": "parent",
+                "age_years": 9,
+                "lives_at_work": False,
+                "long_hours": False,
+                "work_types": [],
+            }
+        }
+    )
     assert (r.level, r.highest_possible, r.settled) == (Level.NONE, Level.NONE, True)
     assert r.ask_next == []
     assert r.completeness.complete
@@ -143,7 +158,9 @@ def test_null_answers_are_unknown_not_no(mini_screener: Screener) -> None:
 
 def test_same_output_across_runs_and_threads(mini: CompiledSet) -> None:
     encounters = [
-        {"answers": {}}, {"answers": STRONG_REFER}, {"answers": {"deceived": True}},
+        {"answers": {}},
+        {"answers": STRONG_REFER},
+        {"answers": {"deceived": True}},
         {"answers": {"long_hours": True, "work_types": ["domestic"]}},
     ] * 50
     expected = [Screener(mini).screen(e).model_dump_json() for e in encounters]

@@ -50,13 +50,16 @@ def test_roc_points_and_trapezoid_auc() -> None:
 
 def _scored() -> pl.DataFrame:
     # 4 positives, 4 negatives with known levels and one indicator
-    return pl.DataFrame({
-        "label": [1, 1, 1, 1, 0, 0, 0, 0, None],
-        "level": ["urgent", "refer", "concern", "none", "concern", "none", "none", "none", "urgent"],
-        "highest_possible": ["urgent", "refer", "urgent", "refer", "concern", "none", "concern", "none", "urgent"],
-        "indicator.x": ["met", "met", "unknown", "not_met", "met", "not_met", "unknown", "not_met", "met"],
-        "set_id": ["s"] * 9, "set_version": ["1.0.0"] * 9,
-    })
+    return pl.DataFrame(
+        {
+            "label": [1, 1, 1, 1, 0, 0, 0, 0, None],
+            "level": ["urgent", "refer", "concern", "none", "concern", "none", "none", "none", "urgent"],
+            "highest_possible": ["urgent", "refer", "urgent", "refer", "concern", "none", "concern", "none", "urgent"],
+            "indicator.x": ["met", "met", "unknown", "not_met", "met", "not_met", "unknown", "not_met", "met"],
+            "set_id": ["s"] * 9,
+            "set_version": ["1.0.0"] * 9,
+        }
+    )
 
 
 def test_evaluate_scored_counts_every_threshold() -> None:
@@ -88,11 +91,14 @@ def test_synthetic_input_is_marked_everywhere() -> None:
     assert all(r["synthetic"] for r in csv_rows(ev))
 
 
-@pytest.mark.parametrize(("values", "expected"), [
-    ([1, 0, None], [True, False, None]),
-    (["yes", "No", " true ", "", "0"], [True, False, True, None, False]),
-    ([True, None], [True, None]),
-])
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1, 0, None], [True, False, None]),
+        (["yes", "No", " true ", "", "0"], [True, False, True, None, False]),
+        ([True, None], [True, None]),
+    ],
+)
 def test_labels_are_read_leniently(values: list[object], expected: list[bool | None]) -> None:
     assert read_labels(pl.DataFrame({"y": values}, strict=False), "y").to_list() == expected
 

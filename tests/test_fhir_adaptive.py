@@ -52,8 +52,12 @@ def app() -> Iterator[TestClient]:
 
 def start(answers: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """A first call's response: names the set's Questionnaire, holds ``answers`` (flat items)."""
-    qr: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "questionnaire": CANONICAL,
-                          "status": "in-progress", **extra}
+    qr: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": CANONICAL,
+        "status": "in-progress",
+        **extra,
+    }
     items = _items(answers or {})
     if items:
         qr["item"] = items
@@ -143,8 +147,9 @@ def complete_encounter(rng: random.Random, p_yes: float | None = None, **fixed: 
     return hidden
 
 
-def interview(app: TestClient, hidden: dict[str, Any], *, skip: float = 0.0, seed: int = 0,
-              query: str = "") -> list[dict[str, Any]]:
+def interview(
+    app: TestClient, hidden: dict[str, Any], *, skip: float = 0.0, seed: int = 0, query: str = ""
+) -> list[dict[str, Any]]:
     """Every response of an interview that answers from ``hidden`` (skipping a share of the questions),
     checking the contract at each step."""
     rng = random.Random(seed)
@@ -156,8 +161,8 @@ def interview(app: TestClient, hidden: dict[str, Any], *, skip: float = 0.0, see
     for _ in range(len(questionnaire_fields(default_set())) + 2):
         steps.append(qr)
         ids = question_ids(qr)
-        assert ids[:len(shown)] == shown  # the adaptive Questionnaire only grows, in the order asked
-        new = ids[len(shown):]
+        assert ids[: len(shown)] == shown  # the adaptive Questionnaire only grows, in the order asked
+        new = ids[len(shown) :]
         known = answers_of(qr)
         result = screener.screen({"answers": known})
         if qr["status"] == "completed":
@@ -174,6 +179,7 @@ def interview(app: TestClient, hidden: dict[str, Any], *, skip: float = 0.0, see
 
 
 # --- the contract ----------------------------------------------------------------------------------
+
 
 def test_parameters_in_the_response_with_its_first_questions_out(app: TestClient) -> None:
     out = post(app, params(start()))
@@ -202,9 +208,13 @@ def test_a_bare_response_is_accepted_and_gives_the_same_answer(app: TestClient) 
 
 
 def test_the_response_keeps_what_the_client_sent(app: TestClient) -> None:
-    qr = start({"age_years": 12}, id="qr-1", subject={"reference": "Patient/p1"},
-               authored="2026-12-07T10:00:00Z", meta={"security": [
-                   {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "N"}]})
+    qr = start(
+        {"age_years": 12},
+        id="qr-1",
+        subject={"reference": "Patient/p1"},
+        authored="2026-12-07T10:00:00Z",
+        meta={"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "N"}]},
+    )
     out = post(app, params(qr))
     assert (out["id"], out["subject"], out["authored"]) == ("qr-1", {"reference": "Patient/p1"}, qr["authored"])
     assert out["meta"]["profile"] == [PROFILE_ADAPTIVE_RESPONSE]  # subject and authored present
@@ -217,8 +227,9 @@ def test_the_response_keeps_what_the_client_sent(app: TestClient) -> None:
 @pytest.mark.parametrize("seed", range(3))
 def test_items_grow_step_by_step_until_the_level_is_settled(app: TestClient, seed: int, p_yes: float | None) -> None:
     rng = random.Random(seed)
-    hidden = complete_encounter(rng, p_yes, age_years=rng.choice([12, 14, 16]), child_seen_alone=True,
-                                child_speaks_local_language=True)
+    hidden = complete_encounter(
+        rng, p_yes, age_years=rng.choice([12, 14, 16]), child_seen_alone=True, child_speaks_local_language=True
+    )
     steps = interview(app, hidden)
     assert len(steps) >= 2
     last = steps[-1]
@@ -228,8 +239,10 @@ def test_items_grow_step_by_step_until_the_level_is_settled(app: TestClient, see
     assert any(i["linkId"] == STATUS_LINK_ID for i in adaptive_of(last)["item"])
     if finished == "settled":  # the hidden encounter is one completion: it reaches the same level
         screener = default_screener()
-        assert screener.screen({"answers": answers_of(last)}).level is screener.screen(
-            {"answers": {k: v for k, v in hidden.items() if v is not None}}).level
+        assert (
+            screener.screen({"answers": answers_of(last)}).level
+            is screener.screen({"answers": {k: v for k, v in hidden.items() if v is not None}}).level
+        )
     # fewer questions than the whole questionnaire
     assert len(question_ids(last)) < len(questionnaire_fields(default_set()))
 
@@ -238,8 +251,8 @@ def test_skipped_questions_are_not_offered_again(app: TestClient) -> None:
     first = post(app, params(start()))
     offered = question_ids(first)
     second = post(app, params(first))  # nothing answered: all three skipped
-    assert question_ids(second)[:len(offered)] == offered
-    new = question_ids(second)[len(offered):]
+    assert question_ids(second)[: len(offered)] == offered
+    new = question_ids(second)[len(offered) :]
     assert new and not set(new) & set(offered)
     # a skipped question answered later is read like any other
     later = answer(second, [offered[0]], {offered[0]: 14})
@@ -283,8 +296,9 @@ def test_completed_with_no_new_item_when_settled(app: TestClient) -> None:
 @pytest.mark.parametrize("seed", range(3))
 def test_an_infant_is_never_asked_a_question_to_the_child(app: TestClient, seed: int) -> None:
     rng = random.Random(200 + seed)
-    hidden = complete_encounter(rng, age_years=rng.choice([0, 1]), child_seen_alone=True,
-                                child_speaks_local_language=True)
+    hidden = complete_encounter(
+        rng, age_years=rng.choice([0, 1]), child_seen_alone=True, child_speaks_local_language=True
+    )
     steps = interview(app, hidden)
     (finished,) = [e["valueCode"] for e in steps[-1]["extension"] if e["url"] == EXT_FINISHED]
     assert finished in ("settled", "nothing-askable")
@@ -299,16 +313,31 @@ def test_an_infant_is_never_asked_a_question_to_the_child(app: TestClient, seed:
 
 
 def test_an_infant_with_every_presence_answer_still_gets_no_child_question(app: TestClient) -> None:
-    out = post(app, params(start({"age_years": 1, "child_seen_alone": True, "child_speaks_local_language": True,
-                                  "professional_interpreter_present": True})), "?count=20")
+    out = post(
+        app,
+        params(
+            start(
+                {
+                    "age_years": 1,
+                    "child_seen_alone": True,
+                    "child_speaks_local_language": True,
+                    "professional_interpreter_present": True,
+                }
+            )
+        ),
+        "?count=20",
+    )
     by_id = default_set().dictionary.by_id
     assert question_ids(out)[4:]  # something is asked
     assert not [f for f in question_ids(out) if by_id[f].asked_of is Respondent.CHILD]
 
 
 def test_a_teenager_seen_alone_is_asked_questions_to_the_child(app: TestClient) -> None:
-    out = post(app, params(start({"age_years": 15, "child_seen_alone": True, "child_speaks_local_language": True})),
-               "?count=20")
+    out = post(
+        app,
+        params(start({"age_years": 15, "child_seen_alone": True, "child_speaks_local_language": True})),
+        "?count=20",
+    )
     by_id = default_set().dictionary.by_id
     assert [f for f in question_ids(out) if by_id[f].asked_of is Respondent.CHILD]
 
@@ -330,12 +359,17 @@ BAD_400 = {
     "an array": b"[]",
     "a Patient": json.dumps({"resourceType": "Patient"}).encode(),
     "no parameter": json.dumps({"resourceType": "Parameters"}).encode(),
-    "an unknown parameter": json.dumps({"resourceType": "Parameters", "parameter": [
-        {"name": "response", "resource": {"resourceType": "QuestionnaireResponse"}}]}).encode(),
+    "an unknown parameter": json.dumps(
+        {
+            "resourceType": "Parameters",
+            "parameter": [{"name": "response", "resource": {"resourceType": "QuestionnaireResponse"}}],
+        }
+    ).encode(),
     "a Patient in the parameter": json.dumps(params({"resourceType": "Patient"})).encode(),
     "a duplicated key": b'{"resourceType": "QuestionnaireResponse", "status": "in-progress", "status": "x"}',
     "a missing contained questionnaire": json.dumps(
-        {"resourceType": "QuestionnaireResponse", "status": "in-progress", "questionnaire": "#q"}).encode(),
+        {"resourceType": "QuestionnaireResponse", "status": "in-progress", "questionnaire": "#q"}
+    ).encode(),
 }
 
 
@@ -365,19 +399,32 @@ def test_responses_that_do_not_fit_give_422_without_the_answer(app: TestClient) 
         "another questionnaire": {**start(), "questionnaire": "https://example.org/Questionnaire/x|1"},
         "another version": {**start(), "questionnaire": CANONICAL.replace("2.0.0", "1.0.0")},
         "a wrong answer type": start() | {"item": [{"linkId": "age_years", "answer": [{"valueString": secret}]}]},
-        "a wrong presence answer": start() | {
-            "item": [{"linkId": "child_seen_alone", "answer": [{"valueString": secret}]}]},
+        "a wrong presence answer": start()
+        | {"item": [{"linkId": "child_seen_alone", "answer": [{"valueString": secret}]}]},
         "an unknown linkId": start() | {"item": [{"linkId": "favourite_colour", "answer": [{"valueString": secret}]}]},
-        "an age out of range": start({"age_years": 25}) | {"item": [{"linkId": "age_years",
-                                                                       "answer": [{"valueInteger": 99}]}]},
+        "an age out of range": start({"age_years": 25})
+        | {"item": [{"linkId": "age_years", "answer": [{"valueInteger": 99}]}]},
         "entered in error": {**start(), "status": "entered-in-error"},
         "a foreign contained item": {
-            "resourceType": "QuestionnaireResponse", "status": "in-progress", "questionnaire": "#q",
-            "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "derivedFrom": [CANONICAL],
-                           "item": [{"linkId": "x1", "text": secret, "type": "string"}]}]},
+            "resourceType": "QuestionnaireResponse",
+            "status": "in-progress",
+            "questionnaire": "#q",
+            "contained": [
+                {
+                    "resourceType": "Questionnaire",
+                    "id": "q",
+                    "status": "active",
+                    "derivedFrom": [CANONICAL],
+                    "item": [{"linkId": "x1", "text": secret, "type": "string"}],
+                }
+            ],
+        },
         "no derivedFrom": {
-            "resourceType": "QuestionnaireResponse", "status": "in-progress", "questionnaire": "#q",
-            "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active"}]},
+            "resourceType": "QuestionnaireResponse",
+            "status": "in-progress",
+            "questionnaire": "#q",
+            "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active"}],
+        },
     }
     for case, qr in cases.items():
         r = app.post(URL, content=json.dumps(params(qr)), headers=FHIR_JSON)
@@ -399,16 +446,30 @@ def test_python_api_errors() -> None:
 
 # --- R4 validity (FHIR.js) -------------------------------------------------------------------------
 
+
 def test_output_is_valid_r4_for_fhir_js(app: TestClient, tmp_path: Path) -> None:
     rng = random.Random(7)
-    teen = interview(app, complete_encounter(rng, age_years=14, child_seen_alone=True,
-                                             child_speaks_local_language=True))
+    teen = interview(
+        app, complete_encounter(rng, age_years=14, child_seen_alone=True, child_speaks_local_language=True)
+    )
     infant = interview(app, complete_encounter(rng, age_years=1))
-    outputs = {"first": teen[0], "middle": teen[len(teen) // 2], "teen-last": teen[-1], "infant-last": infant[-1],
-               "settled": post(app, params(start(answers_reaching(default_screener(), Level.URGENT),
-                                                  subject={"reference": "Patient/p1"},
-                                                  authored="2026-12-07T10:00:00Z"))),
-               "nb": post(app, params(start({"age_years": 9})), "?lang=nb")}
+    outputs = {
+        "first": teen[0],
+        "middle": teen[len(teen) // 2],
+        "teen-last": teen[-1],
+        "infant-last": infant[-1],
+        "settled": post(
+            app,
+            params(
+                start(
+                    answers_reaching(default_screener(), Level.URGENT),
+                    subject={"reference": "Patient/p1"},
+                    authored="2026-12-07T10:00:00Z",
+                )
+            ),
+        ),
+        "nb": post(app, params(start({"age_years": 9})), "?lang=nb"),
+    }
     files: list[Path] = []
     resources: list[dict[str, Any]] = []
     for name, qr in outputs.items():
@@ -430,9 +491,14 @@ def test_the_validator_sees_faults_in_the_output(tmp_path: Path) -> None:
     bad_status["status"] = "finished"
     bad_contained = json.loads(json.dumps(out))
     adaptive_of(bad_contained)["item"][0]["type"] = "coding"  # an R5 item type, inside the response
-    reports = validate([write(tmp_path, "good", out), write(tmp_path, "bad-status", bad_status),
-                        write(tmp_path, "bad-contained", bad_contained),
-                        write(tmp_path, "bad-item", adaptive_of(bad_contained))])
+    reports = validate(
+        [
+            write(tmp_path, "good", out),
+            write(tmp_path, "bad-status", bad_status),
+            write(tmp_path, "bad-contained", bad_contained),
+            write(tmp_path, "bad-item", adaptive_of(bad_contained)),
+        ]
+    )
     assert [r["valid"] for r in reports] == [True, False, False, False]
     assert any(m["location"] == "QuestionnaireResponse.status" for m in reports[1]["messages"])
 

@@ -85,7 +85,8 @@ def _duplicate_full_url(b: dict[str, Any]) -> None:
 
 def _low_risk(b: dict[str, Any]) -> None:
     first(b, "RiskAssessment")["prediction"][0]["qualitativeRisk"] = {
-        "coding": [{"system": RISK_PROBABILITY, "code": "low"}]}
+        "coding": [{"system": RISK_PROBABILITY, "code": "low"}]
+    }
 
 
 def _category(b: dict[str, Any]) -> None:
@@ -117,8 +118,9 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 
 
 @pytest.mark.parametrize(("kind", "spoil", "fragment"), CASES, ids=[c[1].__name__.strip("_") for c in CASES])
-def test_check_bundle_finds(bundles: dict[str, dict[str, Any]], kind: str, spoil: Callable[[dict[str, Any]], None],
-                            fragment: str) -> None:
+def test_check_bundle_finds(
+    bundles: dict[str, dict[str, Any]], kind: str, spoil: Callable[[dict[str, Any]], None], fragment: str
+) -> None:
     bundle = copy.deepcopy(bundles[kind])
     assert check_bundle(bundle, "R4B") == []
     if kind == "collection":  # our first entry is an Observation: make the RiskAssessment easy to find
@@ -163,8 +165,9 @@ def test_structure_problems_name_the_place_not_the_value(bundles: dict[str, dict
     assert "Joana" not in str(info.value) and "nome" in str(info.value)
 
 
-def test_without_fhir_resources_a_clear_error(bundles: dict[str, dict[str, Any]],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_fhir_resources_a_clear_error(
+    bundles: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in [m for m in sys.modules if m == "fhir.resources" or m.startswith("fhir.resources.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "fhir.resources", None)

@@ -20,8 +20,9 @@ from trafficscreen.loader import load_set
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True,
-                          cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True, cwd=ROOT, check=False
+    )
 
 
 def out_json(capsys: pytest.CaptureFixture[str]) -> Any:
@@ -35,16 +36,36 @@ def types(bundle: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize("version", ["R4B", "r5"])
 def test_export_an_encounter(capsys: pytest.CaptureFixture[str], version: str) -> None:
     path = EXAMPLE_ENCOUNTERS[-1]
-    assert main(["fhir", "export", str(path), "--fhir-version", version, "--patient", "Patient/p1",
-                 "--encounter", "Encounter/e1", "--issued", "2026-11-23T10:15:00Z", "--validate"]) == 0
+    assert (
+        main(
+            [
+                "fhir",
+                "export",
+                str(path),
+                "--fhir-version",
+                version,
+                "--patient",
+                "Patient/p1",
+                "--encounter",
+                "Encounter/e1",
+                "--issued",
+                "2026-11-23T10:15:00Z",
+                "--validate",
+            ]
+        )
+        == 0
+    )
     bundle = out_json(capsys)
     assert check_bundle(bundle, version.upper()) == []
     assert bundle["timestamp"] == "2026-11-23T10:15:00Z"
     assert "RiskAssessment" in types(bundle)
     level = default_screener().screen(example(path)).level.value
-    summary = next(e["resource"] for e in bundle["entry"]
-               if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "screening-result"
-               and e["resource"]["resourceType"] == "Observation")
+    summary = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "screening-result"
+        and e["resource"]["resourceType"] == "Observation"
+    )
     assert summary["valueCodeableConcept"]["coding"][0]["code"] == level
 
 
@@ -71,8 +92,11 @@ def test_export_a_questionnaire_response(capsys: pytest.CaptureFixture[str]) -> 
     codes = {c["code"] for e in bundle["entry"] for c in e["resource"]["meta"]["security"]}
     assert {"R", "SDV", "ADOL"} <= codes
     qr_url = bundle["entry"][0]["fullUrl"]
-    assert all(e["resource"]["derivedFrom"] == [{"reference": qr_url}]
-               for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+    assert all(
+        e["resource"]["derivedFrom"] == [{"reference": qr_url}]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    )
 
 
 def test_issued_now_and_no_issued(capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,8 +130,10 @@ def test_export_bad_arguments_one_line_exit_2(args: list[str], fragment: str) ->
 
 
 def test_questionnaire_command(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["fhir", "questionnaire", "--set", str(MINI_SET), "--fhir-version", "R5", "--lang", "pt",
-                 "--validate"]) == 0
+    assert (
+        main(["fhir", "questionnaire", "--set", str(MINI_SET), "--fhir-version", "R5", "--lang", "pt", "--validate"])
+        == 0
+    )
     q = out_json(capsys)
     assert q["resourceType"] == "Questionnaire" and q["language"] == "pt"
     assert q["url"] == "urn:trafficscreen:Questionnaire:mini"
@@ -133,8 +159,9 @@ def test_screen_refuses_other_fhir_and_other_sets(tmp_path: Path) -> None:
     patient.write_text(json.dumps({"resourceType": "Patient", "name": [{"text": "Joana Ferreira"}]}))
     proc = run(["screen", str(patient)])
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (f"trafficscreen: error: {patient}: a FHIR Patient resource; expected an "
-                                   "encounter or a QuestionnaireResponse")
+    assert proc.stderr.strip() == (
+        f"trafficscreen: error: {patient}: a FHIR Patient resource; expected an encounter or a QuestionnaireResponse"
+    )
     proc = run(["screen", str(EXAMPLE_RESPONSE), "--set", str(MINI_SET)])
     assert proc.returncode == 2
     assert "is a response to another questionnaire" in proc.stderr

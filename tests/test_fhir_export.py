@@ -33,8 +33,14 @@ ISSUED = "2026-11-23T10:15:00Z"
 MINI_LEVELS: dict[Level, dict[str, Any]] = {
     Level.NONE: {"deceived": False},
     Level.CONCERN: {"deceived": True},
-    Level.REFER: {"deceived": True, "accompanied_by": "employer", "age_years": 12, "lives_at_work": True,
-                  "work_types": ["street"], "long_hours": False},
+    Level.REFER: {
+        "deceived": True,
+        "accompanied_by": "employer",
+        "age_years": 12,
+        "lives_at_work": True,
+        "work_types": ["street"],
+        "long_hours": False,
+    },
     Level.URGENT: {"long_hours": True, "work_types": ["domestic"]},
 }
 
@@ -67,8 +73,10 @@ def all_codings(node: Any) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def mini_results(mini_screener: Screener) -> dict[Level, ScreeningResult]:
-    out = {level: mini_screener.screen({"id": f"enc-{level.value}", "answers": answers})
-           for level, answers in MINI_LEVELS.items()}
+    out = {
+        level: mini_screener.screen({"id": f"enc-{level.value}", "answers": answers})
+        for level, answers in MINI_LEVELS.items()
+    }
     assert {lv: r.level for lv, r in out.items()} == {lv: lv for lv in out}, "test set-up: levels not reached"
     return out
 
@@ -82,8 +90,9 @@ def test_example_encounters_exist() -> None:
 @pytest.mark.parametrize("transaction", [False, True], ids=["collection", "transaction"])
 def test_example_bundles_are_valid(path: Path, version: str, transaction: bool) -> None:
     result = default_screener().screen(example(path))
-    bundle = to_fhir(result, version, patient="Patient/p1", encounter="Encounter/e1", transaction=transaction,
-                     issued=ISSUED)
+    bundle = to_fhir(
+        result, version, patient="Patient/p1", encounter="Encounter/e1", transaction=transaction, issued=ISSUED
+    )
     assert structure_problems(bundle, version) == []
     assert check_bundle(bundle, version) == []
     validate_bundle(bundle, version)  # the same two checks, raising
@@ -92,13 +101,19 @@ def test_example_bundles_are_valid(path: Path, version: str, transaction: bool) 
 
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("adolescent", [False, True])
-def test_every_resource_and_the_bundle_carry_the_labels(mini_results: dict[Level, ScreeningResult], version: str,
-                                                        adolescent: bool) -> None:
+def test_every_resource_and_the_bundle_carry_the_labels(
+    mini_results: dict[Level, ScreeningResult], version: str, adolescent: bool
+) -> None:
     q = questionnaire(MINI_SET, version)
-    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": f"{q['url']}|{q['version']}",
-          "status": "completed", "meta": {"security": [{"system": CONFIDENTIALITY, "code": "N"}]}}
-    bundle = to_fhir(mini_results[Level.URGENT], version, patient="Patient/p1", questionnaire_response=qr,
-                     adolescent=adolescent)
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{q['url']}|{q['version']}",
+        "status": "completed",
+        "meta": {"security": [{"system": CONFIDENTIALITY, "code": "N"}]},
+    }
+    bundle = to_fhir(
+        mini_results[Level.URGENT], version, patient="Patient/p1", questionnaire_response=qr, adolescent=adolescent
+    )
     for res in [bundle, *resources(bundle)]:
         labels = {(c["system"], c["code"]) for c in res["meta"]["security"]}
         assert (CONFIDENTIALITY, "R") in labels, res["resourceType"]
@@ -106,16 +121,27 @@ def test_every_resource_and_the_bundle_carry_the_labels(mini_results: dict[Level
         assert (ACT_CODE, "SDV") in labels
         assert ((ACT_CODE, "ADOL") in labels) is adolescent
     assert {r["resourceType"] for r in resources(bundle)} == {
-        "QuestionnaireResponse", "Observation", "RiskAssessment", "Flag"}
+        "QuestionnaireResponse",
+        "Observation",
+        "RiskAssessment",
+        "Flag",
+    }
 
 
 def test_a_stricter_label_already_on_the_response_is_kept(mini_results: dict[Level, ScreeningResult]) -> None:
     q = questionnaire(MINI_SET)
-    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": f"{q['url']}|{q['version']}",
-          "status": "completed", "meta": {"security": [{"system": CONFIDENTIALITY, "code": "V"}]}}
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{q['url']}|{q['version']}",
+        "status": "completed",
+        "meta": {"security": [{"system": CONFIDENTIALITY, "code": "V"}]},
+    }
     bundle = to_fhir(mini_results[Level.CONCERN], questionnaire_response=qr)
-    conf = [c["code"] for c in of_type(bundle, "QuestionnaireResponse")[0]["meta"]["security"]
-            if c["system"] == CONFIDENTIALITY]
+    conf = [
+        c["code"]
+        for c in of_type(bundle, "QuestionnaireResponse")[0]["meta"]["security"]
+        if c["system"] == CONFIDENTIALITY
+    ]
     assert conf == ["V"]
     assert check_bundle(bundle, "R4B") == []
 
@@ -131,18 +157,23 @@ def test_levels_map_to_risk_and_flags(mini_results: dict[Level, ScreeningResult]
             assert "qualitativeRisk" not in prediction
         else:
             assert prediction["qualitativeRisk"]["coding"][0] == {
-                "system": RISK_PROBABILITY, "code": expected[0], "display": expected[1]}
+                "system": RISK_PROBABILITY,
+                "code": expected[0],
+                "display": expected[1],
+            }
         flags = of_type(bundle, "Flag")
         assert len(flags) == (1 if level.rank >= Level.REFER.rank else 0)
         for flag in flags:
             assert flag["category"][0]["coding"][0]["code"] == "safety"
             assert flag["subject"] == {"reference": "Patient/p1"}
             assert flag["code"]["coding"][0]["code"] == (
-                "urgent-safeguarding-review" if level is Level.URGENT else "safeguarding-review")
+                "urgent-safeguarding-review" if level is Level.URGENT else "safeguarding-review"
+            )
             assert "traffick" not in json.dumps(flag["code"]).lower()  # banners are seen by others
             detail = flag["extension"][0]["valueReference"]["reference"]
-            assert detail == next(e["fullUrl"] for e in bundle["entry"]
-                                  if e["resource"]["resourceType"] == "RiskAssessment")
+            assert detail == next(
+                e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "RiskAssessment"
+            )
         assert summary_of(bundle)["valueCodeableConcept"]["coding"][0]["code"] == level.value
 
 
@@ -174,8 +205,11 @@ def test_observations_follow_the_result(version: str) -> None:
         assert obs["valueBoolean"] is True
         assert obs["effectiveDateTime"] == ISSUED
         assert obs["code"]["coding"][0]["version"] == result.set.version
-        dims = [c["valueCodeableConcept"]["coding"][0]["code"] for c in obs["component"]
-                if c["code"]["coding"][0]["code"] == "indicator-dimension"]
+        dims = [
+            c["valueCodeableConcept"]["coding"][0]["code"]
+            for c in obs["component"]
+            if c["code"]["coding"][0]["code"] == "indicator-dimension"
+        ]
         assert dims == [ind.dimension]
     summary = summary_of(bundle)
     assert summary["hasMember"] == [{"reference": full_url[id(o)]} for o in indicator_obs]
@@ -204,8 +238,13 @@ def test_no_patient_no_invented_subject(mini_results: dict[Level, ScreeningResul
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_transaction_entries(mini_results: dict[Level, ScreeningResult], version: str) -> None:
-    bundle = to_fhir(mini_results[Level.URGENT], version, patient="https://ehr.example/fhir/Patient/p1",
-                     encounter="urn:example:visits|v-77", transaction=True)
+    bundle = to_fhir(
+        mini_results[Level.URGENT],
+        version,
+        patient="https://ehr.example/fhir/Patient/p1",
+        encounter="urn:example:visits|v-77",
+        transaction=True,
+    )
     full_urls = {e["fullUrl"] for e in bundle["entry"]}
     for entry in bundle["entry"]:
         res = entry["resource"]
@@ -215,14 +254,17 @@ def test_transaction_entries(mini_results: dict[Level, ScreeningResult], version
         assert entry["request"]["url"] == res["resourceType"]
         ident = res["identifier"][0]
         assert entry["request"]["ifNoneExist"] == f"identifier={ident['system']}|{ident['value']}"
-        assert res["encounter"] == {"type": "Encounter", "identifier": {"system": "urn:example:visits",
-                                                                        "value": "v-77"}}
+        assert res["encounter"] == {
+            "type": "Encounter",
+            "identifier": {"system": "urn:example:visits", "value": "v-77"},
+        }
     refs = [r for r in json.dumps(bundle).split('"') if r.startswith("urn:uuid:")]
     assert set(refs) >= full_urls
 
 
-def test_same_inputs_same_bundle_and_ids_follow_inputs(mini_results: dict[Level, ScreeningResult],
-                                                       mini_screener: Screener) -> None:
+def test_same_inputs_same_bundle_and_ids_follow_inputs(
+    mini_results: dict[Level, ScreeningResult], mini_screener: Screener
+) -> None:
     result = mini_results[Level.REFER]
     args: dict[str, Any] = {"patient": "Patient/p1", "encounter": "Encounter/e1", "issued": ISSUED}
     a = to_fhir(result, **args)
@@ -243,9 +285,12 @@ def test_same_inputs_same_bundle_and_ids_follow_inputs(mini_results: dict[Level,
     fewer = mini_screener.screen({"id": result.encounter_id, "answers": answers})
     assert fewer.level is result.level and fewer.completeness != result.completeness
     assert ids(to_fhir(fewer, **args)).isdisjoint(ids(a))
-    more = mini_screener.screen({"id": result.encounter_id, "answers": {**MINI_LEVELS[Level.REFER],
-                                                                         "long_hours": True,
-                                                                         "work_types": ["domestic"]}})
+    more = mini_screener.screen(
+        {
+            "id": result.encounter_id,
+            "answers": {**MINI_LEVELS[Level.REFER], "long_hours": True, "work_types": ["domestic"]},
+        }
+    )
     assert ids(to_fhir(more, **args)).isdisjoint(ids(a))
     # a datetime gives the same text as the ISO string
     dt = datetime(2026, 11, 23, 10, 15, tzinfo=UTC)
@@ -269,8 +314,9 @@ def test_same_inputs_same_bundle_and_ids_follow_inputs(mini_results: dict[Level,
         ({"fhir_version": "STU3"}, "fhir_version must be 'R4B' or 'R5'"),
     ],
 )
-def test_bad_arguments_are_named_not_echoed(mini_results: dict[Level, ScreeningResult], kwargs: dict[str, Any],
-                                            fragment: str) -> None:
+def test_bad_arguments_are_named_not_echoed(
+    mini_results: dict[Level, ScreeningResult], kwargs: dict[str, Any], fragment: str
+) -> None:
     with pytest.raises(FhirExportError) as info:
         to_fhir(mini_results[Level.CONCERN], **kwargs)
     assert fragment in str(info.value)
@@ -280,16 +326,22 @@ def test_bad_arguments_are_named_not_echoed(mini_results: dict[Level, ScreeningR
 def test_patient_by_identifier_and_reference_object(mini_results: dict[Level, ScreeningResult]) -> None:
     bundle = to_fhir(mini_results[Level.REFER], patient="urn:oid:2.16.578.1.12.4.1.4.1|01010112345")
     (risk,) = of_type(bundle, "RiskAssessment")
-    assert risk["subject"] == {"type": "Patient", "identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1",
-                                                                 "value": "01010112345"}}
+    assert risk["subject"] == {
+        "type": "Patient",
+        "identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": "01010112345"},
+    }
     bundle = to_fhir(mini_results[Level.REFER], patient={"reference": "Patient/7", "display": "as given"})
     assert of_type(bundle, "Flag")[0]["subject"] == {"reference": "Patient/7", "display": "as given"}
 
 
 def test_response_subject_is_used_and_must_agree(mini_results: dict[Level, ScreeningResult]) -> None:
     q = questionnaire(MINI_SET)
-    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": f"{q['url']}|{q['version']}",
-          "status": "completed", "subject": {"reference": "Patient/from-form"}}
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{q['url']}|{q['version']}",
+        "status": "completed",
+        "subject": {"reference": "Patient/from-form"},
+    }
     bundle = to_fhir(mini_results[Level.REFER], questionnaire_response=qr, transaction=True)
     assert of_type(bundle, "RiskAssessment")[0]["subject"] == {"reference": "Patient/from-form"}
     with pytest.raises(FhirExportError, match="name different Patient resources"):
@@ -298,16 +350,23 @@ def test_response_subject_is_used_and_must_agree(mini_results: dict[Level, Scree
 
 
 def test_response_to_another_questionnaire_is_refused(mini_results: dict[Level, ScreeningResult]) -> None:
-    qr = {"resourceType": "QuestionnaireResponse", "status": "completed",
-          "questionnaire": "https://trafficscreen.org/fhir/Questionnaire/ilo-child-labour|1.0.0"}
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "questionnaire": "https://trafficscreen.org/fhir/Questionnaire/ilo-child-labour|1.0.0",
+    }
     with pytest.raises(QuestionnaireResponseError, match=r"^questionnaire_response: is a response to another"):
         to_fhir(mini_results[Level.REFER], questionnaire_response=qr)
 
 
 def test_derived_from_the_response(mini_results: dict[Level, ScreeningResult]) -> None:
     q = questionnaire(MINI_SET)
-    qr = {"resourceType": "QuestionnaireResponse", "id": "qr-1", "questionnaire": f"{q['url']}|{q['version']}",
-          "status": "completed"}
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-1",
+        "questionnaire": f"{q['url']}|{q['version']}",
+        "status": "completed",
+    }
     bundle = to_fhir(mini_results[Level.REFER], "R5", questionnaire_response=qr)
     qr_url = bundle["entry"][0]["fullUrl"]
     assert bundle["entry"][0]["resource"]["resourceType"] == "QuestionnaireResponse"

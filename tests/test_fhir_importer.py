@@ -64,10 +64,12 @@ def test_round_trip_random_answers(version: str) -> None:
         levels.add(direct.level)
         # a form drops the answers of questions it hides: those no indicator could use (nothing changes)
         # and those the dictionary's ask rules do not allow yet (as if they had not been asked)
-        hidden = screener.screen(encounter_from_questionnaire_response(
-            fill(q, answers, respect_enable_when=True), cs))
-        allowed = {f: v for f, v in answers.items()
-                   if (rule := by_id[f].askable_when) is None or askability(rules[rule], answers)[0] is True}
+        hidden = screener.screen(encounter_from_questionnaire_response(fill(q, answers, respect_enable_when=True), cs))
+        allowed = {
+            f: v
+            for f, v in answers.items()
+            if (rule := by_id[f].askable_when) is None or askability(rules[rule], answers)[0] is True
+        }
         expected = screener.screen({"id": f"r{k}", "answers": allowed})
         assert hidden.level is expected.level
         assert [i.status for i in hidden.indicators] == [i.status for i in expected.indicators]
@@ -75,8 +77,13 @@ def test_round_trip_random_answers(version: str) -> None:
 
 
 def test_mini_round_trip(mini: CompiledSet, mini_screener: Screener) -> None:
-    answers = {"age_years": 12, "accompanied_by": "employer", "work_types": ["street", "domestic"],
-               "long_hours": True, "deceived": False}
+    answers = {
+        "age_years": 12,
+        "accompanied_by": "employer",
+        "work_types": ["street", "domestic"],
+        "long_hours": True,
+        "deceived": False,
+    }
     back = encounter_from_questionnaire_response(fill(questionnaire(mini), answers), mini)
     assert back == {"id": None, "answers": answers}
     same(mini_screener.screen(back), mini_screener.screen({"answers": answers}))
@@ -101,8 +108,9 @@ def test_example_response_screens() -> None:
 
 @pytest.fixture
 def mini_response(mini: CompiledSet) -> dict[str, Any]:
-    return fill(questionnaire(mini), {"age_years": 12, "accompanied_by": "employer", "work_types": ["street"],
-                                      "deceived": True})
+    return fill(
+        questionnaire(mini), {"age_years": 12, "accompanied_by": "employer", "work_types": ["street"], "deceived": True}
+    )
 
 
 def _item(qr: dict[str, Any], link_id: str) -> dict[str, Any]:
@@ -197,8 +205,10 @@ def _answer_on_group(qr: dict[str, Any]) -> None:
         (_two_answers, "linkId 'deceived': one answer expected, got 2"),
         (_fraction, "linkId 'age_years': valueInteger must be a number"),
         (_twice, "appears more than once"),
-        (_other_questionnaire, "is a response to another questionnaire; this set's questionnaire is "
-                               "urn:trafficscreen:Questionnaire:mini"),
+        (
+            _other_questionnaire,
+            "is a response to another questionnaire; this set's questionnaire is urn:trafficscreen:Questionnaire:mini",
+        ),
         (_other_version, "answers another version of the questionnaire; this set is version 1.0.0"),
         (_no_version, "names the questionnaire without a version"),
         (_entered_in_error, "marked entered-in-error"),
@@ -208,8 +218,9 @@ def _answer_on_group(qr: dict[str, Any]) -> None:
         (_none_and_more, "linkId 'work_types': 'none of these' cannot be given with other answers"),
     ],
 )
-def test_bad_responses_name_the_link_never_the_value(mini: CompiledSet, mini_response: dict[str, Any], spoil: Any,
-                                                    fragment: str) -> None:
+def test_bad_responses_name_the_link_never_the_value(
+    mini: CompiledSet, mini_response: dict[str, Any], spoil: Any, fragment: str
+) -> None:
     spoil(mini_response)
     with pytest.raises(QuestionnaireResponseError) as info:
         encounter_from_questionnaire_response(mini_response, mini, source="visit.json")
@@ -221,8 +232,11 @@ def test_bad_responses_name_the_link_never_the_value(mini: CompiledSet, mini_res
 
 
 def test_unknown_set_and_non_response() -> None:
-    qr = {"resourceType": "QuestionnaireResponse", "status": "completed",
-          "questionnaire": "https://trafficscreen.org/fhir/Questionnaire/no-such-set|1.0.0"}
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "questionnaire": "https://trafficscreen.org/fhir/Questionnaire/no-such-set|1.0.0",
+    }
     with pytest.raises(QuestionnaireResponseError, match="not available here"):
         encounter_from_questionnaire_response(qr)
     with pytest.raises(QuestionnaireResponseError, match="expected a QuestionnaireResponse"):
@@ -234,8 +248,7 @@ def test_unknown_set_and_non_response() -> None:
 
 def test_unanswered_questions_stay_unknown(mini: CompiledSet) -> None:
     qr = fill(questionnaire(mini), {})
-    qr["item"] = [{"linkId": "group-child", "item": [{"linkId": "deceived", "answer": []},
-                                                     {"linkId": "long_hours"}]}]
+    qr["item"] = [{"linkId": "group-child", "item": [{"linkId": "deceived", "answer": []}, {"linkId": "long_hours"}]}]
     assert encounter_from_questionnaire_response(qr, mini)["answers"] == {}
 
 

@@ -82,8 +82,12 @@ def test_item_types_per_version(mini: CompiledSet, version: str) -> None:
     items = by_link(questionnaire(mini, version))
     choice = "choice" if version == "R4B" else "coding"
     assert {k: v["type"] for k, v in items.items()} == {
-        "age_years": "integer", "deceived": "boolean", "long_hours": "boolean", "accompanied_by": choice,
-        "work_types": choice, "lives_at_work": "boolean",
+        "age_years": "integer",
+        "deceived": "boolean",
+        "long_hours": "boolean",
+        "accompanied_by": choice,
+        "work_types": choice,
+        "lives_at_work": "boolean",
     }
     assert items["work_types"].get("repeats") is True
     assert "repeats" not in items["accompanied_by"]
@@ -94,7 +98,9 @@ def test_item_types_per_version(mini: CompiledSet, version: str) -> None:
     assert [o["valueCoding"]["code"] for o in options] == ["domestic", "street", NONE_OF_THESE]
     assert options[-1]["extension"] == [{"url": EXT_OPTION_EXCLUSIVE, "valueBoolean": True}]
     assert items["age_years"]["extension"] == [
-        {"url": EXT_MIN_VALUE, "valueInteger": 0}, {"url": EXT_MAX_VALUE, "valueInteger": 25}]
+        {"url": EXT_MIN_VALUE, "valueInteger": 0},
+        {"url": EXT_MAX_VALUE, "valueInteger": 25},
+    ]
     # the other version's type is caught by our own checks
     q = questionnaire(mini, version)
     other = "R5" if version == "R4B" else "R4B"
@@ -121,8 +127,9 @@ def _guard_values(cs: CompiledSet, guard: str, conditions: list[dict[str, Any]])
     values = list(domain(cs, guard))
     for c in conditions:
         if c["question"] == guard and "answerInteger" in c:
-            values += [v for v in (c["answerInteger"] - 1, c["answerInteger"], c["answerInteger"] + 1)
-                       if v not in values]
+            values += [
+                v for v in (c["answerInteger"] - 1, c["answerInteger"], c["answerInteger"] + 1) if v not in values
+            ]
     return [*values, None]
 
 
@@ -165,15 +172,20 @@ def test_ask_rules_become_enable_when() -> None:
         age = 11 if rule == "child_sexual_topics" else 8
         assert item["enableBehavior"] == "all", f
         assert item["enableWhen"][:2] == [
-            {"question": "age_years", "operator": ">=", "answerInteger": age}, seen_alone], f
+            {"question": "age_years", "operator": ">=", "answerInteger": age},
+            seen_alone,
+        ], f
         # a derived condition is kept only where it combines exactly: it reads the age too
         assert all(c["question"] == "age_years" and c["operator"] != "exists" for c in item["enableWhen"][2:]), f
         # the language requirement (an 'or') cannot be expressed and is left out
-        assert not any(c["question"] in ("child_speaks_local_language", "professional_interpreter_present")
-                       for c in item["enableWhen"]), f
+        assert not any(
+            c["question"] in ("child_speaks_local_language", "professional_interpreter_present")
+            for c in item["enableWhen"]
+        ), f
     # where an indicator needs an age the rule also reads, both are kept: shown from 11 to 17
     assert items["many_sexual_partners"]["enableWhen"][2:] == [
-        {"question": "age_years", "operator": "<", "answerInteger": 18}]
+        {"question": "age_years", "operator": "<", "answerInteger": 18}
+    ]
     # record and clinician questions, who is present among them, are asked at every age
     present = ("age_years", "child_seen_alone", "professional_interpreter_present", "child_speaks_local_language")
     assert not any("enableWhen" in items[f] for f in present)
@@ -182,23 +194,33 @@ def test_ask_rules_become_enable_when() -> None:
     left_out = {tuple(v[1]) for v in ask_enable_when(cs, list(items), lambda f: f).values()}
     assert left_out == {("child_speaks_local_language or professional_interpreter_present",), ()}
     assert items["pregnant_now_or_past"]["enableWhen"][0] == {
-        "question": "age_years", "operator": ">=", "answerInteger": 9}
+        "question": "age_years",
+        "operator": ">=",
+        "answerInteger": 9,
+    }
     # without enableWhen nothing is hidden, and who is present is still asked
     plain = by_link(questionnaire(cs, enable_when=False))
     assert not any("enableWhen" in v for v in plain.values()) and "child_seen_alone" in plain
 
 
-@pytest.mark.parametrize(("answers", "shown"), [
-    ({"age_years": 1, "child_seen_alone": True, "child_speaks_local_language": True}, set()),
-    ({"age_years": 7, "child_seen_alone": True, "child_speaks_local_language": True}, set()),
-    ({"age_years": 9, "child_seen_alone": True, "child_speaks_local_language": True},
-     {"child_direct", "pregnancy_possible"}),
-    ({"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": True},
-     {"child_direct", "child_sexual_topics", "pregnancy_possible"}),
-    ({"age_years": 14, "child_seen_alone": False, "child_speaks_local_language": True}, {"pregnancy_possible"}),
-    ({"age_years": 14}, {"pregnancy_possible"}),  # not yet known whether the child is seen alone: not asked yet
-    ({"child_seen_alone": True, "child_speaks_local_language": True}, set()),  # age unknown
-])
+@pytest.mark.parametrize(
+    ("answers", "shown"),
+    [
+        ({"age_years": 1, "child_seen_alone": True, "child_speaks_local_language": True}, set()),
+        ({"age_years": 7, "child_seen_alone": True, "child_speaks_local_language": True}, set()),
+        (
+            {"age_years": 9, "child_seen_alone": True, "child_speaks_local_language": True},
+            {"child_direct", "pregnancy_possible"},
+        ),
+        (
+            {"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": True},
+            {"child_direct", "child_sexual_topics", "pregnancy_possible"},
+        ),
+        ({"age_years": 14, "child_seen_alone": False, "child_speaks_local_language": True}, {"pregnancy_possible"}),
+        ({"age_years": 14}, {"pregnancy_possible"}),  # not yet known whether the child is seen alone: not asked yet
+        ({"child_seen_alone": True, "child_speaks_local_language": True}, set()),  # age unknown
+    ],
+)
 def test_questions_to_the_child_show_only_when_they_can_be_asked(answers: dict[str, Any], shown: set[str]) -> None:
     cs = default_set()
     rules = compile_ask_rules(cs.dictionary)
@@ -223,8 +245,12 @@ def test_what_enable_when_cannot_express_shows_more_never_less() -> None:
     cs = default_set()
     rules = compile_ask_rules(cs.dictionary)
     items = by_link(questionnaire(cs))
-    answers = {"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": False,
-               "professional_interpreter_present": False}
+    answers = {
+        "age_years": 14,
+        "child_seen_alone": True,
+        "child_speaks_local_language": False,
+        "professional_interpreter_present": False,
+    }
     assert askability(rules["child_direct"], answers)[0] is False
     assert enabled(items["attends_school"], answers)
 
@@ -253,15 +279,28 @@ def _normal(value: Any) -> Any:
 
 def test_translations_ride_along(content: Path) -> None:
     dictionary = content / "dictionaries" / "mini" / "1.0.0.yaml"
-    replace_in(dictionary, 'question: {en: "Were you told lies about the job?"}',
-               'question: {en: "Were you told lies about the job?", pt: "Mentiram-lhe sobre o trabalho?"}')
-    replace_in(dictionary, "- {code: parent, label: {en: Parent}}",
-               "- {code: parent, label: {en: Parent, nb: Forelder}}")
+    replace_in(
+        dictionary,
+        'question: {en: "Were you told lies about the job?"}',
+        'question: {en: "Were you told lies about the job?", pt: "Mentiram-lhe sobre o trabalho?"}',
+    )
+    replace_in(
+        dictionary, "- {code: parent, label: {en: Parent}}", "- {code: parent, label: {en: Parent, nb: Forelder}}"
+    )
     cs = load_set(content / "sets" / "mini" / "1.0.0.yaml")
     en = by_link(questionnaire(cs, lang="en"))
     assert en["deceived"]["text"] == "Were you told lies about the job?"
-    assert en["deceived"]["_text"] == {"extension": [{"url": EXT_TRANSLATION, "extension": [
-        {"url": "lang", "valueCode": "pt"}, {"url": "content", "valueString": "Mentiram-lhe sobre o trabalho?"}]}]}
+    assert en["deceived"]["_text"] == {
+        "extension": [
+            {
+                "url": EXT_TRANSLATION,
+                "extension": [
+                    {"url": "lang", "valueCode": "pt"},
+                    {"url": "content", "valueString": "Mentiram-lhe sobre o trabalho?"},
+                ],
+            }
+        ]
+    }
     parent = en["accompanied_by"]["answerOption"][0]["valueCoding"]
     assert parent["_display"]["extension"][0]["extension"][0] == {"url": "lang", "valueCode": "nb"}
     pt = by_link(questionnaire(cs, lang="pt"))
@@ -290,10 +329,17 @@ def test_check_resource_finds_questionnaire_faults(mini: CompiledSet) -> None:
     items["accompanied_by"]["enableWhen"][0]["question"] = "no_such_question"
     items["accompanied_by"]["enableWhen"][1]["answerDecimal"] = 18.0
     items["deceived"]["linkId"] = "long_hours"
-    items["work_types"]["enableWhen"] = [{"question": "age_years", "operator": "exists", "answerInteger": 1},
-                                         {"question": "age_years", "operator": "~", "answerInteger": 1}]
+    items["work_types"]["enableWhen"] = [
+        {"question": "age_years", "operator": "exists", "answerInteger": 1},
+        {"question": "age_years", "operator": "~", "answerInteger": 1},
+    ]
     problems = check_resource(q, "R4B", labels=False)
-    for fragment in ("needs exactly one answer[x]", "'exists' takes answerBoolean (que-7)",
-                     "not a QuestionnaireItemOperator code", "enableBehavior: required when there is more than",
-                     "linkIds must be unique (que-2)", "an enableWhen names a question that is not in the"):
+    for fragment in (
+        "needs exactly one answer[x]",
+        "'exists' takes answerBoolean (que-7)",
+        "not a QuestionnaireItemOperator code",
+        "enableBehavior: required when there is more than",
+        "linkIds must be unique (que-2)",
+        "an enableWhen names a question that is not in the",
+    ):
         assert any(fragment in p for p in problems), fragment

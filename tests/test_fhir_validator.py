@@ -32,8 +32,9 @@ def validate(files: list[Path]) -> list[dict[str, Any]]:
         pytest.fail(f"node is not installed; run `{SETUP}` (make test does)")
     if not (TOOL / "node_modules" / "fhir" / "package.json").is_file():
         pytest.fail(f"FHIR.js is not installed under {TOOL}; run `{SETUP}` (make test does)")
-    proc = subprocess.run([node, str(SCRIPT), *map(str, files)], capture_output=True, text=True, check=False,
-                          timeout=300)
+    proc = subprocess.run(
+        [node, str(SCRIPT), *map(str, files)], capture_output=True, text=True, check=False, timeout=300
+    )
     assert proc.returncode in (0, 1), proc.stderr
     reports = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["file"] for r in reports] == [str(f) for f in files]
@@ -83,8 +84,11 @@ def known_warning(m: dict[str, Any]) -> bool:
 
 
 def unexpected(report: dict[str, Any], resource: dict[str, Any]) -> list[dict[str, Any]]:
-    return [m for m in report["messages"] if m["severity"] in ("error", "warning")
-            and not known_false_positive(resource, m) and not known_warning(m)]
+    return [
+        m
+        for m in report["messages"]
+        if m["severity"] in ("error", "warning") and not known_false_positive(resource, m) and not known_warning(m)
+    ]
 
 
 def write(tmp_path: Path, name: str, data: dict[str, Any]) -> Path:
@@ -99,16 +103,30 @@ def test_r4b_output_is_valid_for_fhir_js(tmp_path: Path) -> None:
     screener = default_screener()
     for path in EXAMPLE_ENCOUNTERS:
         result = screener.screen(example(path))
-        files.append(write(tmp_path, f"{path.stem}-collection", to_fhir(result, "R4B", patient="Patient/p1",
-                                                                         encounter="Encounter/e1",
-                                                                         issued="2026-11-23T10:15:00Z")))
-        files.append(write(tmp_path, f"{path.stem}-transaction", to_fhir(result, "R4B", patient="Patient/p1",
-                                                                          transaction=True, adolescent=True)))
+        files.append(
+            write(
+                tmp_path,
+                f"{path.stem}-collection",
+                to_fhir(result, "R4B", patient="Patient/p1", encounter="Encounter/e1", issued="2026-11-23T10:15:00Z"),
+            )
+        )
+        files.append(
+            write(
+                tmp_path,
+                f"{path.stem}-transaction",
+                to_fhir(result, "R4B", patient="Patient/p1", transaction=True, adolescent=True),
+            )
+        )
         files.append(write(tmp_path, f"{path.stem}-no-patient", to_fhir(result, "R4B")))
     qr = json.loads(EXAMPLE_RESPONSE.read_text(encoding="utf-8"))
     from_form = screener.screen(encounter_from_questionnaire_response(qr))
-    files.append(write(tmp_path, "example-response-bundle", to_fhir(
-        from_form, "R4B", patient="Patient/p1", questionnaire_response=qr, transaction=True)))
+    files.append(
+        write(
+            tmp_path,
+            "example-response-bundle",
+            to_fhir(from_form, "R4B", patient="Patient/p1", questionnaire_response=qr, transaction=True),
+        )
+    )
     files.append(write(tmp_path, "example-response", qr))
     for lang in ("en", "pt", "nb"):
         files.append(write(tmp_path, f"questionnaire-{lang}", questionnaire(default_set(), "R4B", lang)))
@@ -127,19 +145,30 @@ def test_the_validator_rejects_what_it_should(tmp_path: Path) -> None:
     """A control: FHIR.js finds the faults we care about, so a pass above means something."""
     result = default_screener().screen(example(EXAMPLE_ENCOUNTERS[0]))
     bad_status = to_fhir(result, "R4B", patient="Patient/p1")
-    next(e["resource"] for e in bad_status["entry"] if e["resource"]["resourceType"] == "RiskAssessment")[
-        "status"] = "banana"
+    next(e["resource"] for e in bad_status["entry"] if e["resource"]["resourceType"] == "RiskAssessment")["status"] = (
+        "banana"
+    )
     r5_type = questionnaire(MINI_SET, "R5")  # 'coding' is not an R4 item type (items nested in groups)
     no_subject = to_fhir(default_screener().screen(example(EXAMPLE_ENCOUNTERS[-1])), "R4B", patient="Patient/p1")
     del next(e["resource"] for e in no_subject["entry"] if e["resource"]["resourceType"] == "Flag")["subject"]
     no_answer = questionnaire(MINI_SET, "R4B")
     (companion,) = [i for g in no_answer["item"] for i in g.get("item", []) if i["linkId"] == "accompanied_by"]
     del companion["enableWhen"][1]["answerInteger"]  # a real fault where the known false positive sits
-    reports = validate([write(tmp_path, "bad-status", bad_status), write(tmp_path, "r5-type", r5_type),
-                        write(tmp_path, "no-subject", no_subject), write(tmp_path, "no-answer", no_answer)])
+    reports = validate(
+        [
+            write(tmp_path, "bad-status", bad_status),
+            write(tmp_path, "r5-type", r5_type),
+            write(tmp_path, "no-subject", no_subject),
+            write(tmp_path, "no-answer", no_answer),
+        ]
+    )
     assert [r["valid"] for r in reports] == [False, False, False, False]
     assert unexpected(reports[3], no_answer) != []
     assert any(m["location"] == "RiskAssessment.status" for m in reports[0]["messages"])
-    assert any(m["location"].startswith("(nested items) Questionnaire.item[") and m["location"].endswith(".type")
-               and m["severity"] == "error" for m in reports[1]["messages"])
+    assert any(
+        m["location"].startswith("(nested items) Questionnaire.item[")
+        and m["location"].endswith(".type")
+        and m["severity"] == "error"
+        for m in reports[1]["messages"]
+    )
     assert any(m["location"] == "Flag.subject" for m in reports[2]["messages"])

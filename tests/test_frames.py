@@ -17,9 +17,9 @@ from trafficscreen.research.frames import CohortError, read_mapping, read_table,
 CSV = (
     "id,age_years,deceived,long_hours,accompanied_by,work_types,lives_at_work\n"
     "a,12,true,1,employer,domestic|street,\n"
-    "b,12.5,Joana,,boss,\"[\"\"domestic\"\"]\",FALSE\n"
+    'b,12.5,Joana,,boss,"[""domestic""]",FALSE\n'
     "c,30,,0,,[],\n"
-    "d,,,,,\"domestic, street, domestic\",\n"
+    'd,,,,,"domestic, street, domestic",\n'
     "e,11,,,parent,farm,TRUE\n"
 )
 
@@ -39,8 +39,11 @@ def test_csv_cells_are_read_and_bad_rows_rejected_by_field(tmp_path: Path, mini:
         (2, "age_years", "field 'age_years': expected a whole number, got a fraction"),
         (2, "deceived", "field 'deceived': expected true or false, got text"),
         (3, "age_years", "field 'age_years': above the largest allowed value (25)"),
-        (5, "work_types", "field 'work_types': the list holds an answer that is not one of its choices "
-                          "(domestic, street)"),
+        (
+            5,
+            "work_types",
+            "field 'work_types': the list holds an answer that is not one of its choices (domestic, street)",
+        ),
     ]
     assert c.n_rejected == 3
     text = c.rejects.write_csv()
@@ -70,10 +73,14 @@ def test_jsonl_flat_and_encounter_shaped(tmp_path: Path, mini: CompiledSet) -> N
 
 
 def test_parquet_typed_columns_are_checked(tmp_path: Path, mini: CompiledSet) -> None:
-    df = pl.DataFrame({
-        "age_years": [3, -1, None], "accompanied_by": ["parent", "nanny", None],
-        "work_types": [["street", "domestic"], [], None], "deceived": [1, 2, 0],
-    })
+    df = pl.DataFrame(
+        {
+            "age_years": [3, -1, None],
+            "accompanied_by": ["parent", "nanny", None],
+            "work_types": [["street", "domestic"], [], None],
+            "deceived": [1, 2, 0],
+        }
+    )
     p = tmp_path / "c.parquet"
     write_table(df, p)
     c = check(read_table(p), mini)
@@ -90,7 +97,8 @@ def test_column_mapping_renames_and_reasons_name_the_column(tmp_path: Path, mini
     assert c.frame.get_column("id").to_list() == ["x"]
     assert c.answers().get_column("deceived").to_list() == [True]
     assert c.rejects.get_column("reason").to_list() == [
-        "field 'deceived' (column 'q1_lied_to'): expected true or false, got text"]
+        "field 'deceived' (column 'q1_lied_to'): expected true or false, got text"
+    ]
 
 
 def test_bad_mappings_and_files(tmp_path: Path, mini: CompiledSet) -> None:

@@ -25,12 +25,64 @@ LARGE = 2000
 SEED = 20260117
 SECRET = "Zq7Secret"  # stands for a patient value: it must never appear in a message or report
 
-NAMES = ["id", "age_years", "deceived", "long_hours", "accompanied_by", "work_types", "lives_at_work",
-         "Deceived", "AGE_YEARS", "label", "", "answers", "row", "x y"]
-CELLS = ["", " ", "true", "FALSE", "1", "0", "2", "-1", "12", "+3", "3.5", "NaN", "inf", "-Infinity", "1e999",
-         "9" * 30, "parent", "employer", "domestic", "street", "domestic|street", "[]", "[ ]", "|", ",", '""',
-         "[,]", '["domestic", "street"]', "[domestic,,street]", "2025-02-30", "2025-01-01", "\x00", "é",
-         SECRET, f"{SECRET},x", f'"{SECRET}', "\n", "\r\n", '"', "'"]
+NAMES = [
+    "id",
+    "age_years",
+    "deceived",
+    "long_hours",
+    "accompanied_by",
+    "work_types",
+    "lives_at_work",
+    "Deceived",
+    "AGE_YEARS",
+    "label",
+    "",
+    "answers",
+    "row",
+    "x y",
+]
+CELLS = [
+    "",
+    " ",
+    "true",
+    "FALSE",
+    "1",
+    "0",
+    "2",
+    "-1",
+    "12",
+    "+3",
+    "3.5",
+    "NaN",
+    "inf",
+    "-Infinity",
+    "1e999",
+    "9" * 30,
+    "parent",
+    "employer",
+    "domestic",
+    "street",
+    "domestic|street",
+    "[]",
+    "[ ]",
+    "|",
+    ",",
+    '""',
+    "[,]",
+    '["domestic", "street"]',
+    "[domestic,,street]",
+    "2025-02-30",
+    "2025-01-01",
+    "\x00",
+    "é",
+    SECRET,
+    f"{SECRET},x",
+    f'"{SECRET}',
+    "\n",
+    "\r\n",
+    '"',
+    "'",
+]
 
 
 def _quote(cell: str) -> str:
@@ -54,8 +106,9 @@ def csv_bytes(draw: st.DrawFn) -> bytes:
 
 
 _json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
-              st.sampled_from(CELLS)),
+    st.one_of(
+        st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True), st.sampled_from(CELLS)
+    ),
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(NAMES), inner, max_size=3)),
     max_leaves=6,
 )
@@ -70,8 +123,23 @@ def jsonl_bytes(draw: st.DrawFn) -> bytes:
         if kind == 0:
             lines.append(json.dumps({"id": "e", "answers": obj}))
         elif kind == 1:
-            lines.append(draw(st.sampled_from(["", "[1, 2]", "3", '"x"', "{", f'{{"deceived": {SECRET}}}', "null",
-                                               '{"age_years": NaN}', '{"a": 1}{"b": 2}'])))
+            lines.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "",
+                            "[1, 2]",
+                            "3",
+                            '"x"',
+                            "{",
+                            f'{{"deceived": {SECRET}}}',
+                            "null",
+                            '{"age_years": NaN}',
+                            '{"a": 1}{"b": 2}',
+                        ]
+                    )
+                )
+            )
         else:
             lines.append(json.dumps(obj))
     data = "\n".join(lines).encode("utf-8")
@@ -135,8 +203,12 @@ def _run(data: bytes, suffix: str, cs: CompiledSet, agree: bool) -> None:
 
 def _fuzz(strategy: st.SearchStrategy[bytes], suffix: str, budget: int) -> Callable[[CompiledSet], None]:
     @seed(SEED)
-    @settings(max_examples=budget, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=budget,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(data=strategy)
     def run(mini: CompiledSet, data: bytes) -> None:
         _run(data, suffix, mini, agree=suffix == ".csv")

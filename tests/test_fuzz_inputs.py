@@ -33,19 +33,58 @@ SECRET = "Zq7Secret"  # stands for a patient value: it must never appear in a me
 
 FIELDS = ["age_years", "deceived", "long_hours", "accompanied_by", "work_types", "lives_at_work"]
 KEYS = [*FIELDS, "id", "answers", "Deceived", "", "x y", "naïve", "a" * 90, "\ud800", "__class__"]
-SCALARS: list[Any] = [None, True, False, 0, -1, 12, 17.5, 2**70, -(2**70), 1e308, "", " ", "true", "parent",
-                      "employer", "domestic", "2025-02-30", "2025-01-01", "\x00", "é", SECRET, f"{SECRET}\n",
-                      "\ud800"]
-TEXT_MUTATIONS = [b"", b",", b"}", b"{", b"]", b'"', b"\\", b"\\ud800", b"\xff", b"\x00", b"1" * 4400, b"NaN",
-                  b"Infinity", b"-", b"1e999", b"[" * 80, b'"deceived": true, "deceived": false, ']
+SCALARS: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    12,
+    17.5,
+    2**70,
+    -(2**70),
+    1e308,
+    "",
+    " ",
+    "true",
+    "parent",
+    "employer",
+    "domestic",
+    "2025-02-30",
+    "2025-01-01",
+    "\x00",
+    "é",
+    SECRET,
+    f"{SECRET}\n",
+    "\ud800",
+]
+TEXT_MUTATIONS = [
+    b"",
+    b",",
+    b"}",
+    b"{",
+    b"]",
+    b'"',
+    b"\\",
+    b"\\ud800",
+    b"\xff",
+    b"\x00",
+    b"1" * 4400,
+    b"NaN",
+    b"Infinity",
+    b"-",
+    b"1e999",
+    b"[" * 80,
+    b'"deceived": true, "deceived": false, ',
+]
 
 
 def json_values() -> st.SearchStrategy[Any]:
     return st.recursive(
-        st.one_of(st.sampled_from(SCALARS), st.integers(-(2**64), 2**64), st.floats(allow_nan=True),
-                  st.text(max_size=8)),
-        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner,
-                                                                             max_size=4)),
+        st.one_of(
+            st.sampled_from(SCALARS), st.integers(-(2**64), 2**64), st.floats(allow_nan=True), st.text(max_size=8)
+        ),
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)),
         max_leaves=8,
     )
 
@@ -62,7 +101,7 @@ def encounter_texts(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(0, 3))):
         at = draw(st.integers(0, len(data)))
         cut = draw(st.integers(0, 3))
-        data = data[:at] + draw(st.sampled_from(TEXT_MUTATIONS)) + data[at + cut:]
+        data = data[:at] + draw(st.sampled_from(TEXT_MUTATIONS)) + data[at + cut :]
     return data
 
 
@@ -123,8 +162,12 @@ def check_result(screener: Screener, encounter: Any) -> None:
 
 def _fuzz_encounters(budget: int) -> Callable[[Screener], None]:
     @seed(SEED)
-    @settings(max_examples=budget, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=budget,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(data=encounter_texts())
     def run(screener: Screener, data: bytes) -> None:
         try:
@@ -140,8 +183,12 @@ def _fuzz_encounters(budget: int) -> Callable[[Screener], None]:
 
 def _fuzz_responses(budget: int) -> Callable[[CompiledSet, dict[str, Any]], None]:
     @seed(SEED)
-    @settings(max_examples=budget, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=budget,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(data=st.data())
     def run(cs: CompiledSet, base: dict[str, Any], data: st.DataObject) -> None:
         doc = data.draw(mutated_responses(base))
@@ -175,8 +222,17 @@ def cs() -> CompiledSet:
 @pytest.fixture(scope="module")
 def base_response(cs: CompiledSet) -> dict[str, Any]:
     q = questionnaire(cs, "R4B", "en")
-    doc = fill(q, {"age_years": 12, "deceived": True, "long_hours": False, "accompanied_by": "parent",
-                   "work_types": ["domestic", "street"]}, qr_id="qr-1")
+    doc = fill(
+        q,
+        {
+            "age_years": 12,
+            "deceived": True,
+            "long_hours": False,
+            "accompanied_by": "parent",
+            "work_types": ["domestic", "street"],
+        },
+        qr_id="qr-1",
+    )
     doc["subject"] = {"reference": "Patient/p-1"}
     return doc
 
@@ -202,7 +258,8 @@ def test_fuzz_encounter_parser_large(cs: CompiledSet, request: pytest.FixtureReq
 
 
 @pytest.mark.fuzz
-def test_fuzz_questionnaire_response_importer_large(cs: CompiledSet, base_response: dict[str, Any],
-                                                    request: pytest.FixtureRequest) -> None:
+def test_fuzz_questionnaire_response_importer_large(
+    cs: CompiledSet, base_response: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
     _large(request)
     _fuzz_responses(LARGE)(cs, base_response)

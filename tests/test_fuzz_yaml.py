@@ -40,7 +40,10 @@ from trafficscreen.yamlsource import MAX_DEPTH, MAX_INT_DIGITS, parse_yaml
 
 SEED = 17  # the issue's number; any fixed value keeps the small budget reproducible
 SMALL = settings(
-    max_examples=150, deadline=None, derandomize=True, database=None,
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 LOADERS_SMALL = settings(SMALL, max_examples=40)
@@ -64,16 +67,87 @@ SEEDS = (SET_TEXT, DICT_TEXT, SITE_TEXT, MAPPING_TEXT)
 
 # pieces an attacker or a clumsy author might type: each once crashed something, or nearly did
 TOKENS = (
-    "2026-02-30", "2026-13-01", "2026-00-10", "2026-02-30 10:00:00", "2026-01-01T25:00:00Z", "2024-02-29",
-    ".inf", "-.inf", ".nan", ".NaN", "1.0e+999", "-1.5e+400", "1e999", "0x" + "f" * 4000, "9" * 4400,
-    "1" + ":59" * 300, "1" + ":59" * 200 + ".5", "0o777", "0b101", "1_000", "-0", "+12", "0.",
-    "&a ", "*a", "<<: {a: 1}", "!!python/object:os.system ", "!!binary aGk=", "!!set ", "!!str ",
-    "!!int ", "!!float ", "!!timestamp ", "!!bool ", "!foo ", "? ", "- ", ": ", "\t", "\n", "  ", "{", "}",
-    "[", "]", "'", '"', "# ", "|\n", ">-\n", "---\n", "...\n", "\x00", "\ufeff", "\u2028", "%YAML 1.1\n",
-    "null", "~", "yes", "no", "on", "=", "@", "\\n", '"a\\nb"', "'x\n'", "[" * 40, "{a: " * 40,
-    "not " * 40 + "deceived", "(" * 60, "age_years < 1e999", "deceived and " * 30 + "deceived",
-    "status: active  # reviewed", "status: draft", "kind: indicator-set  # x", "kind: dictionary",
-    "id: \"mini\\n\"", "version: 1.0.0\\n", "dictionary: mini@2.0.0", "max: .nan", "min: 'inf'",
+    "2026-02-30",
+    "2026-13-01",
+    "2026-00-10",
+    "2026-02-30 10:00:00",
+    "2026-01-01T25:00:00Z",
+    "2024-02-29",
+    ".inf",
+    "-.inf",
+    ".nan",
+    ".NaN",
+    "1.0e+999",
+    "-1.5e+400",
+    "1e999",
+    "0x" + "f" * 4000,
+    "9" * 4400,
+    "1" + ":59" * 300,
+    "1" + ":59" * 200 + ".5",
+    "0o777",
+    "0b101",
+    "1_000",
+    "-0",
+    "+12",
+    "0.",
+    "&a ",
+    "*a",
+    "<<: {a: 1}",
+    "!!python/object:os.system ",
+    "!!binary aGk=",
+    "!!set ",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!timestamp ",
+    "!!bool ",
+    "!foo ",
+    "? ",
+    "- ",
+    ": ",
+    "\t",
+    "\n",
+    "  ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "# ",
+    "|\n",
+    ">-\n",
+    "---\n",
+    "...\n",
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "%YAML 1.1\n",
+    "null",
+    "~",
+    "yes",
+    "no",
+    "on",
+    "=",
+    "@",
+    "\\n",
+    '"a\\nb"',
+    "'x\n'",
+    "[" * 40,
+    "{a: " * 40,
+    "not " * 40 + "deceived",
+    "(" * 60,
+    "age_years < 1e999",
+    "deceived and " * 30 + "deceived",
+    "status: active  # reviewed",
+    "status: draft",
+    "kind: indicator-set  # x",
+    "kind: dictionary",
+    'id: "mini\\n"',
+    "version: 1.0.0\\n",
+    "dictionary: mini@2.0.0",
+    "max: .nan",
+    "min: 'inf'",
 )
 _PIECE = st.one_of(
     st.sampled_from(TOKENS),
@@ -91,9 +165,9 @@ def mutated_yaml(draw: st.DrawFn, seeds: tuple[str, ...] = SEEDS) -> str:
         if op == "insert":
             text = text[:i] + draw(_PIECE) + text[i:]
         elif op == "replace":
-            text = text[:i] + draw(_PIECE) + text[i + draw(st.integers(1, 30)):]
+            text = text[:i] + draw(_PIECE) + text[i + draw(st.integers(1, 30)) :]
         elif op == "delete":
-            text = text[:i] + text[i + draw(st.integers(1, 30)):]
+            text = text[:i] + text[i + draw(st.integers(1, 30)) :]
         else:
             lines = text.split("\n")
             k = draw(st.integers(0, max(len(lines) - 1, 0)))
@@ -155,8 +229,12 @@ class Registry:
         self.mapping = root / "mapping.yaml"
 
     def reset(self) -> None:
-        for path, text in ((self.set, SET_TEXT), (self.dictionary, DICT_TEXT), (self.site, SITE_TEXT),
-                           (self.mapping, MAPPING_TEXT)):
+        for path, text in (
+            (self.set, SET_TEXT),
+            (self.dictionary, DICT_TEXT),
+            (self.site, SITE_TEXT),
+            (self.mapping, MAPPING_TEXT),
+        ):
             path.write_text(text, encoding="utf-8")
 
 
@@ -186,11 +264,16 @@ def check_loaders(reg: Registry, which: int, text: str) -> None:
         assert "\n" not in issue.message and "\n" not in str(issue.location), repr(str(issue)[:300])
 
 
-_KEYS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc", "Zl", "Zp"]),
-                min_size=1, max_size=12)
+_KEYS = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc", "Zl", "Zp"]), min_size=1, max_size=12
+)
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-    st.dates(min_value=date(1, 1, 1)), _KEYS,
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(min_value=date(1, 1, 1)),
+    _KEYS,
 )
 _DATA = st.recursive(
     _SCALARS,
@@ -211,6 +294,7 @@ def check_round_trip(data: Any) -> None:
 
 
 # --- the small fixed budget, in every run --------------------------------------------------------
+
 
 @seed(SEED)
 @SMALL
@@ -241,6 +325,7 @@ def test_safe_yaml_round_trips(data: Any) -> None:
 
 
 # --- the larger budget: pytest -m fuzz -----------------------------------------------------------
+
 
 def _big(request: pytest.FixtureRequest) -> settings:
     if "fuzz" not in (request.config.getoption("markexpr") or ""):

@@ -31,9 +31,11 @@ JURISDICTIONS = ("GB", "NO", "PT", "US")
 SETS = {"mini": str(MINI_SET), "shipped": DEFAULT_SET}
 PATIENT_ID = "MRN-447190 Joana Ferreira 2014-03-02"
 PATIENT_PARTS = ("447190", "Joana", "Ferreira", "2014-03-02")
-NOT_NEGATIVE = {"en": ("negative", "not a negative result"),
-                "pt": ("negativo", "não é um resultado negativo"),
-                "nb": ("negativt", "ikke et negativt resultat")}
+NOT_NEGATIVE = {
+    "en": ("negative", "not a negative result"),
+    "pt": ("negativo", "não é um resultado negativo"),
+    "nb": ("negativt", "ikke et negativt resultat"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +112,7 @@ def test_guidance_for_each_level_jurisdiction_and_language(
         # what to record and who may see it
         assert sees(msgs["rec.portal"], seen) and sees(msgs["rec.codes"], seen)
         # the questions still worth asking, grouped by who is asked
-        for q in result.ask_next[:MAX_QUESTIONS[fmt]]:
+        for q in result.ask_next[: MAX_QUESTIONS[fmt]]:
             assert sees(q.question, seen), (fmt, q.field)
             assert sees(msgs[f"ask.{q.asked_of.value}"], seen)
         if not result.ask_next:
@@ -182,14 +184,17 @@ def test_site_file_adds_local_contacts_and_replaces_by_id(
 
 
 def test_markdown_and_html_escape_content(
-    results: dict[tuple[str, Level, str], ScreeningResult], tmp_path: Path,
+    results: dict[tuple[str, Level, str], ScreeningResult],
+    tmp_path: Path,
 ) -> None:
     site = tmp_path / "site.yaml"
     site.write_text(
         "kind: site\nid: evil-site\nname: 'Ward [7](javascript:alert(1)) <script>x</script>'\njurisdiction: US\n"
         "contacts:\n  - {id: cps, order: 30, levels: [refer], name: '*CPS* <img src=x onerror=alert(1)>',\n"
         "     role: '# heading | cell', phone: '555 0100', source: 'county list', checked: 2026-01-02,"
-        " verified: true}\n", encoding="utf-8")
+        " verified: true}\n",
+        encoding="utf-8",
+    )
     result = results["mini", Level.REFER, "en"]
     md = render_guidance(result, jurisdiction="US", site=site, format="markdown")
     for raw in (r"(?<!\\)<script>", r"(?<!\\)<img", r"(?<!\\)\]\(javascript"):

@@ -19,16 +19,23 @@ SITE = ROOT / "examples" / "site-example.yaml"
 
 
 def run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trafficscreen.cli", *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "trafficscreen.cli", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
 
 
-@pytest.mark.parametrize(("code", "lang", "emergency"), [("NO", "nb", "112"), ("PT", "pt", "112"),
-                                                         ("GB", "en", "999"), ("US", "en", "911")])
-def test_screen_example_prints_a_sheet_per_country(code: str, lang: str, emergency: str,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["screen", str(URGENT), "--guidance", "--jurisdiction", code, "--lang", lang,
-                 "--format", "html"]) == 0
+@pytest.mark.parametrize(
+    ("code", "lang", "emergency"), [("NO", "nb", "112"), ("PT", "pt", "112"), ("GB", "en", "999"), ("US", "en", "911")]
+)
+def test_screen_example_prints_a_sheet_per_country(
+    code: str, lang: str, emergency: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["screen", str(URGENT), "--guidance", "--jurisdiction", code, "--lang", lang, "--format", "html"]) == 0
     page = capsys.readouterr().out
     msgs = load_messages(lang)
     assert page.startswith("<!DOCTYPE html>") and f'<html lang="{lang}">' in page
@@ -56,8 +63,7 @@ def test_guidance_command_from_a_saved_result(tmp_path: Path, capsys: pytest.Cap
     assert capsys.readouterr().out == ""
     page = out.read_text(encoding="utf-8")
     assert '<html lang="pt">' in page and "964 608 288" in page  # language taken from the result
-    assert main(["guidance", str(saved), "--jurisdiction", "NO", "--lang", "nb",
-                 "--patient-label", "Seng 3"]) == 0
+    assert main(["guidance", str(saved), "--jurisdiction", "NO", "--lang", "nb", "--patient-label", "Seng 3"]) == 0
     text = capsys.readouterr().out
     assert "Pasient: Seng 3" in text and "Hva du gjør nå" in text
     proc = run(["guidance", "-", "--jurisdiction", "US"], stdin=saved.read_text(encoding="utf-8"))
@@ -71,21 +77,30 @@ def test_json_and_text_output_are_unchanged(capsys: pytest.CaptureFixture[str]) 
     assert "Level: URGENT" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (["screen", str(URGENT), "--format", "html"], "--format html is for referral guidance"),
-    (["screen", str(URGENT), "--guidance"], "--guidance needs --jurisdiction"),
-    (["screen", str(URGENT), "--guidance", "--jurisdiction", "NO", "--format", "json"],
-     "--guidance prints text, markdown or html, not json"),
-    (["screen", str(URGENT), "--jurisdiction", "NO"], "need --guidance"),
-    (["screen", str(URGENT), "--guidance", "--jurisdiction", "SE"], "no referral pack for jurisdiction 'SE'"),
-    (["screen", str(URGENT), "--guidance", "--jurisdiction", "NO", "--site", "missing.yaml"],
-     "missing.yaml: no such file"),
-    (["screen", str(URGENT), "--guidance", "--jurisdiction", "NO", "--site", str(SITE)],
-     "is for jurisdiction GB, not NO"),
-    (["guidance", str(URGENT), "--jurisdiction", "NO"], "not a screening result"),
-    (["guidance", "nothing.json", "--jurisdiction", "NO"], "nothing.json: no such file"),
-    (["guidance", str(SITE), "--jurisdiction", "NO"], "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["screen", str(URGENT), "--format", "html"], "--format html is for referral guidance"),
+        (["screen", str(URGENT), "--guidance"], "--guidance needs --jurisdiction"),
+        (
+            ["screen", str(URGENT), "--guidance", "--jurisdiction", "NO", "--format", "json"],
+            "--guidance prints text, markdown or html, not json",
+        ),
+        (["screen", str(URGENT), "--jurisdiction", "NO"], "need --guidance"),
+        (["screen", str(URGENT), "--guidance", "--jurisdiction", "SE"], "no referral pack for jurisdiction 'SE'"),
+        (
+            ["screen", str(URGENT), "--guidance", "--jurisdiction", "NO", "--site", "missing.yaml"],
+            "missing.yaml: no such file",
+        ),
+        (
+            ["screen", str(URGENT), "--guidance", "--jurisdiction", "NO", "--site", str(SITE)],
+            "is for jurisdiction GB, not NO",
+        ),
+        (["guidance", str(URGENT), "--jurisdiction", "NO"], "not a screening result"),
+        (["guidance", "nothing.json", "--jurisdiction", "NO"], "nothing.json: no such file"),
+        (["guidance", str(SITE), "--jurisdiction", "NO"], "not valid JSON"),
+    ],
+)
 def test_bad_guidance_input_exits_2_with_one_line(args: list[str], fragment: str) -> None:
     proc = run(args)
     assert proc.returncode == 2, proc.stderr
@@ -98,8 +113,21 @@ def test_hostile_templates_exit_2(tmp_path: Path) -> None:
     (tmp_path / "guidance.html.j2").write_text("{{ g.__class__.__mro__ }}\n", encoding="utf-8")
     enc = tmp_path / "enc.json"
     enc.write_text(json.dumps({"answers": {"deceived": True}}), encoding="utf-8")
-    proc = run(["screen", str(enc), "--set", str(MINI_SET), "--guidance", "--jurisdiction", "US",
-                "--format", "html", "--templates", str(tmp_path)])
+    proc = run(
+        [
+            "screen",
+            str(enc),
+            "--set",
+            str(MINI_SET),
+            "--guidance",
+            "--jurisdiction",
+            "US",
+            "--format",
+            "html",
+            "--templates",
+            str(tmp_path),
+        ]
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "guidance.html.j2:1: template reads the attribute" in proc.stderr
 

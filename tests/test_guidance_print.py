@@ -25,10 +25,18 @@ from trafficscreen.referral import load_messages
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "guidance"
 COUNTRIES = [("GB", "en"), ("NO", "nb"), ("PT", "pt"), ("US", "en")]
-A4 = (595, 842)        # points
+A4 = (595, 842)  # points
 LETTER = (612, 792)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +56,13 @@ def screener() -> Screener:
 def chrome(chromium: str, tmp_path: Path, *args: str) -> None:
     profile = tmp_path / "profile"
     shutil.rmtree(profile, ignore_errors=True)  # a fresh profile for every run
-    proc = subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=180, check=False)
+    proc = subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -73,8 +86,9 @@ def one_page_of(reader: PdfReader, size: tuple[int, int]) -> str:
 
 @pytest.mark.parametrize("level", [Level.REFER, Level.URGENT], ids=lambda lv: lv.value)
 @pytest.mark.parametrize(("code", "lang"), COUNTRIES)
-def test_sheet_prints_on_one_a4_page(chromium: str, screener: Screener, tmp_path: Path, code: str, lang: str,
-                                     level: Level) -> None:
+def test_sheet_prints_on_one_a4_page(
+    chromium: str, screener: Screener, tmp_path: Path, code: str, lang: str, level: Level
+) -> None:
     result = screener.screen({"answers": answers_reaching(screener, level)}, lang=lang)
     assert result.level is level
     page = render_guidance(result, jurisdiction=code, lang=lang, format="html")
@@ -94,8 +108,7 @@ def test_sheet_also_fits_letter(chromium: str, screener: Screener, tmp_path: Pat
     one_page_of(print_pdf(chromium, letter, f"{code}-{lang}-refer-letter", tmp_path), LETTER)
 
 
-def test_example_sheet_with_site_file_prints_and_screenshots(chromium: str, screener: Screener,
-                                                             tmp_path: Path) -> None:
+def test_example_sheet_with_site_file_prints_and_screenshots(chromium: str, screener: Screener, tmp_path: Path) -> None:
     data = json.loads((ROOT / "examples" / "encounters" / "referral-urgent.json").read_text(encoding="utf-8"))
     result = screener.screen(data)
     page = render_guidance(result, jurisdiction="GB", site=ROOT / "examples" / "site-example.yaml", format="html")
@@ -103,7 +116,13 @@ def test_example_sheet_with_site_file_prints_and_screenshots(chromium: str, scre
     assert "020 7946 0123" in text and "999" in text
     shot = ARTIFACTS / "GB-en-example-site.png"
     shot.unlink(missing_ok=True)
-    chrome(chromium, tmp_path, "--hide-scrollbars", "--window-size=900,1300", f"--screenshot={shot}",
-           (ARTIFACTS / "GB-en-example-site-a4.html").as_uri())
+    chrome(
+        chromium,
+        tmp_path,
+        "--hide-scrollbars",
+        "--window-size=900,1300",
+        f"--screenshot={shot}",
+        (ARTIFACTS / "GB-en-example-site-a4.html").as_uri(),
+    )
     data_png = shot.read_bytes()
     assert data_png[:8] == b"\x89PNG\r\n\x1a\n" and len(data_png) > 20_000  # a blank page compresses to ~5 KB

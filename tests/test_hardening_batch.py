@@ -35,20 +35,23 @@ def _duck_problems(path: Path, cs: CompiledSet) -> list[str]:
 
 # --- D02: a set-of-choices cell of separators or quotes alone is not "none of these" -------------
 
+
 @pytest.mark.parametrize("cell", ["|", '","', '""""""', '"[,]"', "' '", "[|]", '" , "'])
-def test_d02_separator_only_set_cell_is_refused_in_both_engines(tmp_path: Path, mini: CompiledSet,
-                                                                 cell: str) -> None:
+def test_d02_separator_only_set_cell_is_refused_in_both_engines(tmp_path: Path, mini: CompiledSet, cell: str) -> None:
     src = _csv(tmp_path / "c.csv", f"id,work_types,deceived\na,{cell},true\nb,[],true\nc,[ ],true\n")
     result = CohortInput(src).score(mini)
     assert result.rejects.rows() == [
-        (1, "work_types", "field 'work_types': a list of choices with no choice in it (write [] for none of these)")]
+        (1, "work_types", "field 'work_types': a list of choices with no choice in it (write [] for none of these)")
+    ]
     assert result.scored.get_column("id").to_list() == ["b", "c"]  # brackets alone are still the empty set
     problems = _duck_problems(src, mini)
-    assert problems == ["field 'work_types': 1 row(s): a list of choices with no choice in it "
-                        "(write [] for none of these)"]
+    assert problems == [
+        "field 'work_types': 1 row(s): a list of choices with no choice in it (write [] for none of these)"
+    ]
 
 
 # --- D03: an interrupted write leaves the earlier output intact; exit 130 with one line ---------
+
 
 def _interrupt_after_partial_write(monkeypatch: pytest.MonkeyPatch, cls: Any, name: str) -> None:
     def partial(self: Any, path: Any, *args: Any, **kwargs: Any) -> None:
@@ -58,8 +61,9 @@ def _interrupt_after_partial_write(monkeypatch: pytest.MonkeyPatch, cls: Any, na
     monkeypatch.setattr(cls, name, partial)
 
 
-def test_d03_interrupted_batch_keeps_the_earlier_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_d03_interrupted_batch_keeps_the_earlier_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _csv(tmp_path / "c.csv", FULL)
     out = tmp_path / "out.parquet"
     assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(out), "--quiet"]) == 0
@@ -73,8 +77,9 @@ def test_d03_interrupted_batch_keeps_the_earlier_output(tmp_path: Path, monkeypa
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 
-def test_d03_interrupted_duckdb_batch_keeps_the_earlier_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_d03_interrupted_duckdb_batch_keeps_the_earlier_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import trafficscreen.sql.commands as sqlcmd
 
     src = _csv(tmp_path / "c.csv", FULL)
@@ -94,16 +99,17 @@ def test_d03_interrupted_duckdb_batch_keeps_the_earlier_output(tmp_path: Path, m
     assert out.read_bytes() == b"earlier good output"
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
     monkeypatch.setattr(sqlcmd, "_write_duckdb", real)
-    assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(out), "--engine", "duckdb",
-                 "--quiet"]) == 0
+    assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(out), "--engine", "duckdb", "--quiet"]) == 0
     assert pl.read_parquet(out).height == 1
 
 
 # --- D04: outputs that would overwrite the input or each other are refused -----------------------
 
+
 @pytest.mark.parametrize("engine", ["columnar", "duckdb"])
-def test_d04_out_over_input_and_rejects_over_out_are_refused(tmp_path: Path, engine: str,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_d04_out_over_input_and_rejects_over_out_are_refused(
+    tmp_path: Path, engine: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _csv(tmp_path / "c.csv", "id,deceived,long_hours\na,true,false\n")
     original = src.read_bytes()
     assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(src), "--engine", engine]) == 2
@@ -121,20 +127,24 @@ def test_d04_out_over_input_and_rejects_over_out_are_refused(tmp_path: Path, eng
 
 # --- D05: an explicit --rejects file from an earlier run does not survive a clean run -------------
 
+
 def test_d05_explicit_rejects_file_is_rewritten_when_nothing_is_rejected(tmp_path: Path) -> None:
     bad = _csv(tmp_path / "bad.csv", "id,deceived\na,maybe\nb,true\n")
     good = _csv(tmp_path / "good.csv", "id,deceived\na,false\nb,true\n")
     rejects = tmp_path / "my-rejects.csv"
     out = tmp_path / "out.csv"
-    assert main(["batch", str(bad), "--set", str(MINI_SET), "--out", str(out), "--rejects", str(rejects),
-                 "--quiet"]) == 0
+    assert (
+        main(["batch", str(bad), "--set", str(MINI_SET), "--out", str(out), "--rejects", str(rejects), "--quiet"]) == 0
+    )
     assert pl.read_csv(rejects).height == 1
-    assert main(["batch", str(good), "--set", str(MINI_SET), "--out", str(out), "--rejects", str(rejects),
-                 "--quiet"]) == 0
+    assert (
+        main(["batch", str(good), "--set", str(MINI_SET), "--out", str(out), "--rejects", str(rejects), "--quiet"]) == 0
+    )
     assert pl.read_csv(rejects).height == 0  # a header line only: nothing rejected in this run
 
 
 # --- D06: one rule for column names, shared by the columnar and SQL engines -----------------------
+
 
 def test_d06_engines_agree_on_column_name_case(tmp_path: Path, mini: CompiledSet) -> None:
     src = _csv(tmp_path / "c.csv", "id,Deceived,LONG_HOURS,lives_at_work\na,true,true,true\nb,false,false,\n")
@@ -166,8 +176,10 @@ def test_d06_columns_differing_only_in_case_are_refused_by_both_engines(tmp_path
 
 # --- D07: no recognised field column is an error; few is a warning --------------------------------
 
-def test_d07_no_field_column_is_an_error_in_every_research_command(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_d07_no_field_column_is_an_error_in_every_research_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _csv(tmp_path / "semi.csv", "id;deceived;long_hours;label\na;true;false;1\nb;false;false;0\n")
     out = tmp_path / "out.parquet"
     commands = [
@@ -183,8 +195,10 @@ def test_d07_no_field_column_is_an_error_in_every_research_command(tmp_path: Pat
     assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(out), "--allow-no-fields", "--quiet"]) == 0
     assert "every answer is unknown" in capsys.readouterr().err
     labelled = _csv(tmp_path / "case.csv", "ID,DECEIVED,label\na,true,1\nb,false,0\n")
-    for argv in (["evaluate", str(labelled), "--set", str(MINI_SET), "--label", "label"],
-                 ["compare", str(labelled), "--set", str(MINI_SET), "--set", str(MINI_SET), "--label", "label"]):
+    for argv in (
+        ["evaluate", str(labelled), "--set", str(MINI_SET), "--label", "label"],
+        ["compare", str(labelled), "--set", str(MINI_SET), "--set", str(MINI_SET), "--label", "label"],
+    ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert "none of the" in err and "differs from field 'deceived' only in case" in err
@@ -204,6 +218,7 @@ def test_d07_a_low_share_of_fields_is_a_warning(tmp_path: Path, capsys: pytest.C
 
 # --- D20: a ragged CSV row or malformed JSONL line is rejected alone, with its number -------------
 
+
 def test_d20_ragged_csv_rows_are_rejected_alone(tmp_path: Path, mini: CompiledSet) -> None:
     src = _csv(tmp_path / "c.csv", "id,deceived,long_hours\na,true,true\nb,true\nc,false,false,extra\nd,true,false\n")
     result = CohortInput(src).score(mini)
@@ -218,8 +233,11 @@ def test_d20_ragged_csv_rows_are_rejected_alone(tmp_path: Path, mini: CompiledSe
 
 def test_d20_malformed_jsonl_lines_are_rejected_alone(tmp_path: Path, mini: CompiledSet) -> None:
     src = tmp_path / "c.jsonl"
-    src.write_text('{"id": "a", "deceived": true}\n{"id": "b", "deceived": tru\n[1, 2]\n'
-                   '{"id": "d", "answers": {"deceived": false}}\n', encoding="utf-8")
+    src.write_text(
+        '{"id": "a", "deceived": true}\n{"id": "b", "deceived": tru\n[1, 2]\n'
+        '{"id": "d", "answers": {"deceived": false}}\n',
+        encoding="utf-8",
+    )
     result = CohortInput(src).score(mini)
     assert result.rejects.rows() == [(2, None, "line 2: not valid JSON"), (3, None, "line 3: not a JSON object")]
     assert result.scored.get_column("id").to_list() == ["a", "d"]
@@ -238,8 +256,10 @@ def test_d20_batch_cli_keeps_the_good_rows(tmp_path: Path, capsys: pytest.Captur
 
 # --- D21: a duplicated CSV header is refused ---------------------------------------------------------
 
-def test_d21_duplicated_header_is_refused(tmp_path: Path, mini: CompiledSet,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_d21_duplicated_header_is_refused(
+    tmp_path: Path, mini: CompiledSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _csv(tmp_path / "c.csv", "id,deceived,long_hours,deceived\na,false,true,true\n")
     with pytest.raises(CohortError, match="column 'deceived' appears twice in the header"):
         read_table(src)
@@ -251,12 +271,14 @@ def test_d21_duplicated_header_is_refused(tmp_path: Path, mini: CompiledSet,
 
 # --- D22: NaN or Infinity in a whole-number field is "not finite", never "a fraction" ---------------
 
+
 def test_d22_non_finite_integer_is_not_reported_as_a_fraction(tmp_path: Path, mini: CompiledSet) -> None:
     csv = _csv(tmp_path / "c.csv", "age_years\nNaN\nInfinity\n-inf\n3\n")
     assert _duck_problems(csv, mini) == ["field 'age_years': 3 row(s): expected a finite number"]
     src = tmp_path / "c.jsonl"
-    src.write_text('{"age_years": NaN}\n{"age_years": Infinity}\n{"age_years": "-inf"}\n{"age_years": 3}\n',
-                   encoding="utf-8")
+    src.write_text(
+        '{"age_years": NaN}\n{"age_years": Infinity}\n{"age_years": "-inf"}\n{"age_years": 3}\n', encoding="utf-8"
+    )
     result = CohortInput(src).score(mini)
     assert result.rejects.get_column("reason").to_list() == ["field 'age_years': expected a finite number"] * 3
     assert result.scored.height == 1
@@ -270,10 +292,12 @@ def test_errors_stay_typed_in_the_api(tmp_path: Path) -> None:
 
 # --- D01 in cohorts: a JSON Lines row naming a field twice is rejected, never the last value winning ---
 
+
 def test_d01_jsonl_row_naming_a_field_twice_is_rejected(tmp_path: Path, mini: CompiledSet) -> None:
     src = tmp_path / "c.jsonl"
-    src.write_text('{"id": "a", "deceived": true, "deceived": false}\n{"id": "b", "deceived": true}\n',
-                   encoding="utf-8")
+    src.write_text(
+        '{"id": "a", "deceived": true, "deceived": false}\n{"id": "b", "deceived": true}\n', encoding="utf-8"
+    )
     result = CohortInput(src).score(mini)
     assert result.rejects.rows() == [(1, None, "line 1: field 'deceived' named twice (the last would silently win)")]
     assert result.scored.get_column("id").to_list() == ["b"]

@@ -53,11 +53,13 @@ def cli_in_subprocess(args: list[str], stdin: bytes | None = None) -> subprocess
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
     code = "import sys; from trafficscreen.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *args], input=stdin, capture_output=True, timeout=120,
-                          preexec_fn=limit)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], input=stdin, capture_output=True, timeout=120, preexec_fn=limit
+    )
 
 
 # --- D01: duplicate keys ------------------------------------------------------------------------------
+
 
 def test_d01_duplicate_key_cli_refused_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "enc.json"
@@ -91,8 +93,12 @@ def test_d01_duplicate_key_python_api_given_text() -> None:
 def test_d01_duplicate_key_in_a_questionnaire_response(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cs = load_set(MINI_SET)
     q = questionnaire(cs, "R4B", "en")
-    qr = {"resourceType": "QuestionnaireResponse", "status": "completed",
-          "questionnaire": f"{q['url']}|{q['version']}", "item": []}
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "questionnaire": f"{q['url']}|{q['version']}",
+        "item": [],
+    }
     text = json.dumps(qr)[:-1] + ', "status": "entered-in-error"}'
     f = tmp_path / "qr.json"
     f.write_text(text, encoding="utf-8")
@@ -101,6 +107,7 @@ def test_d01_duplicate_key_in_a_questionnaire_response(tmp_path: Path, capsys: p
 
 
 # --- D09: a JSON integer over 4,300 digits ----------------------------------------------------------
+
 
 def test_d09_huge_integer_cli_and_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "enc.json"
@@ -114,6 +121,7 @@ def test_d09_huge_integer_cli_and_api(tmp_path: Path, capsys: pytest.CaptureFixt
 
 # --- D10: a lone surrogate -------------------------------------------------------------------------
 
+
 def test_d10_lone_surrogate_in_the_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "enc.json"
     f.write_text(SURROGATE_ID, encoding="utf-8")
@@ -126,6 +134,7 @@ def test_d10_lone_surrogate_in_the_id(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 # --- D14: bounded suggestion work ------------------------------------------------------------------
+
 
 def test_d14_suggestions_stop_after_the_first_few_unknown_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     import difflib
@@ -148,6 +157,7 @@ def test_d14_suggestions_stop_after_the_first_few_unknown_keys(monkeypatch: pyte
 
 
 # --- D19: unknown keys echoed at most as a short prefix ---------------------------------------------
+
 
 @pytest.mark.parametrize("where", ["top", "answers"])
 def test_d19_long_unknown_keys_are_not_echoed(where: str) -> None:
@@ -173,6 +183,7 @@ def test_d19_only_identifier_keys_are_echoed() -> None:
 
 
 # --- D16: bounded reads, non-regular files -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("command", ["screen", "validate"])
 def test_d16_dev_zero_is_refused(command: str) -> None:
@@ -220,6 +231,7 @@ def test_d16_stdin_is_read_bounded(monkeypatch: pytest.MonkeyPatch, capsys: pyte
 
 # --- D22: a missing output folder -------------------------------------------------------------------
 
+
 def test_d22_missing_output_folder_is_named_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = tmp_path / "result.json"
     code, out, _err = run_cli(["screen", "examples/encounters/labour-refer.json", "--format", "json"], capsys)
@@ -243,6 +255,7 @@ def test_d22_missing_output_folder_in_batch(tmp_path: Path, capsys: pytest.Captu
 
 # --- D15: deployers' templates have resource limits ----------------------------------------------------
 
+
 def _macro_bomb(levels: int) -> str:
     out = "{% macro f0() %}.{% endmacro %}"
     for n in range(1, levels + 1):
@@ -256,9 +269,9 @@ TEMPLATE_BOMBS = {
     "printf-width": "{{ '%50000000s' % 'a' }}",
     "nested-loops": "{% for a in 'x' * 2000 %}{% for b in 'x' * 2000 %}{% endfor %}{% endfor %}",
     "doubling": "{% set a = 'x' * 10000 %}{% set b = a ~ a %}{% set c = b ~ b %}{% set d = c ~ c %}"
-                "{% set e = d ~ d %}{% set f = e ~ e %}{% set g2 = f ~ f %}{% set h = g2 ~ g2 %}{{ h|length }}",
+    "{% set e = d ~ d %}{% set f = e ~ e %}{% set g2 = f ~ f %}{% set h = g2 ~ g2 %}{{ h|length }}",
     "plus-doubling": "{% set a = 'x' * 10000 %}{% set b = a + a %}{% set c = b + b %}{% set d = c + c %}"
-                     "{% set e = d + d %}{% set f = e + e %}{% set g2 = f + f %}{% set h = g2 + g2 %}{{ h|length }}",
+    "{% set e = d + d %}{% set f = e + e %}{% set g2 = f + f %}{% set h = g2 + g2 %}{{ h|length }}",
     "output": "{% set big = 'x' * 10000 %}{% for a in 'x' * 3000 %}{{ big }}{% endfor %}",
     "replace": "{% set a = 'x' * 10000 %}{{ a.replace('x', a)|length }}",
     "join": "{% set a = 'x' * 10000 %}{{ a.join(a)|length }}",
@@ -288,7 +301,7 @@ def test_nan_and_infinity_are_not_json_values(tmp_path: Path, capsys: pytest.Cap
     """json.loads reads NaN and Infinity unless told otherwise; an encounter must not carry them."""
     for constant in ("NaN", "Infinity", "-Infinity"):
         enc = tmp_path / "enc.json"
-        enc.write_text('{"answers": {"age_years": ' + constant + '}}', encoding="utf-8")
+        enc.write_text('{"answers": {"age_years": ' + constant + "}}", encoding="utf-8")
         assert main(["screen", str(enc)]) == 2
         err = capsys.readouterr().err
         assert "is not a JSON value" in err and len(err.strip().splitlines()) == 1

@@ -65,6 +65,7 @@ def qr_text(answers: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 # --- D01 ---------------------------------------------------------------------------------------------
 
+
 def test_d01_api_screen_refuses_duplicate_keys(dev: TestClient) -> None:
     body = '{"answers": {"works_long_hours": true, "works_long_hours": false}}'
     assert_json_error(dev.post("/api/screen", content=body, headers=JSON), 400, "duplicate key 'works_long_hours'")
@@ -79,6 +80,7 @@ def test_d01_cds_prefetch_refuses_duplicate_keys(dev: TestClient) -> None:
 
 
 # --- D09, D10 ----------------------------------------------------------------------------------------
+
 
 def test_d09_huge_integer_is_a_400(dev: TestClient) -> None:
     body = '{"answers": {"age_years": ' + "9" * 5000 + "}}"
@@ -97,6 +99,7 @@ def test_d10_lone_surrogate_is_a_400(dev: TestClient) -> None:
 
 
 # --- D14 ---------------------------------------------------------------------------------------------
+
 
 def test_d14_near_miss_keys_cost_few_suggestions(dev: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     import difflib
@@ -138,8 +141,11 @@ def test_d14_healthz_answers_while_a_screening_is_in_flight() -> None:
     service.screener = Held(service.screener)
     answers: list[int] = []
     with TestClient(app) as c:
-        worker = threading.Thread(target=lambda: answers.append(
-            c.post("/api/screen", json={"answers": {"works_long_hours": True}}).status_code))
+        worker = threading.Thread(
+            target=lambda: answers.append(
+                c.post("/api/screen", json={"answers": {"works_long_hours": True}}).status_code
+            )
+        )
         worker.start()
         assert entered.wait(60)
         health = c.get("/healthz")  # answered while the screening is still held
@@ -179,13 +185,17 @@ def test_d18_prefetch_query_is_built_safely() -> None:
 
 def test_d18_a_set_with_a_hostile_canonical_url_does_not_serve(content: Path) -> None:
     path = content / "sets" / "mini" / "1.0.0.yaml"
-    replace_in(path, "status: active\n",
-               "status: active\ncanonical_url: \"https://evil.example/x&_count=1000&subject=Patient/other\"\n")
+    replace_in(
+        path,
+        "status: active\n",
+        'status: active\ncanonical_url: "https://evil.example/x&_count=1000&subject=Patient/other"\n',
+    )
     with pytest.raises(TrafficscreenError, match="canonical_url"):
         create_app(ServerConfig(set_ref=str(path), insecure_dev_no_auth=True, jurisdiction="GB"))
 
 
 # --- D19 ---------------------------------------------------------------------------------------------
+
 
 def test_d19_long_keys_are_not_echoed_by_the_api(dev: TestClient) -> None:
     for body in ({"a" * 50_000: 1}, {"answers": {"b" * 50_000: True}}):
@@ -195,14 +205,16 @@ def test_d19_long_keys_are_not_echoed_by_the_api(dev: TestClient) -> None:
 
 # --- one replay record for every worker ----------------------------------------------------------------
 
+
 def two_workers(config: ServerConfig) -> tuple[TestClient, TestClient]:
     """Two application instances with the same settings: two workers of one deployment."""
     return client(config), client(config)
 
 
 def call(worker: TestClient, token: str) -> Any:
-    return worker.post(f"/cds-services/{PATIENT_VIEW}", json=hook_request(),
-                       headers={"Authorization": f"Bearer {token}"})
+    return worker.post(
+        f"/cds-services/{PATIENT_VIEW}", json=hook_request(), headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def assert_replay_refused_across_workers(config: ServerConfig, signer: Signer) -> None:
@@ -225,8 +237,9 @@ def test_replay_refused_by_another_worker_sqlite_state_dir(jwks: Path, signer: S
 
 
 def test_replay_refused_by_another_worker_sqlite_url(jwks: Path, signer: Signer, tmp_path: Path) -> None:
-    config = ServerConfig(jwks=jwks, issuers=(ISSUER,), jurisdiction="GB",
-                          replay_store=f"sqlite:///{tmp_path}/shared/jti.db")
+    config = ServerConfig(
+        jwks=jwks, issuers=(ISSUER,), jurisdiction="GB", replay_store=f"sqlite:///{tmp_path}/shared/jti.db"
+    )
     assert_replay_refused_across_workers(config, signer)
 
 
@@ -248,8 +261,13 @@ def test_replay_refused_by_another_worker_process(jwks: Path, signer: Signer, tm
         "           headers={'Authorization': 'Bearer ' + sys.argv[2]})\n"
         "print(r.status_code)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, config.to_json(), token], capture_output=True, text=True,
-                          timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", script, config.to_json(), token],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.stdout.strip() == "200", done.stderr[-2000:]
     with client(config) as here:
         assert_json_error(call(here, token), 401, "replay")
@@ -281,6 +299,7 @@ def test_a_replay_store_that_fails_is_a_503(jwks: Path, signer: Signer, tmp_path
 
 
 # --- the same against a real PostgreSQL --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
@@ -320,8 +339,9 @@ def test_serve_options_name_the_shared_store(tmp_path: Path) -> None:
     from trafficscreen.cli import build_parser
     from trafficscreen.server.cli import build_config, cmd_serve
 
-    args = build_parser().parse_args(["serve", "--state-dir", str(tmp_path), "--replay-store",
-                                      "postgresql://ts@db.example/ts"])
+    args = build_parser().parse_args(
+        ["serve", "--state-dir", str(tmp_path), "--replay-store", "postgresql://ts@db.example/ts"]
+    )
     config = build_config(args)
     assert config.state_dir == tmp_path and config.replay_store == "postgresql://ts@db.example/ts"
     args = build_parser().parse_args(["serve", "--workers", "2", "--replay-store", "memory"])

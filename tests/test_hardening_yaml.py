@@ -43,6 +43,7 @@ def one_line(err: BaseException) -> str:
 
 # --- D08: calendar-invalid dates and integers over 4,300 digits -------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "where", "what"),
     [
@@ -77,8 +78,9 @@ def test_d08_good_dates_and_big_but_sane_integers_still_read() -> None:
 
 
 @pytest.mark.parametrize("bad", ["2026-02-30", "2026-13-01", "9" * 4400])
-def test_d08_every_reader_reports_it_cleanly(tmp_path: Path, content: Path, bad: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_d08_every_reader_reports_it_cleanly(
+    tmp_path: Path, content: Path, bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     # an indicator set
     path = set_path(content)
     replace_in(path, "date: 2026-11-23", f"date: {bad}")
@@ -112,6 +114,7 @@ def test_d08_every_reader_reports_it_cleanly(tmp_path: Path, content: Path, bad:
 
 
 # --- D11: non-finite numbers ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "where"),
@@ -232,6 +235,7 @@ def test_d12_sql_compiles_conditions_at_the_depth_limit(content: Path) -> None:
 
 # --- D13: id and slug patterns are full matches -----------------------------------------------------
 
+
 @pytest.mark.parametrize("check", [_check_ident, _check_slug, _check_semver])
 @pytest.mark.parametrize("tail", ["\n", "\r\n", " ", "\n\n"])
 def test_d13_patterns_refuse_a_trailing_newline(check: Callable[[str], str], tail: str) -> None:
@@ -251,8 +255,7 @@ def test_d13_patterns_refuse_a_trailing_newline(check: Callable[[str], str], tai
         ("set", "dictionary: mini@1.0.0\n", 'dictionary: "mini@1.0.0\\n"\n', ":7:13: "),
     ],
 )
-def test_d13_ids_ending_in_a_newline_are_refused(content: Path, file: str, old: str, new: str,
-                                                 where: str) -> None:
+def test_d13_ids_ending_in_a_newline_are_refused(content: Path, file: str, old: str, new: str, where: str) -> None:
     path = dict_path(content) if file == "dict" else set_path(content)
     replace_in(path, old, new)
     with pytest.raises(SchemaError) as info:
@@ -271,14 +274,16 @@ def test_d13_dictionary_reference_is_checked_whatever_the_regex_engine() -> None
 
 # --- D17: the registry reads status as the loader does ----------------------------------------------
 
+
 def _registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newer_status: str) -> Path:
     root = tmp_path / "registry"
     shutil.copytree(DATA, root)
     newer = root / "sets" / "mini" / "1.1.0.yaml"
     text = set_path(root).read_text(encoding="utf-8")
     text = text.replace("version: 1.0.0\n", "version: 1.1.0\n", 1)
-    text = text.replace("  - {version: 1.0.0,", "  - {version: 1.1.0, date: 2026-11-24, changes: [second]}\n"
-                        "  - {version: 1.0.0,", 1)
+    text = text.replace(
+        "  - {version: 1.0.0,", "  - {version: 1.1.0, date: 2026-11-24, changes: [second]}\n  - {version: 1.0.0,", 1
+    )
     text = text.replace("status: active\n", newer_status, 1)
     newer.write_text(text, encoding="utf-8")
     monkeypatch.setattr(loader, "content_root", lambda: root)
@@ -296,8 +301,9 @@ def _registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newer_status: str
         "status: >-\n  active\n",
     ],
 )
-def test_d17_status_with_a_trailing_comment_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     status: str) -> None:
+def test_d17_status_with_a_trailing_comment_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
     newer = _registry(tmp_path, monkeypatch, status)
     assert find_set("mini") == newer
     cs = load_set("mini")
@@ -305,30 +311,28 @@ def test_d17_status_with_a_trailing_comment_is_found(tmp_path: Path, monkeypatch
     assert cs.definition.status.value == "active"
 
 
-def test_d17_status_written_late_or_in_flow_style_is_found(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_d17_status_written_late_or_in_flow_style_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     newer = _registry(tmp_path, monkeypatch, "")
     newer.write_text(newer.read_text(encoding="utf-8") + "status: active  # at the end\n", encoding="utf-8")
     assert find_set("mini") == newer
 
 
-def test_d17_a_newer_draft_with_a_comment_is_still_skipped(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_d17_a_newer_draft_with_a_comment_is_still_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     newer = _registry(tmp_path, monkeypatch, "status: draft  # not yet\n")
     assert find_set("mini") == set_path(newer.parent.parent.parent)
     assert find_set("mini", allow_draft=True) == newer
 
 
-def test_d17_a_broken_newer_version_is_reported_not_skipped(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_d17_a_broken_newer_version_is_reported_not_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     newer = _registry(tmp_path, monkeypatch, "status: active\nstatus: draft\n")
     with pytest.raises(YAMLSyntaxError, match="duplicated key 'status'") as info:
         find_set("mini")
     assert one_line(info.value).startswith(f"{newer}:")
 
 
-def test_d17_sets_command_shows_the_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_d17_sets_command_shows_the_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _registry(tmp_path, monkeypatch, "status: active  # reviewed\n")
     assert main(["sets"]) == 0
     assert "mini@1.1.0\tactive\n" in capsys.readouterr().out

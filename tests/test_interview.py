@@ -64,8 +64,10 @@ def test_nothing_is_put_to_the_child_with_the_companion_in_the_room(answers: dic
 
 
 @SETTINGS
-@given(answers=_answers(), who=st.fixed_dictionaries({
-    "child_seen_alone": st.booleans(), "professional_interpreter_present": st.booleans()}))
+@given(
+    answers=_answers(),
+    who=st.fixed_dictionaries({"child_seen_alone": st.booleans(), "professional_interpreter_present": st.booleans()}),
+)
 def test_who_is_present_never_changes_the_levels(answers: dict[str, Any], who: dict[str, bool]) -> None:
     """Not askable is never 'no': the facts stay unknown and the highest possible level stays honest."""
     plain = SCREENER.screen({"answers": answers})
@@ -139,8 +141,13 @@ fields:
     ],
 )
 def test_bad_ask_rules_are_located_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    when: str, example: str, rule: str, message: str | None, line: int,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    when: str,
+    example: str,
+    rule: str,
+    message: str | None,
+    line: int,
 ) -> None:
     path = tmp_path / "askmini.yaml"
     path.write_text(_MINI % (when, example, rule), encoding="utf-8")

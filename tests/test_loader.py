@@ -32,43 +32,85 @@ def load_error(path: Path) -> ContentError | SetNotFoundError:
 
 def test_mini_set_loads(mini) -> None:  # type: ignore[no-untyped-def]
     assert mini.ref == "mini@1.0.0"
-    assert mini.used_fields == ("deceived", "accompanied_by", "age_years", "long_hours", "work_types",
-                               "lives_at_work")
+    assert mini.used_fields == ("deceived", "accompanied_by", "age_years", "long_hours", "work_types", "lives_at_work")
     assert len(mini.sha256) == 64
 
 
 @pytest.mark.parametrize(
     ("old", "new", "exc", "where", "fragment"),
     [
-        ("  - id: with_employer", "  - id: deceived_job", SchemaError, ":32:9",
-         "duplicated indicator id 'deceived_job'"),
-        ("    when: deceived\n", "    when: deceivd\n", ConditionError, ":25:11",
-         "'deceivd' is not a field in the data dictionary; did you mean 'deceived'?"),
-        ('accompanied_by == "employer"', "accompanied_by == 3", ConditionError, ":36:29",
-         "cannot compare a choice with a number"),
-        ('accompanied_by == "employer"', 'accompanied_by == "boss"', ConditionError, ":36:29",
-         "'boss' is not a value of 'accompanied_by'"),
+        (
+            "  - id: with_employer",
+            "  - id: deceived_job",
+            SchemaError,
+            ":32:9",
+            "duplicated indicator id 'deceived_job'",
+        ),
+        (
+            "    when: deceived\n",
+            "    when: deceivd\n",
+            ConditionError,
+            ":25:11",
+            "'deceivd' is not a field in the data dictionary; did you mean 'deceived'?",
+        ),
+        (
+            'accompanied_by == "employer"',
+            "accompanied_by == 3",
+            ConditionError,
+            ":36:29",
+            "cannot compare a choice with a number",
+        ),
+        (
+            'accompanied_by == "employer"',
+            'accompanied_by == "boss"',
+            ConditionError,
+            ":36:29",
+            "'boss' is not a value of 'accompanied_by'",
+        ),
         ("    when: deceived\n", "    when: deceived and\n", ConditionError, ":25:", "syntax error"),
-        ('when: "recruitment and exploitation"', 'when: "recruitment and exploitaton"', ConditionError,
-         ":18:", "'exploitaton' is not a name a rule can use; did you mean 'exploitation'?"),
+        (
+            'when: "recruitment and exploitation"',
+            'when: "recruitment and exploitaton"',
+            ConditionError,
+            ":18:",
+            "'exploitaton' is not a name a rule can use; did you mean 'exploitation'?",
+        ),
         ("version: 1.0.0\nstatus", "version: '1.0'\nstatus", SchemaError, ":3:10", "not a semantic version"),
         ("status: active\n", "status: active\nstatus: draft\n", YAMLSyntaxError, ":5:1", "duplicated key 'status'"),
-        ("    dimension: recruitment\n    strength: strong", "    dimension: recruitment\n    strenght: strong",
-         SchemaError, ":23:5", "unknown key 'strenght'"),
-        ("    strength: strong\n    forms: [labour]\n    when: deceived",
-         "    strength: mighty\n    forms: [labour]\n    when: deceived", SchemaError, ":23:15", "strength"),
-        ("    dimension: recruitment\n    strength: strong", "    dimension: recruiting\n    strength: strong",
-         SchemaError, ":22:16", "unknown dimension 'recruiting'"),
-        ("source: {source: ilo, locator: \"x\", verified: false}\n    examples:\n      met: [{deceived: true}]",
-         "source: {source: who, locator: \"x\", verified: false}\n    examples:\n      met: [{deceived: true}]",
-         SchemaError, ":27:22", "unknown source 'who'"),
+        (
+            "    dimension: recruitment\n    strength: strong",
+            "    dimension: recruitment\n    strenght: strong",
+            SchemaError,
+            ":23:5",
+            "unknown key 'strenght'",
+        ),
+        (
+            "    strength: strong\n    forms: [labour]\n    when: deceived",
+            "    strength: mighty\n    forms: [labour]\n    when: deceived",
+            SchemaError,
+            ":23:15",
+            "strength",
+        ),
+        (
+            "    dimension: recruitment\n    strength: strong",
+            "    dimension: recruiting\n    strength: strong",
+            SchemaError,
+            ":22:16",
+            "unknown dimension 'recruiting'",
+        ),
+        (
+            'source: {source: ilo, locator: "x", verified: false}\n    examples:\n      met: [{deceived: true}]',
+            'source: {source: who, locator: "x", verified: false}\n    examples:\n      met: [{deceived: true}]',
+            SchemaError,
+            ":27:22",
+            "unknown source 'who'",
+        ),
         ("  - {id: urgent, scale: urgent", "  - {id: urgent, scale: concern", SchemaError, ":19:", "lowest first"),
         ("changes: [first]", "changes: []", SchemaError, ":9:", "changes"),
         ("dictionary: mini@1.0.0", "dictionary: mini@2.0.0", SetNotFoundError, "", "no data dictionary 'mini@2.0.0'"),
     ],
 )
-def test_bad_set_content(content: Path, old: str, new: str, exc: type[Exception], where: str,
-                         fragment: str) -> None:
+def test_bad_set_content(content: Path, old: str, new: str, exc: type[Exception], where: str, fragment: str) -> None:
     path = set_path(content)
     replace_in(path, old, new)
     err = load_error(path)

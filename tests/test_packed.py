@@ -72,9 +72,11 @@ def test_a_set_reading_fewer_fields_reads_only_those(cohort: pl.DataFrame, packe
     labour = load_set("ilo-child-labour")
     assert len(labour.used_fields) < len(load_set(DEFAULT_SET).used_fields)
     assert set(read_packed(packed_file, labour).frame.columns) == {
-        ROW, "id", *[c for f in labour.used_fields for c in (f"{f}.yes", f"{f}.no")
-                     if c in pl.read_parquet_schema(packed_file)],
-        *[f for f in labour.used_fields if f in pl.read_parquet_schema(packed_file)]}
+        ROW,
+        "id",
+        *[c for f in labour.used_fields for c in (f"{f}.yes", f"{f}.no") if c in pl.read_parquet_schema(packed_file)],
+        *[f for f in labour.used_fields if f in pl.read_parquet_schema(packed_file)],
+    }
     assert score_packed(packed_file, labour).scored.equals(score_frame(cohort, labour))
 
 
@@ -82,7 +84,8 @@ def _rewrite(src: Path, dst: Path, frame: pl.DataFrame | None = None, meta: dict
     layout = packed_layout(src)
     assert layout is not None
     (frame if frame is not None else pl.read_parquet(src)).write_parquet(
-        dst, metadata={PACKED_KEY: json.dumps(meta if meta is not None else layout)})
+        dst, metadata={PACKED_KEY: json.dumps(meta if meta is not None else layout)}
+    )
     return dst
 
 
@@ -94,8 +97,10 @@ def test_a_hand_edited_file_is_rejected_row_by_row(default: CompiledSet, packed_
     edited = df.with_columns(
         pl.when(pl.int_range(pl.len()) == 4).then(True).otherwise(pl.col(f"{yes_no}.yes")).alias(f"{yes_no}.yes"),
         pl.when(pl.int_range(pl.len()) == 4).then(True).otherwise(pl.col(f"{yes_no}.no")).alias(f"{yes_no}.no"),
-        pl.when(pl.int_range(pl.len()) == 9).then(pl.lit(n_choices, dtype=df.schema[choice]))
-        .otherwise(pl.col(choice)).alias(choice),
+        pl.when(pl.int_range(pl.len()) == 9)
+        .then(pl.lit(n_choices, dtype=df.schema[choice]))
+        .otherwise(pl.col(choice))
+        .alias(choice),
         pl.when(pl.int_range(pl.len()) == 9).then(99).otherwise(pl.col("age_years")).alias("age_years"),
     )
     bad = _rewrite(packed_file, tmp_path / "edited.parquet", edited)
@@ -120,8 +125,9 @@ def test_a_file_packed_for_other_values_is_refused(default: CompiledSet, packed_
     with pytest.raises(CohortError, match=f"field '{choice}' was packed with a different type or list of values"):
         score_packed(_rewrite(packed_file, tmp_path / "other.parquet", meta=changed), default)
     with pytest.raises(CohortError, match=r"packed for dictionary 'mini@1\.0\.0'"):
-        score_packed(_rewrite(packed_file, tmp_path / "d.parquet", meta={**layout, "dictionary": "mini@1.0.0"}),
-                     default)
+        score_packed(
+            _rewrite(packed_file, tmp_path / "d.parquet", meta={**layout, "dictionary": "mini@1.0.0"}), default
+        )
     with pytest.raises(CohortError, match="layout 99"):
         score_packed(_rewrite(packed_file, tmp_path / "l.parquet", meta={**layout, "layout": 99}), default)
     narrowed = pl.read_parquet(packed_file).with_columns(pl.col(choice).cast(pl.Int64))
@@ -157,13 +163,44 @@ def test_a_field_the_packed_file_lacks_is_unknown(mini: CompiledSet, tmp_path: P
 def test_cli_pack_then_batch_evaluate_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plain = tmp_path / "cohort.parquet"
     packed = tmp_path / "cohort.packed.parquet"
-    assert main(["synth", "--n", "2000", "--prevalence", "0.2", "--seed", "3", "--set", DEFAULT_SET,
-                 "--out", str(plain), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--n",
+                "2000",
+                "--prevalence",
+                "0.2",
+                "--seed",
+                "3",
+                "--set",
+                DEFAULT_SET,
+                "--out",
+                str(plain),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert main(["pack", str(plain), "--out", str(packed)]) == 0
     assert "packed 2,000 of 2,000 rows" in capsys.readouterr().err
     for src, name in ((plain, "a"), (packed, "b")):
-        assert main(["batch", str(src), "--set", DEFAULT_SET, "--out", str(tmp_path / f"{name}.parquet"),
-                     "--keep", "label", "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "batch",
+                    str(src),
+                    "--set",
+                    DEFAULT_SET,
+                    "--out",
+                    str(tmp_path / f"{name}.parquet"),
+                    "--keep",
+                    "label",
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
     assert pl.read_parquet(tmp_path / "a.parquet").equals(pl.read_parquet(tmp_path / "b.parquet"))
     reports = []
     for src in (plain, packed):
@@ -172,8 +209,23 @@ def test_cli_pack_then_batch_evaluate_compare(tmp_path: Path, capsys: pytest.Cap
     assert reports[0] == reports[1] and reports[0]["synthetic"] is True
     comparisons = []
     for src in (plain, packed):
-        assert main(["compare", str(src), "--set", "ilo-child-labour", "--set", DEFAULT_SET, "--label", "label",
-                     "--format", "json"]) == 0
+        assert (
+            main(
+                [
+                    "compare",
+                    str(src),
+                    "--set",
+                    "ilo-child-labour",
+                    "--set",
+                    DEFAULT_SET,
+                    "--label",
+                    "label",
+                    "--format",
+                    "json",
+                ]
+            )
+            == 0
+        )
         comparisons.append(json.loads(capsys.readouterr().out))
     assert comparisons[0] == comparisons[1] and len(comparisons[0]["paired_tests"]) == 6
     # a packed cohort is not scored output
@@ -181,12 +233,16 @@ def test_cli_pack_then_batch_evaluate_compare(tmp_path: Path, capsys: pytest.Cap
     assert "pass --set to score it" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("extra", "fragment"), [
-    (["--columns", "MAP"], "column mapping does not apply"),
-    ([], None),
-])
-def test_cli_packed_input_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str],
-                                 fragment: str | None) -> None:
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--columns", "MAP"], "column mapping does not apply"),
+        ([], None),
+    ],
+)
+def test_cli_packed_input_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], fragment: str | None
+) -> None:
     packed = tmp_path / "p.parquet"
     write_packed(pack(pl.DataFrame({"deceived": [True]}), load_set(MINI_SET)), packed)
     mapping = tmp_path / "map.yaml"
@@ -220,8 +276,21 @@ def test_levels_only_leaves_out_the_status_columns(tmp_path: Path, mini: Compile
     write_packed(pack(df, mini), packed)
     outs = []
     for src, name in ((plain, "a"), (packed, "b")):
-        assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(tmp_path / f"{name}.parquet"),
-                     "--levels-only", "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "batch",
+                    str(src),
+                    "--set",
+                    str(MINI_SET),
+                    "--out",
+                    str(tmp_path / f"{name}.parquet"),
+                    "--levels-only",
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
         outs.append(pl.read_parquet(tmp_path / f"{name}.parquet"))
     assert outs[0].equals(outs[1])
     assert outs[0].columns == ["id", "level", "highest_possible", "answered", "set_id", "set_version", "set_sha256"]
@@ -229,8 +298,9 @@ def test_levels_only_leaves_out_the_status_columns(tmp_path: Path, mini: Compile
     assert outs[0].get_column("level").cast(pl.String).to_list() == full.get_column("level").cast(pl.String).to_list()
 
 
-def test_the_sql_engines_refuse_a_packed_cohort(tmp_path: Path, mini: CompiledSet,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_sql_engines_refuse_a_packed_cohort(
+    tmp_path: Path, mini: CompiledSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     packed = tmp_path / "packed.parquet"
     write_packed(pack(pl.DataFrame({"deceived": [True]}), mini), packed)
     out = str(tmp_path / "o.parquet")
@@ -238,16 +308,17 @@ def test_the_sql_engines_refuse_a_packed_cohort(tmp_path: Path, mini: CompiledSe
     assert "a packed cohort is read by the columnar engine" in capsys.readouterr().err
     plain = tmp_path / "plain.parquet"
     pl.DataFrame({"deceived": [True]}).write_parquet(plain)
-    assert main(["batch", str(plain), "--set", str(MINI_SET), "--out", out, "--engine", "duckdb",
-                 "--levels-only"]) == 2
+    assert main(["batch", str(plain), "--set", str(MINI_SET), "--out", out, "--engine", "duckdb", "--levels-only"]) == 2
     assert "--levels-only applies to the columnar engine" in capsys.readouterr().err
 
 
 def test_packing_through_a_column_mapping_names_the_input_column(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent / "examples" / "research"
     out = tmp_path / "example.packed.parquet"
-    assert main(["pack", str(root / "cohort.csv"), "--columns", str(root / "columns.yaml"), "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(["pack", str(root / "cohort.csv"), "--columns", str(root / "columns.yaml"), "--out", str(out), "--quiet"])
+        == 0
+    )
     rejects = pl.read_csv(tmp_path / "example.packed.rejects.csv")
     assert rejects.get_column("reason").to_list() == [
         "field 'works_long_hours' (column 'q_long_days'): expected true or false, got text",
@@ -255,8 +326,24 @@ def test_packing_through_a_column_mapping_names_the_input_column(tmp_path: Path)
     ]
     plain = tmp_path / "plain.csv"
     packed = tmp_path / "packed.csv"
-    assert main(["batch", str(root / "cohort.csv"), "--columns", str(root / "columns.yaml"), "--set", DEFAULT_SET,
-                 "--keep", "outcome", "--out", str(plain), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(root / "cohort.csv"),
+                "--columns",
+                str(root / "columns.yaml"),
+                "--set",
+                DEFAULT_SET,
+                "--keep",
+                "outcome",
+                "--out",
+                str(plain),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert main(["batch", str(out), "--set", DEFAULT_SET, "--keep", "outcome", "--out", str(packed), "--quiet"]) == 0
     assert plain.read_text() == packed.read_text()
 
@@ -295,9 +382,12 @@ def test_scoring_in_chunks_gives_the_same_result_and_reports_progress(
     # a bad row in the third chunk is reported with its own row number
     df = pl.read_parquet(packed_file)
     yes_no = next(f for f in default.used_fields if f"{f}.yes" in df.columns)
-    edited = df.with_columns(*[
-        pl.when(pl.int_range(pl.len()) == 7000).then(True).otherwise(pl.col(c)).alias(c)
-        for c in (f"{yes_no}.yes", f"{yes_no}.no")])
+    edited = df.with_columns(
+        *[
+            pl.when(pl.int_range(pl.len()) == 7000).then(True).otherwise(pl.col(c)).alias(c)
+            for c in (f"{yes_no}.yes", f"{yes_no}.no")
+        ]
+    )
     bad = _rewrite(packed_file, tmp_path / "edited.parquet", edited)
     result = score_packed(bad, default, chunk_rows=3000)
     assert result.rejects.rows() == [(7001, yes_no, f"field '{yes_no}': marked both yes and no")]

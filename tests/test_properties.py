@@ -85,8 +85,10 @@ def test_ask_next_is_exactly_the_unanswered_fields_of_unknown_indicators(
     asked = {q.field for q in r.ask_next}
     blocked = {f for g in r.cannot_ask for f in g.fields}
     by_id = screener.set.dictionary.by_id
-    rules = {rule.id: {n for req in rule.requires for n in names(parse_condition(req.when))}
-             for rule in screener.set.dictionary.ask_rules}
+    rules = {
+        rule.id: {n for req in rule.requires for n in names(parse_condition(req.when))}
+        for rule in screener.set.dictionary.ask_rules
+    }
     waiting = expected - asked - blocked
     assert not asked & blocked
     assert all(by_id[f].askable_when for f in waiting)

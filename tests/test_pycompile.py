@@ -13,12 +13,18 @@ from trafficscreen.expr.parser import parse_condition
 from trafficscreen.expr.pycompile import PyGen, build_function
 from trafficscreen.expr.types import Scope, T, TypeChecker, VarType
 
-FIELD_SCOPE = Scope("field", {
-    "fa": VarType(T.BOOL), "fb": VarType(T.BOOL), "fc": VarType(T.BOOL),
-    "age": VarType(T.NUM), "n2": VarType(T.NUM),
-    "who": VarType(T.ENUM, frozenset({"parent", "employer", "none"})),
-    "work": VarType(T.SET, frozenset({"domestic", "street", "farm"})),
-})
+FIELD_SCOPE = Scope(
+    "field",
+    {
+        "fa": VarType(T.BOOL),
+        "fb": VarType(T.BOOL),
+        "fc": VarType(T.BOOL),
+        "age": VarType(T.NUM),
+        "n2": VarType(T.NUM),
+        "who": VarType(T.ENUM, frozenset({"parent", "employer", "none"})),
+        "work": VarType(T.SET, frozenset({"domestic", "street", "farm"})),
+    },
+)
 COUNT_SCOPE = Scope("count", {n: VarType(T.COUNT) for n in ("strong", "medium", "weak")})
 
 
@@ -53,8 +59,7 @@ def test_compiled_count_rules_match_the_interpreter(
     checker.check(tree)
     consts: dict[str, Any] = {}
     expr, _ = PyGen(checker, lambda n: n, consts).bool3(tree)
-    src = ("def f(strong_lo, strong_hi, medium_lo, medium_hi, weak_lo, weak_hi):\n"
-           f"    return {expr}\n")
+    src = f"def f(strong_lo, strong_hi, medium_lo, medium_hi, weak_lo, weak_hi):\n    return {expr}\n"
     fn = build_function(src, "f", consts, "<test>")
     got = fn(s[0], s[1], m[0], m[1], w[0], w[1])
     assert got is evaluate(tree, {"strong": s, "medium": m, "weak": w}), text
@@ -69,10 +74,14 @@ def test_interval_answers_are_sound(
     tree = parse_condition(text)
     TypeChecker(COUNT_SCOPE).check(tree)
     verdict = evaluate(tree, {"strong": s, "medium": m, "weak": w})
-    point = {k: (v, v) for k, v in (
-        ("strong", data.draw(st.integers(*s))), ("medium", data.draw(st.integers(*m))),
-        ("weak", data.draw(st.integers(*w))),
-    )}
+    point = {
+        k: (v, v)
+        for k, v in (
+            ("strong", data.draw(st.integers(*s))),
+            ("medium", data.draw(st.integers(*m))),
+            ("weak", data.draw(st.integers(*w))),
+        )
+    }
     exact = evaluate(tree, point)
     assert exact is not None
     if verdict is not None:
@@ -109,8 +118,10 @@ def _two_world(gen_text: str, scope: Scope, var: Any, params: list[str]) -> Any:
     checker.check(tree)
     consts: dict[str, Any] = {}
     lo, hi = PyGen(checker, var, consts).two(tree)
-    src = (f"def f({', '.join(params)}):\n    lo = {lo}\n    hi = {hi}\n"
-           "    return True if lo else (None if hi else False)\n")
+    src = (
+        f"def f({', '.join(params)}):\n    lo = {lo}\n    hi = {hi}\n"
+        "    return True if lo else (None if hi else False)\n"
+    )
     return tree, build_function(src, "f", consts, "<test-two>")
 
 

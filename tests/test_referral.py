@@ -94,8 +94,10 @@ def test_contact_without_source_or_checked_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="missing required key 'source'"):
         load_pack(pack)
 
-    pack.write_text(text.replace("    checked: 2026-11-23\n    verified: false\nsite_slots:",
-                                 "    verified: false\nsite_slots:"), encoding="utf-8")
+    pack.write_text(
+        text.replace("    checked: 2026-11-23\n    verified: false\nsite_slots:", "    verified: false\nsite_slots:"),
+        encoding="utf-8",
+    )
     issues = validate_paths([pack])
     assert [i.message[:30] for i in issues if i.severity == "error"] == ["missing required key 'checked'"]
 
@@ -109,21 +111,31 @@ def test_old_and_future_checks_draw_warnings(tmp_path: Path) -> None:
     assert len(warnings) == 1 and "step 'public_crime'" in warnings[0].message
     assert warnings[0].location.line is not None
     # relative to the day given, not a fixed date
-    assert not [i for i in validate_referral(pack, "referral-pack", today=date.today() - timedelta(days=100))
-                if "more than a year ago" in i.message]
+    assert not [
+        i
+        for i in validate_referral(pack, "referral-pack", today=date.today() - timedelta(days=100))
+        if "more than a year ago" in i.message
+    ]
     future = validate_referral(pack, "referral-pack", today=date.fromisoformat(old) - timedelta(days=1))
     assert any("in the future" in i.message for i in future)
 
 
-@pytest.mark.parametrize(("old", "new", "fragment"), [
-    ('phone: "112"', 'phone: "call the police"', "a phone number is digits"),
-    ("url: https://eportugal", "url: javascript:alert(1)//eportugal", "a url starts with https://"),
-    ("  - id: emergency\n", "  - id: emergency\n    colour: red\n", "unknown key 'colour'"),
-    ('  pt: "Contactos e regras', '  pt_BR: "Contactos e regras', "unknown key 'pt_BR'"),
-    ("jurisdiction: PT", "jurisdiction: PT-LIS", "it must be PT-LIS/1.0.0.yaml"),
-    ('    name: {en: "Missing children line", pt: "Linha SOS Criança Desaparecida", nb: "Linje for savnede barn"}',
-     '    name: {en: "Missing children line"}', "contacts.2.name: no pt, nb text"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ('phone: "112"', 'phone: "call the police"', "a phone number is digits"),
+        ("url: https://eportugal", "url: javascript:alert(1)//eportugal", "a url starts with https://"),
+        ("  - id: emergency\n", "  - id: emergency\n    colour: red\n", "unknown key 'colour'"),
+        ('  pt: "Contactos e regras', '  pt_BR: "Contactos e regras', "unknown key 'pt_BR'"),
+        ("jurisdiction: PT", "jurisdiction: PT-LIS", "it must be PT-LIS/1.0.0.yaml"),
+        (
+            '    name: {en: "Missing children line", pt: "Linha SOS Criança Desaparecida", '
+            'nb: "Linje for savnede barn"}',
+            '    name: {en: "Missing children line"}',
+            "contacts.2.name: no pt, nb text",
+        ),
+    ],
+)
 def test_bad_pack_is_one_located_error(tmp_path: Path, old: str, new: str, fragment: str) -> None:
     pack = copy_pack(tmp_path, "PT")
     text = pack.read_text(encoding="utf-8")
@@ -159,17 +171,23 @@ def test_site_merges_by_id_and_fills_slots() -> None:
 
 def test_site_file_rules(tmp_path: Path) -> None:
     site = tmp_path / "site.yaml"
-    base = ("kind: site\nid: t-site\nname: T\njurisdiction: US\ncontacts:\n"
-            "  - {id: cps, order: 30, levels: [refer], name: CPS, role: r, %s}\n")
+    base = (
+        "kind: site\nid: t-site\nname: T\njurisdiction: US\ncontacts:\n"
+        "  - {id: cps, order: 30, levels: [refer], name: CPS, role: r, %s}\n"
+    )
     site.write_text(base % "phone: '555 0100', checked: 2026-01-01, verified: true", encoding="utf-8")
     with pytest.raises(SchemaError, match="missing required key 'source'"):
         load_site(site)
     site.write_text(base % "source: county list, checked: 2026-01-01, verified: true", encoding="utf-8")
     with pytest.raises(SchemaError, match="needs a way to reach it"):
         load_site(site)
-    site.write_text(base % "how: 'ask the operator', source: county list, checked: 2026-01-01, verified: true"
-                    + "  - {id: cps, order: 31, levels: [refer], name: X, role: r, how: h, source: s s,"
-                      " checked: 2026-01-01, verified: true}\n", encoding="utf-8")
+    site.write_text(
+        base
+        % "how: 'ask the operator', source: county list, checked: 2026-01-01, verified: true"
+        + "  - {id: cps, order: 31, levels: [refer], name: X, role: r, how: h, source: s s,"
+        " checked: 2026-01-01, verified: true}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match="duplicated contact id 'cps'"):
         load_site(site)
     site.write_text("kind: site\nid: t\nname: T\njurisdiction: US\n  bad: [\n", encoding="utf-8")
@@ -196,8 +214,10 @@ def test_missing_or_unknown_message_fails_validation(tmp_path: Path) -> None:
     nb = folder / "nb.yaml"
     text = nb.read_text(encoding="utf-8")
     text = re.sub(r"\n  rec\.codes: [^\n]*", "", text)
-    text = text.replace("  rise: \"Svar som fortsatt mangler, kan heve nivået til: {level}.\"",
-                        "  rise: \"Svar som fortsatt mangler, kan heve nivået.\"\n  rec.kodes: \"x\"")
+    text = text.replace(
+        '  rise: "Svar som fortsatt mangler, kan heve nivået til: {level}."',
+        '  rise: "Svar som fortsatt mangler, kan heve nivået."\n  rec.kodes: "x"',
+    )
     nb.write_text(text, encoding="utf-8")
     errors = [i for i in validate_paths([folder]) if i.severity == "error"]
     messages = sorted(i.message for i in errors)

@@ -20,23 +20,58 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True,
-                          cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True, cwd=ROOT, check=False
+    )
 
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("study") / "cohort.parquet"
-    assert main(["synth", "--n", "3000", "--prevalence", "0.2", "--seed", "1", "--set", str(MINI_SET),
-                 "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--n",
+                "3000",
+                "--prevalence",
+                "0.2",
+                "--seed",
+                "1",
+                "--set",
+                str(MINI_SET),
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return out
 
 
 @pytest.mark.parametrize("ext", ["parquet", "csv", "jsonl"])
 def test_batch_writes_scores_in_each_format(cohort: Path, tmp_path: Path, ext: str) -> None:
     src = tmp_path / f"in.{ext}"
-    assert main(["synth", "--n", "300", "--prevalence", "0.2", "--seed", "2", "--set", str(MINI_SET),
-                 "--out", str(src), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--n",
+                "300",
+                "--prevalence",
+                "0.2",
+                "--seed",
+                "2",
+                "--set",
+                str(MINI_SET),
+                "--out",
+                str(src),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / f"scored.{ext}"
     proc = run("batch", str(src), "--set", str(MINI_SET), "--out", str(out), "--keep", "label")
     assert proc.returncode == 0, proc.stderr
@@ -72,24 +107,34 @@ def test_batch_with_a_column_mapping(tmp_path: Path) -> None:
     cols = tmp_path / "cols.yaml"
     cols.write_text("id: patient\ndeceived: lied\nlong_hours: hrs\n")
     out = tmp_path / "out.parquet"
-    assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(out), "--columns", str(cols),
-                 "--quiet"]) == 0
+    assert main(["batch", str(src), "--set", str(MINI_SET), "--out", str(out), "--columns", str(cols), "--quiet"]) == 0
     df = pl.read_parquet(out)
     assert df.get_column("id").to_list() == ["p1", "p2"]
     assert df.get_column("indicator.deceived_job").cast(pl.String).to_list() == ["met", "not_met"]
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (["batch", "missing.parquet", "--set", str(MINI_SET), "--out", "x.parquet"], "missing.parquet: no such file"),
-    (["batch", "x.parquet", "--set", str(MINI_SET), "--out", "x.xlsx"], "unsupported file type '.xlsx'"),
-    (["evaluate", "--counts", "1", "2", "3", "-4"], "must not be negative"),
-    (["evaluate"], "give --counts TP FN FP TN"),
-    (["synth", "--n", "0", "--prevalence", "0.1", "--seed", "1", "--set", str(MINI_SET), "--out", "x.csv"],
-     "--n must be at least 1"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["batch", "missing.parquet", "--set", str(MINI_SET), "--out", "x.parquet"], "missing.parquet: no such file"),
+        (["batch", "x.parquet", "--set", str(MINI_SET), "--out", "x.xlsx"], "unsupported file type '.xlsx'"),
+        (["evaluate", "--counts", "1", "2", "3", "-4"], "must not be negative"),
+        (["evaluate"], "give --counts TP FN FP TN"),
+        (
+            ["synth", "--n", "0", "--prevalence", "0.1", "--seed", "1", "--set", str(MINI_SET), "--out", "x.csv"],
+            "--n must be at least 1",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], fragment: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True,
-                          cwd=tmp_path, check=False, env=None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "trafficscreen.cli", *args],
+        text=True,
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+        env=None,
+    )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
@@ -110,8 +155,7 @@ def test_evaluate_counts_reproduces_the_published_table(capsys: pytest.CaptureFi
 
 def test_evaluate_scored_and_raw_with_roc(cohort: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scored = tmp_path / "scored.parquet"
-    assert main(["batch", str(cohort), "--set", str(MINI_SET), "--out", str(scored), "--keep", "label",
-                 "--quiet"]) == 0
+    assert main(["batch", str(cohort), "--set", str(MINI_SET), "--out", str(scored), "--keep", "label", "--quiet"]) == 0
     roc = tmp_path / "roc.svg"
     assert main(["evaluate", str(scored), "--label", "label", "--roc", str(roc)]) == 0
     table = capsys.readouterr().out
@@ -135,18 +179,51 @@ def test_compare_two_versions(cohort: Path, tmp_path: Path, capsys: pytest.Captu
     shutil_copy.mkdir(parents=True)
     (tmp_path / "dictionaries").mkdir()
     (tmp_path / "dictionaries" / "mini").symlink_to(ROOT / "tests" / "data" / "dictionaries" / "mini")
-    text = other.read_text().replace("version: 1.0.0\nstatus", "version: 1.1.0\nstatus").replace(
-        "  - {version: 1.0.0,", "  - {version: 1.1.0, date: 2026-11-24, changes: [x]}\n  - {version: 1.0.0,").replace(
-        '"recruitment or exploitation or strong >= 1"', '"recruitment or exploitation"')
+    text = (
+        other.read_text()
+        .replace("version: 1.0.0\nstatus", "version: 1.1.0\nstatus")
+        .replace("  - {version: 1.0.0,", "  - {version: 1.1.0, date: 2026-11-24, changes: [x]}\n  - {version: 1.0.0,")
+        .replace('"recruitment or exploitation or strong >= 1"', '"recruitment or exploitation"')
+    )
     (shutil_copy / "1.1.0.yaml").write_text(text)
-    assert main(["compare", str(cohort), "--set", str(MINI_SET), "--set", str(shutil_copy / "1.1.0.yaml"),
-                 "--label", "label", "--roc", str(roc)]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(cohort),
+                "--set",
+                str(MINI_SET),
+                "--set",
+                str(shutil_copy / "1.1.0.yaml"),
+                "--label",
+                "label",
+                "--roc",
+                str(roc),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith(SYNTHETIC_WARNING)
     assert "mini@1.0.0" in out and "mini@1.1.0" in out and "sensitivity: mini@1.0.0 − mini@1.1.0" in out
     assert roc.read_text().count("<polyline") == 2
-    assert main(["compare", str(cohort), "--set", str(MINI_SET), "--set", str(shutil_copy / "1.1.0.yaml"),
-                 "--label", "label", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(cohort),
+                "--set",
+                str(MINI_SET),
+                "--set",
+                str(shutil_copy / "1.1.0.yaml"),
+                "--label",
+                "label",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["synthetic"] and len(data["paired_tests"]) == 6
 
@@ -171,7 +248,9 @@ def test_progress_bar_only_on_a_terminal() -> None:
 
 
 def test_importing_the_commands_does_not_import_polars() -> None:
-    code = ("import sys, trafficscreen, trafficscreen.research, trafficscreen.research.commands; "
-            "print('polars' in sys.modules, 'numpy' in sys.modules)")
+    code = (
+        "import sys, trafficscreen, trafficscreen.research, trafficscreen.research.commands; "
+        "print('polars' in sys.modules, 'numpy' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True, check=True)
     assert proc.stdout.strip() == "False False"

@@ -25,12 +25,15 @@ def write_template(folder: Path, body: str, name: str = "guidance.txt.j2") -> Pa
 
 
 def test_deployer_template_overrides_one_format_only(result: ScreeningResult, tmp_path: Path) -> None:
-    folder = write_template(tmp_path / "tpl", "{{ m['title'] }} / {{ g.heading }} / "
-                            "{% for c in g.contacts %}{{ c.name }};{% endfor %}\n")
+    folder = write_template(
+        tmp_path / "tpl", "{{ m['title'] }} / {{ g.heading }} / {% for c in g.contacts %}{{ c.name }};{% endfor %}\n"
+    )
     out = render_guidance(result, jurisdiction="NO", lang="nb", templates=folder)
-    assert out == ("Henvisningsveiledning: mulig menneskehandel med barn / Bekymring: tegn på mulig "
-                   "menneskehandel / Politiet (nødnummer);Barnevernsansvarlig ved sykehuset;"
-                   "Barnevernet i kommunen;")
+    assert out == (
+        "Henvisningsveiledning: mulig menneskehandel med barn / Bekymring: tegn på mulig "
+        "menneskehandel / Politiet (nødnummer);Barnevernsansvarlig ved sykehuset;"
+        "Barnevernet i kommunen;"
+    )
     # formats the folder does not provide fall back to the shipped templates
     assert render_guidance(result, jurisdiction="NO", templates=folder, format="html").startswith("<!DOCTYPE html>")
 
@@ -49,8 +52,9 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("body", "fragment"), HOSTILE, ids=[b for b, _ in HOSTILE])
-def test_hostile_template_is_refused_before_it_runs(result: ScreeningResult, tmp_path: Path, body: str,
-                                                    fragment: str) -> None:
+def test_hostile_template_is_refused_before_it_runs(
+    result: ScreeningResult, tmp_path: Path, body: str, fragment: str
+) -> None:
     # hidden in a branch that never runs: still refused, with the file and line
     folder = write_template(tmp_path / "tpl", "line one\n{% if false %}\n" + body + "\n{% endif %}\n")
     with pytest.raises(TemplateError) as info:
@@ -61,30 +65,36 @@ def test_hostile_template_is_refused_before_it_runs(result: ScreeningResult, tmp
     assert err.location is not None and err.location.path.endswith("guidance.txt.j2") and err.location.line == 3
 
 
-@pytest.mark.parametrize("body", [
-    "{{ g[('__cla' ~ 'ss__')] }}",                       # a name built at run time
-    "{% set n = '__cla' ~ 'ss__' %}{{ g.contacts[n] }}",
-    "{{ g.heading[('__in' ~ 'it__')] }}",
-])
-def test_names_built_at_run_time_are_refused_by_the_sandbox(result: ScreeningResult, tmp_path: Path,
-                                                            body: str) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ g[('__cla' ~ 'ss__')] }}",  # a name built at run time
+        "{% set n = '__cla' ~ 'ss__' %}{{ g.contacts[n] }}",
+        "{{ g.heading[('__in' ~ 'it__')] }}",
+    ],
+)
+def test_names_built_at_run_time_are_refused_by_the_sandbox(result: ScreeningResult, tmp_path: Path, body: str) -> None:
     folder = write_template(tmp_path / "tpl", body + "\n")
     with pytest.raises(TemplateError, match="which the sandbox refuses"):
         render_guidance(result, jurisdiction="GB", templates=folder)
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
-    ("{{ g.contacts.append(1) }}", "'append' of a list, which the sandbox refuses"),  # read-only values
-    ("{{ 'x' * 100000 }}", "more than 10000"),
-    ("{{ 9 ** 999999 }}", "power above 64"),
-    ("{{ range(10) }}", "value it was not given"),                       # no globals
-    ("{{ lipsum.__globals__ }}", "attribute '__globals__'"),
-    ("{{ g.no_such_value }}", "value it was not given"),                 # StrictUndefined
-    ("{% for x in g.contacts %}{{ x.nope }}{% endfor %}", "value it was not given"),
-    ("{{ g.heading ", "does not parse"),
-])
-def test_misbehaving_templates_fail_with_a_typed_error(result: ScreeningResult, tmp_path: Path, body: str,
-                                                      fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("{{ g.contacts.append(1) }}", "'append' of a list, which the sandbox refuses"),  # read-only values
+        ("{{ 'x' * 100000 }}", "more than 10000"),
+        ("{{ 9 ** 999999 }}", "power above 64"),
+        ("{{ range(10) }}", "value it was not given"),  # no globals
+        ("{{ lipsum.__globals__ }}", "attribute '__globals__'"),
+        ("{{ g.no_such_value }}", "value it was not given"),  # StrictUndefined
+        ("{% for x in g.contacts %}{{ x.nope }}{% endfor %}", "value it was not given"),
+        ("{{ g.heading ", "does not parse"),
+    ],
+)
+def test_misbehaving_templates_fail_with_a_typed_error(
+    result: ScreeningResult, tmp_path: Path, body: str, fragment: str
+) -> None:
     folder = write_template(tmp_path / "tpl", body + "\n")
     with pytest.raises(TemplateError, match=fragment):
         render_guidance(result, jurisdiction="GB", templates=folder)

@@ -40,8 +40,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, signer: Signer, rsa_signer: Si
         yield c
 
 
-def call(app: TestClient, token: str | None, service: str = "trafficscreen-patient-view",
-         scheme: str = "Bearer") -> tuple[int, dict[str, object], str]:
+def call(
+    app: TestClient, token: str | None, service: str = "trafficscreen-patient-view", scheme: str = "Bearer"
+) -> tuple[int, dict[str, object], str]:
     headers = {"Authorization": f"{scheme} {token}"} if token is not None else {}
     hook = "encounter-start" if service == ENCOUNTER_START else "patient-view"
     body = hook_request(hook, encounter="enc-1" if hook == "encounter-start" else None)
@@ -102,8 +103,9 @@ def test_wrong_audience(app: TestClient, signer: Signer) -> None:
     assert_refused(*call(app, signer.token("http://testserver/cds-services")), "audience")
     # a token for one service is not good for the other
     assert_refused(*call(app, signer.token(service_url(ENCOUNTER_START))), "audience")
-    assert_refused(*call(app, signer.token("https://elsewhere.example/cds-services/trafficscreen-patient-view")),
-                   "audience")
+    assert_refused(
+        *call(app, signer.token("https://elsewhere.example/cds-services/trafficscreen-patient-view")), "audience"
+    )
 
 
 def test_missing_jti_and_replay(app: TestClient, signer: Signer) -> None:
@@ -120,18 +122,22 @@ def test_token_living_too_long(app: TestClient, signer: Signer) -> None:
 def test_algorithm_none_and_hmac_are_refused(app: TestClient, signer: Signer) -> None:
     import jwt
 
-    unsigned = jwt.encode({"iss": ISSUER, "aud": service_url(), "exp": int(time.time()) + 60,
-                           "iat": int(time.time()), "jti": "x"}, None, algorithm="none",
-                          headers={"kid": signer.kid})
+    unsigned = jwt.encode(
+        {"iss": ISSUER, "aud": service_url(), "exp": int(time.time()) + 60, "iat": int(time.time()), "jti": "x"},
+        None,
+        algorithm="none",
+        headers={"kid": signer.kid},
+    )
     assert_refused(*call(app, unsigned), "algorithm")
-    hmac = jwt.encode({"iss": ISSUER}, "a-shared-secret-long-enough-for-hs256!", algorithm="HS256",
-                      headers={"kid": signer.kid})
+    hmac = jwt.encode(
+        {"iss": ISSUER}, "a-shared-secret-long-enough-for-hs256!", algorithm="HS256", headers={"kid": signer.kid}
+    )
     assert_refused(*call(app, hmac), "algorithm")
 
 
-def test_refusals_leave_no_traceback_or_token_in_logs(app: TestClient, signer: Signer,
-                                                      caplog: pytest.LogCaptureFixture,
-                                                      capfd: pytest.CaptureFixture[str]) -> None:
+def test_refusals_leave_no_traceback_or_token_in_logs(
+    app: TestClient, signer: Signer, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level("DEBUG")
     token = signer.token(service_url(), iss="https://evil.example")
     call(app, token)
@@ -194,8 +200,9 @@ def test_verifier_directly(signer: Signer) -> None:
     assert claims["iss"] == ISSUER
     with pytest.raises(AuthError, match="not valid yet"):
         future = time.time() + 3600
-        verifier.verify("Bearer " + signer.token("https://a.example/x", now=future, nbf=int(future)),
-                        "https://a.example/x")
+        verifier.verify(
+            "Bearer " + signer.token("https://a.example/x", now=future, nbf=int(future)), "https://a.example/x"
+        )
 
 
 def test_replay_cache_forgets_expired_and_stays_bounded() -> None:

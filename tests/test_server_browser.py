@@ -26,8 +26,16 @@ from trafficscreen.server.words import WORDS
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -41,9 +49,24 @@ def free_port() -> int:
 def server() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "trafficscreen.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--lang", "nb", "--jurisdiction", "NO"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "trafficscreen.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--lang",
+            "nb",
+            "--jurisdiction",
+            "NO",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -55,8 +78,9 @@ def server() -> Iterator[str]:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise AssertionError("the server did not start:\n" + (proc.stdout.read() if proc.stdout else "")) \
-                    from None
+                raise AssertionError(
+                    "the server did not start:\n" + (proc.stdout.read() if proc.stdout else "")
+                ) from None
             time.sleep(0.1)
     yield base
     proc.terminate()
@@ -148,8 +172,9 @@ def answer_with_mouse(page: Page, fid: str, value: Any) -> None:
         page.fill(f"#f-{fid}-value", str(value))
 
 
-def interview(page: Page, start: dict[str, Any], nurse: Nurse, *, steps: int | None = None,
-              seen: list[list[str]] | None = None) -> int:
+def interview(
+    page: Page, start: dict[str, Any], nurse: Nurse, *, steps: int | None = None, seen: list[list[str]] | None = None
+) -> int:
     """Answer the opening page with ``start`` and each later page with ``nurse``, pressing "next", until the
     page shows the result with no question left (or, with ``steps``, after that many pages). Returns the
     number of pages submitted. The first question shown has the focus on every page."""
@@ -176,8 +201,9 @@ def test_an_infant_is_never_shown_a_question_to_the_child(server: str, page: Pag
     assert page.locator("h1").inner_text() == "Screening for menneskehandel med barn"
     shot(page, "form-nb-start")
     seen: list[list[str]] = []
-    steps = interview(page, {"age_years": 1, "companion_relationship": "parent", "child_seen_alone": False},
-                      plain, seen=seen)
+    steps = interview(
+        page, {"age_years": 1, "companion_relationship": "parent", "child_seen_alone": False}, plain, seen=seen
+    )
     assert steps > 2
     asked_of = [field(f).asked_of for fields in seen for f in fields]
     assert asked_of and Respondent.CHILD not in asked_of
@@ -190,22 +216,31 @@ def test_an_infant_is_never_shown_a_question_to_the_child(server: str, page: Pag
     shot(page, "form-nb-infant-result")
 
 
-COERCION = {"cannot_leave": True, "under_threat_now": True, "threatened_with_violence_now": True,
-            "confined_or_watched": True}
+COERCION = {
+    "cannot_leave": True,
+    "under_threat_now": True,
+    "threatened_with_violence_now": True,
+    "confined_or_watched": True,
+}
 
 
 def test_a_teenager_who_discloses_coercion_reaches_urgent_in_a_few_steps(server: str, page: Page) -> None:
     page.goto(f"{server}/form?lang=pt")
-    start = {"age_years": 15, "companion_relationship": "unrelated_adult", "child_seen_alone": True,
-             "child_speaks_local_language": True}
+    start = {
+        "age_years": 15,
+        "companion_relationship": "unrelated_adult",
+        "child_seen_alone": True,
+        "child_speaks_local_language": True,
+    }
     live_checked = False
 
     def teenager(fd: FieldDef) -> Any:
         nonlocal live_checked
         if fd.id == "under_threat_now":  # the level bar follows the answers before they are sent
             answer_with_mouse(page, fd.id, True)
-            page.wait_for_function("(t) => document.getElementById('live-level').textContent === t",
-                                   arg=msg("pt", "level.urgent"))
+            page.wait_for_function(
+                "(t) => document.getElementById('live-level').textContent === t", arg=msg("pt", "level.urgent")
+            )
             assert page.locator("#live-note").inner_text() == WORDS["pt"]["settled"]
             shot(page, "form-pt-live-urgent")
             live_checked = True
@@ -262,7 +297,8 @@ def _active(page: Page) -> dict[str, Any]:
         "() => { const e = document.activeElement; const q = e.closest('[data-question]');"
         " return {tag: e.tagName, id: e.id || '', name: e.name || '', type: e.type || '', value: e.value || '',"
         " field: q ? q.dataset.field : '', options: e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : [],"
-        " outline: getComputedStyle(e).outlineStyle}; }")
+        " outline: getComputedStyle(e).outlineStyle}; }"
+    )
     return value
 
 
@@ -311,8 +347,13 @@ def answer_with_keys(page: Page, start: dict[str, Any], nurse: Nurse, first: boo
 
 def test_keyboard_only(server: str, page: Page) -> None:
     page.goto(f"{server}/form?lang=nb")
-    start = {"age_years": 13, "companion_relationship": "other_relative", "child_seen_alone": True,
-             "child_speaks_local_language": False, "professional_interpreter_present": True}
+    start = {
+        "age_years": 13,
+        "companion_relationship": "other_relative",
+        "child_seen_alone": True,
+        "child_speaks_local_language": False,
+        "professional_interpreter_present": True,
+    }
     cannot: list[str] = []
 
     def nurse(fd: FieldDef) -> Any:

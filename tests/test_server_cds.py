@@ -57,8 +57,9 @@ def app(jwks: Path) -> Iterator[TestClient]:
 
 def post(app: TestClient, signer: Signer, body: dict[str, Any], service: str = PATIENT_VIEW) -> dict[str, Any]:
     CdsRequest.model_validate(body)  # the test speaks the specification too
-    r = app.post(f"/cds-services/{service}", json=body,
-                 headers={"Authorization": "Bearer " + signer.token(service_url(service))})
+    r = app.post(
+        f"/cds-services/{service}", json=body, headers={"Authorization": "Bearer " + signer.token(service_url(service))}
+    )
     assert r.status_code == 200, r.text
     data: dict[str, Any] = r.json()
     CdsResponse.model_validate(data)
@@ -116,46 +117,66 @@ def test_indicator_mapping_is_as_documented() -> None:
         assert f"| `{level.value}` | `{indicator}` |" in doc
 
 
-def test_a_card_carries_no_patient_value_beyond_what_was_sent(app: TestClient, signer: Signer,
-                                                              q: dict[str, Any]) -> None:
+def test_a_card_carries_no_patient_value_beyond_what_was_sent(
+    app: TestClient, signer: Signer, q: dict[str, Any]
+) -> None:
     answers = answers_reaching(default_screener(), Level.REFER)
-    body = hook_request(patient="pat-secret-42", prefetch={"questionnaireResponse": searchset(
-        qr_for(q, answers, patient="pat-secret-42", qr_id="qr-secret-99"))})
+    body = hook_request(
+        patient="pat-secret-42",
+        prefetch={
+            "questionnaireResponse": searchset(qr_for(q, answers, patient="pat-secret-42", qr_id="qr-secret-99"))
+        },
+    )
     text = json.dumps(post(app, signer, body))
     for value in ("pat-secret-42", "qr-secret-99", "prac-1", body["hookInstance"]):
         assert value not in text
 
 
-def test_the_resource_itself_as_prefetch_and_encounter_start(app: TestClient, signer: Signer,
-                                                             q: dict[str, Any]) -> None:
+def test_the_resource_itself_as_prefetch_and_encounter_start(
+    app: TestClient, signer: Signer, q: dict[str, Any]
+) -> None:
     answers = answers_reaching(default_screener(), Level.URGENT)
     body = hook_request("encounter-start", encounter="enc-1", prefetch={"questionnaireResponse": qr_for(q, answers)})
     card = post(app, signer, body, ENCOUNTER_START)["cards"][0]
     assert card["indicator"] == "critical"
     # encounter-start needs the encounter in its context
-    r = app.post(f"/cds-services/{ENCOUNTER_START}", json=hook_request("encounter-start"),
-                 headers={"Authorization": "Bearer " + signer.token(service_url(ENCOUNTER_START))})
+    r = app.post(
+        f"/cds-services/{ENCOUNTER_START}",
+        json=hook_request("encounter-start"),
+        headers={"Authorization": "Bearer " + signer.token(service_url(ENCOUNTER_START))},
+    )
     assert r.status_code == 400 and "encounterId" in r.json()["error"]
 
 
 def test_missing_or_empty_prefetch_links_to_the_form(app: TestClient, signer: Signer) -> None:
-    for body in (hook_request(), hook_request(prefetch={"questionnaireResponse": None}),
-                 hook_request(prefetch={"questionnaireResponse": searchset()})):
+    for body in (
+        hook_request(),
+        hook_request(prefetch={"questionnaireResponse": None}),
+        hook_request(prefetch={"questionnaireResponse": searchset()}),
+    ):
         card = post(app, signer, body)["cards"][0]
         assert card["indicator"] == "info"
         assert "triageskjema" in card["summary"]
-        assert card["links"] == [{"label": "Åpne skjemaet for screening for menneskehandel",
-                                  "url": "http://testserver/form?lang=nb", "type": "absolute"}]
+        assert card["links"] == [
+            {
+                "label": "Åpne skjemaet for screening for menneskehandel",
+                "url": "http://testserver/form?lang=nb",
+                "type": "absolute",
+            }
+        ]
 
 
-def test_unusable_responses_give_an_info_card_not_an_error(app: TestClient, signer: Signer,
-                                                           q: dict[str, Any]) -> None:
+def test_unusable_responses_give_an_info_card_not_an_error(app: TestClient, signer: Signer, q: dict[str, Any]) -> None:
     other_patient = qr_for(q, {"age_years": 12}, patient="someone-else")
     other_set = dict(qr_for(q, {"age_years": 12}), questionnaire="https://x.example/Questionnaire/other|1.0.0")
     bad_answer = qr_for(q, {"age_years": 12})
     bad_answer["item"][0]["item"][0]["answer"] = [{"valueString": "Kari Nordmann"}]
-    for resource, words in ((other_patient, "another patient"), (other_set, "questionnaire"),
-                            (bad_answer, "age_years"), ({"resourceType": "Patient"}, "neither")):
+    for resource, words in (
+        (other_patient, "another patient"),
+        (other_set, "questionnaire"),
+        (bad_answer, "age_years"),
+        ({"resourceType": "Patient"}, "neither"),
+    ):
         card = post(app, signer, hook_request(prefetch={"questionnaireResponse": resource}))["cards"][0]
         assert card["indicator"] == "info"
         assert words in card["detail"], card["detail"]
@@ -168,12 +189,14 @@ def test_requests_that_break_the_specification(app: TestClient, signer: Signer) 
     assert r.status_code == 400 and "patient-view" in r.json()["error"]
     body = hook_request()
     del body["context"]["patientId"]
-    r = app.post(f"/cds-services/{PATIENT_VIEW}", json=body,
-                 headers={"Authorization": "Bearer " + signer.token(service_url())})
+    r = app.post(
+        f"/cds-services/{PATIENT_VIEW}", json=body, headers={"Authorization": "Bearer " + signer.token(service_url())}
+    )
     assert r.status_code == 400 and "patientId" in r.json()["error"]
     body = hook_request(patient="../../etc")
-    r = app.post(f"/cds-services/{PATIENT_VIEW}", json=body,
-                 headers={"Authorization": "Bearer " + signer.token(service_url())})
+    r = app.post(
+        f"/cds-services/{PATIENT_VIEW}", json=body, headers={"Authorization": "Bearer " + signer.token(service_url())}
+    )
     assert r.status_code == 400 and "../../etc" not in r.text
 
 
@@ -189,8 +212,9 @@ class FakeFhir:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
-                fake.requests.append({"path": parts.path, "query": parse_qs(parts.query),
-                                      "auth": self.headers.get("Authorization")})
+                fake.requests.append(
+                    {"path": parts.path, "query": parse_qs(parts.query), "auth": self.headers.get("Authorization")}
+                )
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
                     self.send_response(401)
                     self.end_headers()
@@ -219,12 +243,18 @@ class FakeFhir:
 
 
 def fhir_auth(token: str) -> dict[str, Any]:
-    return {"access_token": token, "token_type": "Bearer", "expires_in": 300,
-            "scope": "patient/QuestionnaireResponse.read", "subject": "trafficscreen"}
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/QuestionnaireResponse.read",
+        "subject": "trafficscreen",
+    }
 
 
-def test_fetches_from_a_listed_fhir_server_when_prefetch_is_missing(jwks: Path, signer: Signer,
-                                                                    q: dict[str, Any]) -> None:
+def test_fetches_from_a_listed_fhir_server_when_prefetch_is_missing(
+    jwks: Path, signer: Signer, q: dict[str, Any]
+) -> None:
     answers = answers_reaching(default_screener(), Level.REFER)
     with FakeFhir(searchset(qr_for(q, answers)), token="ehr-granted-token") as fhir:
         config = ServerConfig(jwks=jwks, issuers=(ISSUER,), fhir_servers=(fhir.url,), jurisdiction="GB")
@@ -236,16 +266,27 @@ def test_fetches_from_a_listed_fhir_server_when_prefetch_is_missing(jwks: Path, 
             sent = fhir.requests[0]
             assert sent["path"] == "/fhir/QuestionnaireResponse"
             assert sent["auth"] == "Bearer ehr-granted-token"
-            assert sent["query"] == {"subject": ["Patient/pat-1"], "questionnaire": [f"{q['url']}|{q['version']}"],
-                                     "_sort": ["-authored"], "_count": ["1"]}
+            assert sent["query"] == {
+                "subject": ["Patient/pat-1"],
+                "questionnaire": [f"{q['url']}|{q['version']}"],
+                "_sort": ["-authored"],
+                "_count": ["1"],
+            }
             # a refused token at the FHIR server is an info card, not an error
             body = hook_request(fhirServer=fhir.url, fhirAuthorization=fhir_auth("stale"))
             card = post(app, signer, body)["cards"][0]
             assert card["indicator"] == "info" and "HTTP 401" in card["detail"]
             # a prefetch, when sent, is used and the server is not asked
             before = len(fhir.requests)
-            post(app, signer, hook_request(fhirServer=fhir.url, fhirAuthorization=fhir_auth("ehr-granted-token"),
-                                           prefetch={"questionnaireResponse": searchset()}))
+            post(
+                app,
+                signer,
+                hook_request(
+                    fhirServer=fhir.url,
+                    fhirAuthorization=fhir_auth("ehr-granted-token"),
+                    prefetch={"questionnaireResponse": searchset()},
+                ),
+            )
             assert len(fhir.requests) == before
         # a FHIR server that is not listed is never called
         with client(ServerConfig(jwks=jwks, issuers=(ISSUER,))) as app:
@@ -284,21 +325,41 @@ def test_card_model_rejects_what_the_specification_forbids() -> None:
 
     good = {"summary": "s", "indicator": "info", "source": {"label": "x"}}
     Card.model_validate(good)
-    for bad in ({**good, "summary": "x" * 140}, {**good, "indicator": "hard-stop"}, {**good, "detail": None},
-                {**good, "links": []}, {**good, "links": [{"label": "l", "url": "/form", "type": "absolute"}]},
-                {**good, "suggestions": [{"label": "do"}]}, {**good, "extra": 1}, {**good, "source": {"label": ""}}):
+    for bad in (
+        {**good, "summary": "x" * 140},
+        {**good, "indicator": "hard-stop"},
+        {**good, "detail": None},
+        {**good, "links": []},
+        {**good, "links": [{"label": "l", "url": "/form", "type": "absolute"}]},
+        {**good, "suggestions": [{"label": "do"}]},
+        {**good, "extra": 1},
+        {**good, "source": {"label": ""}},
+    ):
         with pytest.raises(ValidationError):
             Card.model_validate(bad)
 
 
-@pytest.mark.parametrize("shape", [
-    {"item": "x"}, {"item": [1]}, {"item": [{"linkId": "age_years", "answer": "x"}]},
-    {"item": [{"linkId": "age_years", "answer": [{"valueInteger": "x"}]}]}, {"item": [{"linkId": ["x"]}]},
-    {"status": ["completed"]}, {"questionnaire": 5}, {"subject": {"reference": 5}},
-])
-def test_odd_responses_give_an_info_card_never_a_500(app: TestClient, signer: Signer, q: dict[str, Any],
-                                                     shape: dict[str, Any]) -> None:
-    resource = {"resourceType": "QuestionnaireResponse", "questionnaire": f"{q['url']}|{q['version']}",
-                "status": "completed", **shape}
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"item": "x"},
+        {"item": [1]},
+        {"item": [{"linkId": "age_years", "answer": "x"}]},
+        {"item": [{"linkId": "age_years", "answer": [{"valueInteger": "x"}]}]},
+        {"item": [{"linkId": ["x"]}]},
+        {"status": ["completed"]},
+        {"questionnaire": 5},
+        {"subject": {"reference": 5}},
+    ],
+)
+def test_odd_responses_give_an_info_card_never_a_500(
+    app: TestClient, signer: Signer, q: dict[str, Any], shape: dict[str, Any]
+) -> None:
+    resource = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{q['url']}|{q['version']}",
+        "status": "completed",
+        **shape,
+    }
     card = post(app, signer, hook_request(prefetch={"questionnaireResponse": searchset(resource)}))["cards"][0]
     assert card["indicator"] == "info" and "/form?lang=nb" in card["links"][0]["url"]

@@ -27,11 +27,28 @@ def test_defaults_bind_to_loopback() -> None:
 def test_options_reach_the_config(tmp_path: Path) -> None:
     jwks = tmp_path / "jwks.json"
     jwks.write_text('{"keys": []}')
-    args = build_parser().parse_args([
-        "serve", "--lang", "pt", "--jurisdiction", "PT", "--jwks", str(jwks), "--issuer", "https://a.example",
-        "--issuer", "https://b.example", "--frame-ancestors", "'self'", "https://ehr.example.org",
-        "--public-url", "https://cds.example/", "--fhir-server", "https://fhir.example/r4",
-    ])
+    args = build_parser().parse_args(
+        [
+            "serve",
+            "--lang",
+            "pt",
+            "--jurisdiction",
+            "PT",
+            "--jwks",
+            str(jwks),
+            "--issuer",
+            "https://a.example",
+            "--issuer",
+            "https://b.example",
+            "--frame-ancestors",
+            "'self'",
+            "https://ehr.example.org",
+            "--public-url",
+            "https://cds.example/",
+            "--fhir-server",
+            "https://fhir.example/r4",
+        ]
+    )
     config = build_config(args)
     assert config.issuers == ("https://a.example", "https://b.example")
     assert config.frame_ancestors == ("'self'", "https://ehr.example.org")
@@ -44,16 +61,19 @@ def test_insecure_mode_only_on_loopback(capsys: pytest.CaptureFixture[str]) -> N
     one_line_error(capsys, "loopback")
 
 
-@pytest.mark.parametrize(("argv", "words"), [
-    (["--frame-ancestors", "https://ehr.example.org; script-src *"], "frame-ancestors"),
-    (["--jwks", "/no/such/jwks.json", "--issuer", "x"], "no such JWKS file"),
-    (["--site", "/no/such/site.yaml"], "no such site file"),
-    (["--lang", "de"], "not supported"),
-    (["--port", "0"], "--port"),
-    (["--public-url", "ftp://cds.example"], "public URL"),
-    (["--set", "no-such-set"], "no-such-set"),
-    (["--jurisdiction", "XX"], "XX"),
-])
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--frame-ancestors", "https://ehr.example.org; script-src *"], "frame-ancestors"),
+        (["--jwks", "/no/such/jwks.json", "--issuer", "x"], "no such JWKS file"),
+        (["--site", "/no/such/site.yaml"], "no such site file"),
+        (["--lang", "de"], "not supported"),
+        (["--port", "0"], "--port"),
+        (["--public-url", "ftp://cds.example"], "public URL"),
+        (["--set", "no-such-set"], "no-such-set"),
+        (["--jurisdiction", "XX"], "XX"),
+    ],
+)
 def test_bad_settings(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
     assert main(["serve", *argv]) == 2
     one_line_error(capsys, words)
@@ -71,8 +91,14 @@ def test_worker_processes_rebuild_the_same_settings(tmp_path: Path, monkeypatch:
 
     site = tmp_path / "site.yaml"
     site.write_text("kind: site\n")
-    config = ServerConfig(lang="pt", jurisdiction="PT", site=site, issuers=("https://a.example",),
-                          frame_ancestors=("'self'", "https://ehr.example.org"), fhir_servers=("https://f.example",))
+    config = ServerConfig(
+        lang="pt",
+        jurisdiction="PT",
+        site=site,
+        issuers=("https://a.example",),
+        frame_ancestors=("'self'", "https://ehr.example.org"),
+        fhir_servers=("https://f.example",),
+    )
     assert ServerConfig.from_json(config.to_json()) == config
     with pytest.raises(ServerConfigError, match="unknown server setting"):
         ServerConfig.from_json('{"debug": true}')

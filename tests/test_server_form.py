@@ -55,8 +55,9 @@ class Page(HTMLParser):
         if "autofocus" in a:
             self.autofocus.append(a)
         if tag in ("input", "select"):
-            a["question"] = next((f["data"].get("data-field", "") for f in reversed(self._stack)
-                                  if "data-question" in f["data"]), "")
+            a["question"] = next(
+                (f["data"].get("data-field", "") for f in reversed(self._stack) if "data-question" in f["data"]), ""
+            )
             self.inputs.append(a)
         if tag == "button":
             self.buttons.append(a)
@@ -106,8 +107,7 @@ def app() -> Iterator[TestClient]:
 
 
 def post_form(app: TestClient, pairs: list[tuple[str, str]]) -> Any:
-    return app.post("/form", content=urlencode(pairs),
-                    headers={"content-type": "application/x-www-form-urlencoded"})
+    return app.post("/form", content=urlencode(pairs), headers={"content-type": "application/x-www-form-urlencoded"})
 
 
 def field(fid: str) -> FieldDef:
@@ -148,8 +148,9 @@ def plain(fd: FieldDef) -> Any:
     return int(fd.min or 0)
 
 
-def run_interview(app: TestClient, start: dict[str, Any], nurse: Policy, lang: str = "en",
-                  stop_after: int = 60) -> tuple[list[Page], list[list[str]]]:
+def run_interview(
+    app: TestClient, start: dict[str, Any], nurse: Policy, lang: str = "en", stop_after: int = 60
+) -> tuple[list[Page], list[list[str]]]:
     """Answer the opening page with ``start`` and then every question shown with ``nurse``, one POST per
     step, until the page shows the result with no question left (or ``stop_after`` steps). Returns the
     pages seen (the opening page first) and the questions answered at each step."""
@@ -260,18 +261,27 @@ def test_an_infant_is_never_asked_anything_addressed_to_the_child(app: TestClien
         return plain(fd)
 
     for age in (0, 1, 3, 7):
-        pages, _ = run_interview(app, {"age_years": age, "child_seen_alone": True,
-                                       "child_speaks_local_language": True}, anything)
+        pages, _ = run_interview(
+            app, {"age_years": age, "child_seen_alone": True, "child_speaks_local_language": True}, anything
+        )
         assert all(field(f).asked_of is not Respondent.CHILD for page in pages for f in page.shown)
 
 
-COERCION = {"cannot_leave": True, "under_threat_now": True, "threatened_with_violence_now": True,
-            "confined_or_watched": True}
+COERCION = {
+    "cannot_leave": True,
+    "under_threat_now": True,
+    "threatened_with_violence_now": True,
+    "confined_or_watched": True,
+}
 
 
 def test_a_teenager_who_discloses_coercion_reaches_urgent_in_a_few_steps(app: TestClient) -> None:
-    start = {"age_years": 15, "companion_relationship": "unrelated_adult", "child_seen_alone": True,
-             "child_speaks_local_language": True}
+    start = {
+        "age_years": 15,
+        "companion_relationship": "unrelated_adult",
+        "child_seen_alone": True,
+        "child_speaks_local_language": True,
+    }
 
     def teenager(fd: FieldDef) -> Any:
         return COERCION.get(fd.id, plain(fd))
@@ -313,8 +323,10 @@ def test_cannot_ask_leaves_the_fact_unknown_and_is_not_asked_again(app: TestClie
     result = default_screener().screen({"answers": answers})
     assert skipped in {q.field for q in result.ask_next}  # still unknown, so still worth asking some day
     assert result.completeness.answered == len(set(answers) & set(default_screener().set.used_fields))
-    assert msg("en", "text.answered", answered=str(result.completeness.answered),
-               total=str(result.completeness.total)) in page.text()
+    assert (
+        msg("en", "text.answered", answered=str(result.completeness.answered), total=str(result.completeness.total))
+        in page.text()
+    )
     # a number or a multiple choice can be "cannot ask" too; with an answer as well it is an error
     r = post_form(app, [("lang", "en"), ("age_years", CANNOT_ASK), ("_action", "next")])
     page = Page(r.text)
@@ -325,8 +337,16 @@ def test_cannot_ask_leaves_the_fact_unknown_and_is_not_asked_again(app: TestClie
 
 
 def test_an_answer_can_be_reviewed_and_changed(app: TestClient) -> None:
-    r = post_form(app, [("lang", "pt"), ("age_years", "15"), ("child_seen_alone", "no"),
-                        ("child_speaks_local_language", "yes"), ("_action", "next")])
+    r = post_form(
+        app,
+        [
+            ("lang", "pt"),
+            ("age_years", "15"),
+            ("child_seen_alone", "no"),
+            ("child_speaks_local_language", "yes"),
+            ("_action", "next"),
+        ],
+    )
     page = Page(r.text)
     assert all(field(f).asked_of is not Respondent.CHILD for f in page.shown)  # not alone: not the child
     assert WORDS["pt"]["cannot.heading"] in page.text()
@@ -349,8 +369,9 @@ def test_an_answer_can_be_reviewed_and_changed(app: TestClient) -> None:
 
 
 def test_state_that_is_not_the_form_s_own_is_ignored(app: TestClient) -> None:
-    r = post_form(app, [("lang", "en"), ("_skip", "<script>"), ("_change", "not_a_field"), ("_action", "x"),
-                        ("age_years", "9")])
+    r = post_form(
+        app, [("lang", "en"), ("_skip", "<script>"), ("_change", "not_a_field"), ("_action", "x"), ("age_years", "9")]
+    )
     assert r.status_code == 200 and r.text.count("<script>") == 1 and "not_a_field" not in r.text
     page = Page(r.text)
     assert page.level is None and page.shown and ("age_years", "9") in page.state
@@ -419,10 +440,13 @@ def test_api_returns_the_same_json_as_the_cli(app: TestClient, tmp_path: Any) ->
     from pathlib import Path
 
     encounter = Path(__file__).resolve().parent.parent / "examples" / "encounters" / "labour-refer.json"
-    cli = subprocess.run([sys.executable, "-m", "trafficscreen.cli", "screen", str(encounter), "--format", "json",
-                          "--lang", "nb"], capture_output=True, text=True, check=True)
-    api = app.post("/api/screen?lang=nb", content=encounter.read_bytes(),
-                   headers={"content-type": "application/json"})
+    cli = subprocess.run(
+        [sys.executable, "-m", "trafficscreen.cli", "screen", str(encounter), "--format", "json", "--lang", "nb"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    api = app.post("/api/screen?lang=nb", content=encounter.read_bytes(), headers={"content-type": "application/json"})
     assert api.status_code == 200
     assert api.json() == json.loads(cli.stdout)
 
@@ -432,8 +456,9 @@ def test_bad_answers_are_shown_next_to_their_field_without_a_result(app: TestCli
     number = next(f for f in cs.used_fields if cs.dictionary.by_id[f].type is FieldType.INTEGER)
     choices = next(f for f in cs.used_fields if cs.dictionary.by_id[f].type is FieldType.SET)
     some = sorted(cs.dictionary.by_id[choices].codes)[0]
-    r = post_form(app, [("lang", "nb"), (number, "tolv"), (choices, some), (choices, NONE_OF_THESE),
-                        ("_action", "result")])
+    r = post_form(
+        app, [("lang", "nb"), (number, "tolv"), (choices, some), (choices, NONE_OF_THESE), ("_action", "result")]
+    )
     assert r.status_code == 422
     assert 'class="result' not in r.text
     assert f'<a href="#f-{number}">' in r.text and f'<a href="#f-{choices}">' in r.text
@@ -454,15 +479,18 @@ def test_reading_answers() -> None:
     choices = next(f for f in cs.used_fields if cs.dictionary.by_id[f].type is FieldType.SET)
     enum = next(f for f in cs.used_fields if cs.dictionary.by_id[f].type is FieldType.ENUM)
     codes = sorted(cs.dictionary.by_id[choices].codes)
-    answers, errors, _ = builder.parse([(boolean, "no"), (choices, NONE_OF_THESE), (enum, ""), ("lang", "en"),
-                                        ("not_a_field", "x")], "en")
+    answers, errors, _ = builder.parse(
+        [(boolean, "no"), (choices, NONE_OF_THESE), (enum, ""), ("lang", "en"), ("not_a_field", "x")], "en"
+    )
     assert answers == {boolean: False, choices: []} and errors == {}  # a blank stays unknown
     answers, errors, _ = builder.parse([(boolean, ""), (choices, codes[1]), (choices, codes[0])], "en")
     assert answers == {choices: sorted(codes[:2])}
     answers, errors, _ = builder.parse([(boolean, "maybe"), (enum, "<script>")], "en")
     assert set(errors) == {boolean, enum} and "<script>" not in " ".join(errors.values())
-    sub = builder.read([(boolean, CANNOT_ASK), (choices, CANNOT_ASK), (enum, CANNOT_ASK), ("_skip", "age_years"),
-                        ("age_years", "")], "en")
+    sub = builder.read(
+        [(boolean, CANNOT_ASK), (choices, CANNOT_ASK), (enum, CANNOT_ASK), ("_skip", "age_years"), ("age_years", "")],
+        "en",
+    )
     assert sub.answers == {} and sub.errors == {} and sub.skipped == ["age_years", boolean, choices, enum]
     sub = builder.read([("_skip", boolean), (boolean, "yes")], "en")  # an answer given clears the skip
     assert sub.answers == {boolean: True} and sub.skipped == []
@@ -473,8 +501,10 @@ def test_reading_answers() -> None:
 
 
 def test_markdown_is_rendered_safely() -> None:
-    html = markdown_to_html("## Heading\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) "
-                            "<https://example.org> **bold** <img src=x onerror=alert(1)>")
+    html = markdown_to_html(
+        "## Heading\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) "
+        "<https://example.org> **bold** <img src=x onerror=alert(1)>"
+    )
     assert "<h2>Heading</h2>" in html and "<strong>bold</strong>" in html
     assert "<script>" not in html and "<img" not in html
     assert 'href="javascript' not in html

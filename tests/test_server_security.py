@@ -85,7 +85,8 @@ def test_frame_ancestors_setting(tmp_path: Path) -> None:
     with client(config) as c:
         r = c.get("/form")
     assert r.headers["content-security-policy"].endswith(
-        "frame-ancestors 'self' https://ehr.example.org https://*.hospital.example")
+        "frame-ancestors 'self' https://ehr.example.org https://*.hospital.example"
+    )
     assert "x-frame-options" not in r.headers  # the CSP decides; X-Frame-Options cannot list origins
     for bad in ("https://ehr.example.org; script-src *", "*", "'unsafe-inline'", "data:", "https://a b"):
         with pytest.raises(ServerConfigError):
@@ -96,34 +97,46 @@ def test_frame_ancestors_setting(tmp_path: Path) -> None:
 
 def test_oversized_body(app: TestClient, signer: Signer) -> None:
     big = json.dumps({"answers": {}, "pad": "x" * 300_000})
-    assert_json_error(app.post("/api/screen", content=big, headers={"content-type": "application/json"}),
-                      413, "larger than 256 KB")
+    assert_json_error(
+        app.post("/api/screen", content=big, headers={"content-type": "application/json"}), 413, "larger than 256 KB"
+    )
     headers = {"Authorization": "Bearer " + signer.token(service_url()), "content-type": "application/json"}
-    assert_json_error(app.post("/cds-services/trafficscreen-patient-view", content=big, headers=headers),
-                      413, "larger than 256 KB")
+    assert_json_error(
+        app.post("/cds-services/trafficscreen-patient-view", content=big, headers=headers), 413, "larger than 256 KB"
+    )
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the limit holds while the body streams in
         for _ in range(40):
             yield b" " * 10_000
 
-    assert_json_error(app.post("/api/screen", content=chunks(), headers={"content-type": "application/json"}),
-                      413, "larger than 256 KB")
+    assert_json_error(
+        app.post("/api/screen", content=chunks(), headers={"content-type": "application/json"}),
+        413,
+        "larger than 256 KB",
+    )
     form = "lang=en&" + "age_years=1&" * 30_000
-    assert_json_error(app.post("/form", content=form, headers={
-        "content-type": "application/x-www-form-urlencoded"}), 413, "larger than")
+    assert_json_error(
+        app.post("/form", content=form, headers={"content-type": "application/x-www-form-urlencoded"}),
+        413,
+        "larger than",
+    )
 
 
 def test_too_deep_json(app: TestClient, signer: Signer) -> None:
     deep = '{"answers": {"age_years": ' + "[" * 100 + "]" * 100 + "}}"
-    assert_json_error(app.post("/api/screen", content=deep, headers={"content-type": "application/json"}),
-                      400, "nested deeper than 64")
+    assert_json_error(
+        app.post("/api/screen", content=deep, headers={"content-type": "application/json"}),
+        400,
+        "nested deeper than 64",
+    )
     very_deep = "[" * 200_000 + "]" * 200_000  # would overflow a recursive parser; refused before parsing
     r = app.post("/api/screen", content=very_deep[:250_000], headers={"content-type": "application/json"})
     assert_json_error(r, 400, "nested deeper")
     body = hook_request(prefetch={"questionnaireResponse": json.loads("[" * 70 + "]" * 70)})
     headers = {"Authorization": "Bearer " + signer.token(service_url())}
-    assert_json_error(app.post("/cds-services/trafficscreen-patient-view", json=body, headers=headers),
-                      400, "nested deeper")
+    assert_json_error(
+        app.post("/cds-services/trafficscreen-patient-view", json=body, headers=headers), 400, "nested deeper"
+    )
 
 
 def test_malformed_json(app: TestClient, signer: Signer) -> None:
@@ -132,8 +145,11 @@ def test_malformed_json(app: TestClient, signer: Signer) -> None:
         assert r.status_code == 400, payload
         assert_json_error(r, 400, "")
     headers = {"Authorization": "Bearer " + signer.token(service_url()), "content-type": "application/json"}
-    assert_json_error(app.post("/cds-services/trafficscreen-patient-view", content=b'{"hook": ', headers=headers),
-                      400, "malformed JSON")
+    assert_json_error(
+        app.post("/cds-services/trafficscreen-patient-view", content=b'{"hook": ', headers=headers),
+        400,
+        "malformed JSON",
+    )
 
 
 def test_bad_encounters_get_one_line_and_no_values(app: TestClient) -> None:
@@ -155,21 +171,26 @@ def test_not_found_and_method_not_allowed_are_json(app: TestClient) -> None:
 
 
 def test_cors_is_closed_by_default_and_opens_only_for_listed_origins(app: TestClient) -> None:
-    preflight = {"Origin": "https://ehr.example.org", "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization,content-type"}
+    preflight = {
+        "Origin": "https://ehr.example.org",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
     r = app.options("/cds-services/trafficscreen-patient-view", headers=preflight)
     assert "access-control-allow-origin" not in r.headers and r.status_code >= 400
     with client(ServerConfig(cors_origins=("https://ehr.example.org",))) as c:
         r = c.options("/cds-services/trafficscreen-patient-view", headers=preflight)
         assert r.headers["access-control-allow-origin"] == "https://ehr.example.org"
-        other = c.options("/cds-services/trafficscreen-patient-view",
-                          headers={**preflight, "Origin": "https://evil.example"})
+        other = c.options(
+            "/cds-services/trafficscreen-patient-view", headers={**preflight, "Origin": "https://evil.example"}
+        )
         assert other.headers.get("access-control-allow-origin") != "https://evil.example"
         assert r.headers["x-content-type-options"] == "nosniff"
 
 
-def test_access_log_has_no_bodies_query_strings_or_foreign_paths(app: TestClient,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_access_log_has_no_bodies_query_strings_or_foreign_paths(
+    app: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level("INFO", logger="trafficscreen.server.access")
     app.post("/api/screen?lang=nb&secret=Kari", json={"id": "enc-Ola", "answers": {"age_years": 13}})
     app.post("/form", data={"lang": "en", "age_years": "17"})
@@ -189,8 +210,9 @@ def test_access_log_has_no_bodies_query_strings_or_foreign_paths(app: TestClient
         assert value not in caplog.text
 
 
-def test_unexpected_errors_are_one_line_and_no_traceback(app: TestClient, monkeypatch: pytest.MonkeyPatch,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_are_one_line_and_no_traceback(
+    app: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     service = app.app.state.service  # type: ignore[attr-defined]
 
     def boom(*args: object, **kwargs: object) -> object:

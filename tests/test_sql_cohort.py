@@ -51,8 +51,6 @@ def test_values_fit_the_dictionary_and_answer_shares_cycle(tmp_path: Path, mini:
 
 def test_csv_cohorts_hold_lists_as_json(tmp_path: Path, mini: CompiledSet) -> None:
     path = synthetic_cohort(mini, 200, tmp_path / "c.csv", seed=1)
-    assert '"[""' in path.read_text() or '[]' in path.read_text()
+    assert '"[""' in path.read_text() or "[]" in path.read_text()
     parquet = synthetic_cohort(mini, 200, tmp_path / "c.parquet", seed=1)
-    assert score_duckdb(path, mini).fetchall() == [
-        (str(r[0]), *r[1:]) for r in score_duckdb(parquet, mini).fetchall()
-    ]
+    assert score_duckdb(path, mini).fetchall() == [(str(r[0]), *r[1:]) for r in score_duckdb(parquet, mini).fetchall()]

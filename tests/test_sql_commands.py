@@ -33,8 +33,9 @@ def test_sql_prints_a_query_that_parses_back(dialect: str, capsys: pytest.Captur
 def test_sql_with_a_mapping_file_reads_warehouse_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     m = tmp_path / "columns.yaml"
     m.write_text("id: enc_ref\nage_years: PT_AGE\n")
-    assert main(["sql", "--set", MINI, "--dialect", "snowflake", "--mapping", str(m), "--keep", "site",
-                 "--compact"]) == 0
+    assert (
+        main(["sql", "--set", MINI, "--dialect", "snowflake", "--mapping", str(m), "--keep", "site", "--compact"]) == 0
+    )
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     assert '"PT_AGE" < 18' in out and '"enc_ref" AS "id"' in out and '"site"' in out
@@ -63,13 +64,19 @@ def test_batch_on_duckdb_matches_the_columnar_engine(tmp_path: Path, capsys: pyt
     assert main(["batch", str(path), "--set", MINI, "--out", str(by_columnar), "--quiet"]) == 0
     a, b = pl.read_parquet(by_sql), pl.read_parquet(by_columnar)
     assert a.columns == b.columns
-    assert a.rows() == b.cast({c: pl.String for c, t in b.schema.items() if isinstance(t, pl.Enum)}).cast(
-        {"answered": a.schema["answered"]}).rows()
+    assert (
+        a.rows()
+        == b.cast({c: pl.String for c, t in b.schema.items() if isinstance(t, pl.Enum)})
+        .cast({"answered": a.schema["answered"]})
+        .rows()
+    )
     assert normalise(a.rows()) == list(expected(MINI))
     # CSV and JSON Lines out
     for name in ("sql.csv", "sql.jsonl"):
-        assert main(["batch", str(path), "--set", MINI, "--out", str(tmp_path / name), "--engine", "duckdb",
-                     "--quiet"]) == 0
+        assert (
+            main(["batch", str(path), "--set", MINI, "--out", str(tmp_path / name), "--engine", "duckdb", "--quiet"])
+            == 0
+        )
     first = json.loads((tmp_path / "sql.jsonl").read_text().splitlines()[0])
     assert first["set_id"] == "mini" and first["level"] in ("none", "concern", "refer", "urgent")
     rows = duckdb.connect().read_csv(str(tmp_path / "sql.csv"), header=True).fetchall()
@@ -85,8 +92,23 @@ def test_batch_on_duckdb_refuses_bad_input_as_a_whole(tmp_path: Path, capsys: py
     assert err.count("\n") == 1
     assert "field 'deceived': 1 row(s): expected true or false, got text" in err and "secret" not in err
     assert not out.exists()
-    assert main(["batch", str(src), "--set", MINI, "--out", str(out), "--engine", "duckdb",
-                 "--rejects", str(tmp_path / "r.csv")]) == 2
+    assert (
+        main(
+            [
+                "batch",
+                str(src),
+                "--set",
+                MINI,
+                "--out",
+                str(out),
+                "--engine",
+                "duckdb",
+                "--rejects",
+                str(tmp_path / "r.csv"),
+            ]
+        )
+        == 2
+    )
     assert "--rejects applies to the columnar engine" in capsys.readouterr().err
     assert main(["batch", str(src), "--set", MINI, "--out", str(tmp_path / "out.xlsx"), "--engine", "duckdb"]) == 2
 

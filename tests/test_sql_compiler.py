@@ -25,14 +25,27 @@ from trafficscreen.loader import load_set
 from trafficscreen.sql import DIALECTS, SqlError, to_sql
 from trafficscreen.sql.compiler import SqlGen, build_query, column_fields, output_columns, table_node
 
-FIELD_SCOPE = Scope("field", {
-    "fa": VarType(T.BOOL), "fb": VarType(T.BOOL), "fc": VarType(T.BOOL),
-    "age": VarType(T.NUM), "n2": VarType(T.NUM),
-    "who": VarType(T.ENUM, frozenset({"parent", "employer", "none"})),
-    "work": VarType(T.SET, frozenset({"domestic", "street", "farm"})),
-})
-FIELD_TYPES = {"fa": "BOOLEAN", "fb": "BOOLEAN", "fc": "BOOLEAN", "age": "BIGINT", "n2": "BIGINT",
-               "who": "VARCHAR", "work": "VARCHAR[]"}
+FIELD_SCOPE = Scope(
+    "field",
+    {
+        "fa": VarType(T.BOOL),
+        "fb": VarType(T.BOOL),
+        "fc": VarType(T.BOOL),
+        "age": VarType(T.NUM),
+        "n2": VarType(T.NUM),
+        "who": VarType(T.ENUM, frozenset({"parent", "employer", "none"})),
+        "work": VarType(T.SET, frozenset({"domestic", "street", "farm"})),
+    },
+)
+FIELD_TYPES = {
+    "fa": "BOOLEAN",
+    "fb": "BOOLEAN",
+    "fc": "BOOLEAN",
+    "age": "BIGINT",
+    "n2": "BIGINT",
+    "who": "VARCHAR",
+    "work": "VARCHAR[]",
+}
 COUNT_SCOPE = Scope("count", {n: VarType(T.COUNT) for n in ("strong", "medium", "weak")})
 
 
@@ -71,14 +84,19 @@ def test_field_conditions_match_the_interpreter(text: str, envs: list[dict[str, 
     checker.check(tree)
     names = list(FIELD_SCOPE.names)
     # every row of VALUES, cast to the field's type, so a column that is NULL throughout is still typed
-    values = exp.Values(expressions=[exp.Tuple(expressions=[_literal(env[n]) for n in names]) for env in envs],
-                        alias=exp.TableAlias(this=exp.to_identifier("v"),
-                                             columns=[exp.to_identifier(f"raw_{n}") for n in names]))
-    typed = exp.Select(expressions=[
-        exp.Alias(this=exp.Cast(this=exp.column(f"raw_{n}"), to=exp.DataType.build(FIELD_TYPES[n], dialect="duckdb")),
-                  alias=exp.to_identifier(n))
-        for n in names
-    ]).from_(values)
+    values = exp.Values(
+        expressions=[exp.Tuple(expressions=[_literal(env[n]) for n in names]) for env in envs],
+        alias=exp.TableAlias(this=exp.to_identifier("v"), columns=[exp.to_identifier(f"raw_{n}") for n in names]),
+    )
+    typed = exp.Select(
+        expressions=[
+            exp.Alias(
+                this=exp.Cast(this=exp.column(f"raw_{n}"), to=exp.DataType.build(FIELD_TYPES[n], dialect="duckdb")),
+                alias=exp.to_identifier(n),
+            )
+            for n in names
+        ]
+    ).from_(values)
     rows = exp.Subquery(this=typed, alias=exp.TableAlias(this=exp.to_identifier("t")))
     gen = SqlGen(checker, "duckdb", value=lambda n: exp.column(n, quoted=True))
     lo, hi = gen.two(tree)
@@ -99,8 +117,9 @@ def test_count_rules_match_the_interpreter(text: str, cases: list[tuple[tuple[in
         expressions=[exp.Tuple(expressions=[exp.Literal.number(v) for iv in case for v in iv]) for case in cases],
         alias=exp.TableAlias(this=exp.to_identifier("t"), columns=[exp.to_identifier(c) for c in cols]),
     )
-    gen = SqlGen(checker, "duckdb",
-                 interval=lambda n: (exp.column(f"{n}_lo", quoted=True), exp.column(f"{n}_hi", quoted=True)))
+    gen = SqlGen(
+        checker, "duckdb", interval=lambda n: (exp.column(f"{n}_lo", quoted=True), exp.column(f"{n}_hi", quoted=True))
+    )
     lo, hi = gen.two(tree)
     got = _world_pairs(lo, hi, values)
     for case, (a, b) in zip(cases, got, strict=True):
@@ -153,14 +172,18 @@ def test_identifiers_and_literals_are_quoted_by_the_library() -> None:
 def test_odd_column_names_run_in_duckdb(tmp_path: Any) -> None:
     """The printed query runs unchanged on a table whose columns need quoting."""
     cs, path = cohort(str(MINI_SET))
-    odd = {f: f"{f} (Q{n}) \"x\"" for n, f in enumerate(cs.used_fields)}
+    odd = {f: f'{f} (Q{n}) "x"' for n, f in enumerate(cs.used_fields)}
     c = duckdb.connect()
     src = c.read_parquet(str(path))
-    renamed = exp.Select(expressions=[
-        exp.column("id", quoted=True),
-        *(exp.Alias(this=exp.column(f, quoted=True), alias=exp.to_identifier(col, quoted=True))
-          for f, col in odd.items()),
-    ]).from_("src")
+    renamed = exp.Select(
+        expressions=[
+            exp.column("id", quoted=True),
+            *(
+                exp.Alias(this=exp.column(f, quoted=True), alias=exp.to_identifier(col, quoted=True))
+                for f, col in odd.items()
+            ),
+        ]
+    ).from_("src")
     src.query("src", renamed.sql(dialect="duckdb")).to_table("odd enc")
     text = to_sql(cs, "duckdb", table="odd enc", columns=odd, keep=["id"])
     assert normalise(c.sql(text).fetchall()) == list(expected(str(MINI_SET)))
@@ -169,13 +192,14 @@ def test_odd_column_names_run_in_duckdb(tmp_path: Any) -> None:
 def test_fields_missing_from_a_table_read_as_unknown() -> None:
     cs = load_set(MINI_SET)
     fields = column_fields(cs, "duckdb", absent=list(cs.used_fields))
-    one_row = exp.Subquery(this=exp.Select(expressions=[exp.Literal.number(1)]),
-                           alias=exp.TableAlias(this=exp.to_identifier("t")))
+    one_row = exp.Subquery(
+        this=exp.Select(expressions=[exp.Literal.number(1)]), alias=exp.TableAlias(this=exp.to_identifier("t"))
+    )
     query = build_query(cs, "duckdb", source=one_row, fields=fields)
     row = duckdb.connect().sql(query.sql(dialect="duckdb")).fetchall()
     n_ind = len(cs.definition.indicators)
     assert set(row[0][:n_ind]) == {"unknown"}
-    assert row[0][n_ind + len(cs.definition.dimensions):][:3] == ("none", "urgent", 0)
+    assert row[0][n_ind + len(cs.definition.dimensions) :][:3] == ("none", "urgent", 0)
 
 
 def test_negative_constants_never_become_comments() -> None:
@@ -187,12 +211,23 @@ def test_negative_constants_never_become_comments() -> None:
     lo, hi = gen.two(tree)
     for dialect in DIALECTS:
         assert "--" not in lo.sql(dialect=dialect) and "--" not in hi.sql(dialect=dialect)
-    got = duckdb.connect().sql(
-        exp.Select(expressions=[lo, hi]).from_(
-            exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.number(v) for v in (2, 2, 1, 1)])],
-                       alias=exp.TableAlias(this=exp.to_identifier("t"), columns=[
-                           exp.to_identifier(c) for c in ("strong_lo", "strong_hi", "medium_lo", "medium_hi")]))
-        ).sql(dialect="duckdb")).fetchall()
+    got = (
+        duckdb.connect()
+        .sql(
+            exp.Select(expressions=[lo, hi])
+            .from_(
+                exp.Values(
+                    expressions=[exp.Tuple(expressions=[exp.Literal.number(v) for v in (2, 2, 1, 1)])],
+                    alias=exp.TableAlias(
+                        this=exp.to_identifier("t"),
+                        columns=[exp.to_identifier(c) for c in ("strong_lo", "strong_hi", "medium_lo", "medium_hi")],
+                    ),
+                )
+            )
+            .sql(dialect="duckdb")
+        )
+        .fetchall()
+    )
     assert got == [(True, True)]  # 2 + 1 > 2 and -2 <= -1
 
 

@@ -110,8 +110,9 @@ def _bad(sql: str, **kwargs: object) -> str:
 
 
 def test_bad_values_are_refused_naming_field_and_count_never_the_value() -> None:
-    msg = _bad("SELECT * FROM (VALUES ('secret-choice-417', 12), ('parent', 30), (NULL, 40)) "
-               "t(accompanied_by, age_years)")
+    msg = _bad(
+        "SELECT * FROM (VALUES ('secret-choice-417', 12), ('parent', 30), (NULL, 40)) t(accompanied_by, age_years)"
+    )
     assert "field 'accompanied_by': 1 row(s): the answer is not one of its choices (employer, parent)" in msg
     assert "field 'age_years': 2 row(s): above the largest allowed value (25)" in msg
     assert "(and 1 more problem(s))" in msg
@@ -135,7 +136,7 @@ def test_a_field_in_the_dictionary_but_unused_by_the_set_is_checked_too(content:
     # refused, as the single-record path refuses it
     set_file = content / "sets" / "mini" / "1.0.0.yaml"
     text = set_file.read_text()
-    set_file.write_text(text[:text.index("  - id: lives_at_work")])
+    set_file.write_text(text[: text.index("  - id: lives_at_work")])
     cs = load_set(set_file)
     assert "lives_at_work" not in cs.used_fields
     with pytest.raises(EncounterError, match="field 'lives_at_work': 1 row"):

@@ -21,15 +21,23 @@ def test_the_check_query_counts_rows_that_break_the_dictionary(mini: CompiledSet
     c.read_parquet(str(path)).to_view("encounters")
     rel = c.sql(check_sql(mini, "duckdb"))
     assert set(rel.fetchall()[0]) == {0}  # a generated cohort fits its dictionary
-    assert set(rel.columns) == {"accompanied_by__not_a_choice", "age_years__below_min", "age_years__above_max",
-                                "work_types__not_a_choice"}
+    assert set(rel.columns) == {
+        "accompanied_by__not_a_choice",
+        "age_years__below_min",
+        "age_years__above_max",
+        "work_types__not_a_choice",
+    }
     c.sql("""CREATE TABLE bad AS SELECT * FROM (VALUES
         ('nanny', 30, ['domestic', 'mines']), ('parent', -1, ['street']), (NULL, NULL, NULL), ('parent', 3, [])
     ) t(accompanied_by, age_years, work_types)""")
     counts = c.sql(check_sql(mini, "duckdb", table="bad"))
     got = dict(zip(counts.columns, counts.fetchall()[0], strict=True))
-    assert got == {"accompanied_by__not_a_choice": 1, "age_years__below_min": 1, "age_years__above_max": 1,
-                   "work_types__not_a_choice": 1}
+    assert got == {
+        "accompanied_by__not_a_choice": 1,
+        "age_years__below_min": 1,
+        "age_years__above_max": 1,
+        "work_types__not_a_choice": 1,
+    }
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -43,10 +43,15 @@ def test_postgres_agrees_with_the_single_record_path(pg: Postgres, ref: str) -> 
     create = exp.Create(
         this=exp.Schema(
             this=exp.Table(this=exp.to_identifier(table, quoted=True)),
-            expressions=[exp.ColumnDef(this=exp.to_identifier("id", quoted=True), kind=exp.DataType.build("BIGINT")),
-                         *(exp.ColumnDef(this=exp.to_identifier(c, quoted=True),
-                                         kind=sql_type(cs.dictionary.by_id[c].type, "postgres"))
-                           for c in columns[1:])],
+            expressions=[
+                exp.ColumnDef(this=exp.to_identifier("id", quoted=True), kind=exp.DataType.build("BIGINT")),
+                *(
+                    exp.ColumnDef(
+                        this=exp.to_identifier(c, quoted=True), kind=sql_type(cs.dictionary.by_id[c].type, "postgres")
+                    )
+                    for c in columns[1:]
+                ),
+            ],
         ),
         kind="TABLE",
     )
@@ -60,19 +65,36 @@ def test_postgres_agrees_with_the_single_record_path(pg: Postgres, ref: str) -> 
     assert header[0] == "id" and header[-3:] == ["set_id", "set_version", "set_sha256"]
     assert normalise(reader) == list(expected(ref))
     # the check query finds nothing wrong with a generated cohort, and counts a bad row
-    counts = list(csv.reader(io.StringIO(pg.psql(f"COPY ({check_sql(cs, 'postgres', table=table)}) TO STDOUT "
-                                                 "WITH (FORMAT csv, HEADER true)"))))
+    counts = list(
+        csv.reader(
+            io.StringIO(
+                pg.psql(f"COPY ({check_sql(cs, 'postgres', table=table)}) TO STDOUT WITH (FORMAT csv, HEADER true)")
+            )
+        )
+    )
     assert len(counts) == 2 and set(counts[1]) == {"0"}
     sets = [f for f in cs.used_fields if cs.dictionary.by_id[f].type is FieldType.SET]
     if sets:
-        bad = exp.Insert(this=exp.Table(this=exp.to_identifier(table, quoted=True)),
-                         expression=exp.Values(expressions=[exp.Tuple(expressions=[
-                             exp.Literal.number(-1),
-                             *(exp.Literal.string("{not-a-code}") if c == sets[0] else exp.Null()
-                               for c in columns[1:]),
-                         ])]))
+        bad = exp.Insert(
+            this=exp.Table(this=exp.to_identifier(table, quoted=True)),
+            expression=exp.Values(
+                expressions=[
+                    exp.Tuple(
+                        expressions=[
+                            exp.Literal.number(-1),
+                            *(exp.Literal.string("{not-a-code}") if c == sets[0] else exp.Null() for c in columns[1:]),
+                        ]
+                    )
+                ]
+            ),
+        )
         pg.psql(bad.sql(dialect="postgres"))
-        counts = list(csv.reader(io.StringIO(pg.psql(
-            f"COPY ({check_sql(cs, 'postgres', table=table)}) TO STDOUT WITH (FORMAT csv, HEADER true)"))))
+        counts = list(
+            csv.reader(
+                io.StringIO(
+                    pg.psql(f"COPY ({check_sql(cs, 'postgres', table=table)}) TO STDOUT WITH (FORMAT csv, HEADER true)")
+                )
+            )
+        )
         found = {name for name, n in zip(counts[0], counts[1], strict=True) if n != "0"}
         assert found == {f"{sets[0]}__not_a_choice"}

@@ -25,7 +25,8 @@ MINI = str(MINI_SET)
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
     session = (
-        SparkSession.builder.master("local[2]").appName("trafficscreen-tests")
+        SparkSession.builder.master("local[2]")
+        .appName("trafficscreen-tests")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -81,8 +82,21 @@ def test_spark_refuses_bad_values_by_field(spark: SparkSession) -> None:
 def test_batch_command_runs_on_spark(spark: SparkSession, tmp_path: Path) -> None:
     csv_path, map_file = _renamed_csv(tmp_path)
     out = tmp_path / "scored.parquet"
-    code = main(["batch", str(csv_path), "--set", MINI, "--columns", str(map_file), "--out", str(out),
-                 "--engine", "spark", "--quiet"])
+    code = main(
+        [
+            "batch",
+            str(csv_path),
+            "--set",
+            MINI,
+            "--columns",
+            str(map_file),
+            "--out",
+            str(out),
+            "--engine",
+            "spark",
+            "--quiet",
+        ]
+    )
     assert code == 0
     assert out.is_dir()  # Spark writes a folder of part files
     got = duckdb.connect().read_parquet(str(out / "*.parquet")).fetchall()

@@ -61,8 +61,13 @@ def _weight(ind: Indicator) -> str:
 
 
 def _translated(s: IndicatorSet) -> str:
-    texts = [s.title, s.description, *(d.title for d in s.dimensions), *(lv.title for lv in s.levels),
-             *(i.text for i in s.indicators)]
+    texts = [
+        s.title,
+        s.description,
+        *(d.title for d in s.dimensions),
+        *(lv.title for lv in s.levels),
+        *(i.text for i in s.indicators),
+    ]
     out = []
     for lang in LANGUAGES:
         have = sum(1 for t in texts if getattr(t, lang))
@@ -109,11 +114,14 @@ def set_page(entry: CatalogueEntry) -> str:
         lines.append(f"| canonical URL | <{s.canonical_url}> |")
     lines += ["", _para(s.description.en), ""]
     if s.status.value != "active":
-        lines += [f"> This set is **{s.status.value}**: it is not used for clinical screening unless named "
-                  "with its version (research comparison only).", ""]
+        lines += [
+            f"> This set is **{s.status.value}**: it is not used for clinical screening unless named "
+            "with its version (research comparison only).",
+            "",
+        ]
     lines += [
         "A level of `none` means *no indicators identified among the questions answered*; it never means "
-        "that the child is not trafficked. Unanswered questions are unknown, not \"no\".",
+        'that the child is not trafficked. Unanswered questions are unknown, not "no".',
         "",
         "## Sources",
         "",
@@ -133,46 +141,71 @@ def set_page(entry: CatalogueEntry) -> str:
         lines.append(f"Set-wide dimension rule: {_code(s.dimension_rule)}.")
         if s.dimension_rule_source:
             r = s.dimension_rule_source
-            lines.append(f"Source: {r.source}, {_para(r.locator)} (verified: {_yes(r.verified)})."
-                         + (f" {_para(r.note)}" if r.note else ""))
+            lines.append(
+                f"Source: {r.source}, {_para(r.locator)} (verified: {_yes(r.verified)})."
+                + (f" {_para(r.note)}" if r.note else "")
+            )
         lines.append("")
     lines += ["| id | title | role | indicators | present when |", "| --- | --- | --- | --- | --- |"]
     for d in s.dimensions:
         count = sum(1 for i in s.indicators if i.dimension == d.id)
         rule = _code(d.present_when) if d.present_when else "set-wide rule"
         lines.append(f"| `{d.id}` | {_cell(d.title.en)} | {d.role} | {count} | {rule} |")
-    lines += ["", "## Levels", "",
-              "Listed lowest first; the level reached is the highest whose rule holds on the answers given.", ""]
+    lines += [
+        "",
+        "## Levels",
+        "",
+        "Listed lowest first; the level reached is the highest whose rule holds on the answers given.",
+        "",
+    ]
     for lv in s.levels:
-        lines += [f"### {_para(lv.title.en)}", "",
-                  f"- id `{lv.id}`, engine scale `{lv.scale.value}`",
-                  f"- rule: {_code(lv.when)}",
-                  f"- derivation: {_para(lv.derivation)}"]
+        lines += [
+            f"### {_para(lv.title.en)}",
+            "",
+            f"- id `{lv.id}`, engine scale `{lv.scale.value}`",
+            f"- rule: {_code(lv.when)}",
+            f"- derivation: {_para(lv.derivation)}",
+        ]
         if lv.source:
-            lines.append(f"- source: {lv.source.source}, {_para(lv.source.locator)} "
-                         f"(verified: {_yes(lv.source.verified)})" + (f"; {_para(lv.source.note)}" if lv.source.note
-                                                                       else ""))
+            lines.append(
+                f"- source: {lv.source.source}, {_para(lv.source.locator)} "
+                f"(verified: {_yes(lv.source.verified)})" + (f"; {_para(lv.source.note)}" if lv.source.note else "")
+            )
         lines.append("")
-    lines += ["## Indicators", "",
-              "| id | text (en) | dimension | strength / points | forms | source | verified |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "## Indicators",
+        "",
+        "| id | text (en) | dimension | strength / points | forms | source | verified |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for ind in s.indicators:
         forms = ", ".join(f.value for f in ind.forms)
         lines.append(
             f"| `{ind.id}` | {_cell(ind.text.en)} | `{ind.dimension}` | {_weight(ind)} | {forms} | "
             f"{_cell(ind.source.source)}: {_cell(ind.source.locator)} | {_yes(ind.source.verified)} |"
         )
-    lines += ["", "### Conditions", "",
-              "Each indicator is met when its condition holds over the data dictionary's fields.", "",
-              "| id | condition |", "| --- | --- |"]
+    lines += [
+        "",
+        "### Conditions",
+        "",
+        "Each indicator is met when its condition holds over the data dictionary's fields.",
+        "",
+        "| id | condition |",
+        "| --- | --- |",
+    ]
     lines += [f"| `{ind.id}` | {_code(ind.when)} |" for ind in s.indicators]
     notes = [ind for ind in s.indicators if ind.source.note]
     if notes:
         lines += ["", "### Source notes", ""]
         lines += [f"- `{ind.id}`: {_para(ind.source.note or '')}" for ind in notes]
     if s.accuracy:
-        lines += ["", "## Published accuracy", "",
-                  "As recorded in the set (the instrument's published figures, not those of this encoding).", ""]
+        lines += [
+            "",
+            "## Published accuracy",
+            "",
+            "As recorded in the set (the instrument's published figures, not those of this encoding).",
+            "",
+        ]
         lines += _nested(s.accuracy, 0)
     lines += ["", "## Changelog", ""]
     for c in s.changelog:
@@ -200,10 +233,15 @@ def index_page(entries: Sequence[CatalogueEntry], default_set: str | None = None
     for e in entries:
         s = e.definition
         mark = " (default)" if s.id == default_set else ""
-        lines.append(f"| [{s.id}]({s.id}.md){mark} | {s.version} | {s.status.value} | {len(s.indicators)} | "
-                     f"{len(s.dimensions)} | {_cell(s.title.en)} |")
-    lines += ["", "Only `active` sets are used for clinical screening without naming a version; `draft` sets are "
-              "for research comparison."]
+        lines.append(
+            f"| [{s.id}]({s.id}.md){mark} | {s.version} | {s.status.value} | {len(s.indicators)} | "
+            f"{len(s.dimensions)} | {_cell(s.title.en)} |"
+        )
+    lines += [
+        "",
+        "Only `active` sets are used for clinical screening without naming a version; `draft` sets are "
+        "for research comparison.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -284,5 +322,14 @@ def write_catalogue(out: Path, pages: dict[str, str] | None = None) -> list[Path
     return touched
 
 
-__all__ = ["INDEX", "MARKER", "CatalogueEntry", "build_catalogue", "differences", "index_page", "set_page",
-           "shipped_entries", "write_catalogue"]
+__all__ = [
+    "INDEX",
+    "MARKER",
+    "CatalogueEntry",
+    "build_catalogue",
+    "differences",
+    "index_page",
+    "set_page",
+    "shipped_entries",
+    "write_catalogue",
+]

@@ -30,9 +30,12 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    cp = sub.add_parser("catalogue", help="write Markdown pages describing every shipped indicator set",
-                        description="Generate <set-id>.md for each shipped set and a README.md index from the "
-                        "YAML under indicators/sets. Re-run after any content change.")
+    cp = sub.add_parser(
+        "catalogue",
+        help="write Markdown pages describing every shipped indicator set",
+        description="Generate <set-id>.md for each shipped set and a README.md index from the "
+        "YAML under indicators/sets. Re-run after any content change.",
+    )
     cp.add_argument("--out", default="docs/indicators", help="folder to write into (default: docs/indicators)")
     cp.add_argument("--check", action="store_true", help="write nothing; exit 1 when the pages are out of date")
     cp.set_defaults(func=cmd_catalogue)

@@ -49,8 +49,7 @@ def read_bounded(path: str, limit: int, what: str = "input") -> tuple[bytes, str
     except FileNotFoundError:
         raise JSONInputError("no such file", Location(path)) from None
     except OSError as exc:
-        raise JSONInputError(f"cannot read the {what} ({exc.strerror or type(exc).__name__})",
-                             Location(path)) from None
+        raise JSONInputError(f"cannot read the {what} ({exc.strerror or type(exc).__name__})", Location(path)) from None
     if stat.S_ISDIR(info.st_mode):
         raise JSONInputError("is a directory, not a file", Location(path))
     if not stat.S_ISREG(info.st_mode):
@@ -91,12 +90,16 @@ def check_regular_paths(paths: Sequence[str]) -> None:
         except OSError:
             continue  # a missing path is reported by the command itself
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise JSONInputError("not a regular file (a pipe, a device or a socket); give a file or a folder",
-                                 Location(path))
+            raise JSONInputError(
+                "not a regular file (a pipe, a device or a socket); give a file or a folder", Location(path)
+            )
 
 
 OUTPUT_FILE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "batch": ("out", "rejects"), "pack": ("out", "rejects"), "synth": ("out",), "guidance": ("out",),
+    "batch": ("out", "rejects"),
+    "pack": ("out", "rejects"),
+    "synth": ("out",),
+    "guidance": ("out",),
 }
 """Options naming a file a command writes, by command: their folder must exist before any work starts."""
 
@@ -120,8 +123,11 @@ def cmd_sets(args: argparse.Namespace) -> int:
 
     rows = [(ident, version, _peek_status(path) or "?", path) for ident, version, path in shipped_sets()]
     if args.format == "json":
-        print(json.dumps([{"id": i, "version": v, "status": s, "default": i == DEFAULT_SET}
-                          for i, v, s, _ in rows], indent=2))
+        print(
+            json.dumps(
+                [{"id": i, "version": v, "status": s, "default": i == DEFAULT_SET} for i, v, s, _ in rows], indent=2
+            )
+        )
         return 0
     for ident, version, status, _path in rows:
         mark = "  (default)" if ident == DEFAULT_SET else ""
@@ -208,8 +214,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="trafficscreen", description="Screen paediatric encounters for indicators of child "
-                "trafficking. Supports, never replaces, clinical judgement and local safeguarding procedure.")
+    p = _Parser(
+        prog="trafficscreen",
+        description="Screen paediatric encounters for indicators of child "
+        "trafficking. Supports, never replaces, clinical judgement and local safeguarding procedure.",
+    )
     p.add_argument("--version", action="version", version=f"trafficscreen {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -223,13 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     vp.add_argument("--quiet", action="store_true", help="print errors only")
     vp.set_defaults(func=cmd_validate)
 
-    sc = sub.add_parser("screen", help="screen one encounter or FHIR QuestionnaireResponse (JSON file, or - for "
-                        "standard input)")
+    sc = sub.add_parser(
+        "screen", help="screen one encounter or FHIR QuestionnaireResponse (JSON file, or - for standard input)"
+    )
     sc.add_argument("encounter")
     sc.add_argument("--set", help="set id, id@version or path (default: the shipped default set)")
     sc.add_argument("--lang", default="en", help="en, pt or nb")
-    sc.add_argument("--format", choices=["text", "json", "markdown", "html"], default="text",
-                    help="markdown and html need --guidance")
+    sc.add_argument(
+        "--format",
+        choices=["text", "json", "markdown", "html"],
+        default="text",
+        help="markdown and html need --guidance",
+    )
     sc.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use only)")
     from .guidance_cli import add_screen_options
 
@@ -249,8 +263,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMAND_MODULES: tuple[str, ...] = (".fhir.cli", ".guidance_cli", ".diff_cli", ".catalogue_cli", ".server.cli",
-                                    ".research.commands", ".sql.commands")
+COMMAND_MODULES: tuple[str, ...] = (
+    ".fhir.cli",
+    ".guidance_cli",
+    ".diff_cli",
+    ".catalogue_cli",
+    ".server.cli",
+    ".research.commands",
+    ".sql.commands",
+)
 """Modules (relative to this package) whose ``register(subparsers)`` adds more commands."""
 
 

@@ -105,8 +105,7 @@ def check_set(definition: IndicatorSet, dictionary: DataDictionary, positions: P
         tree, checker = _condition(ind.when, fscope, positions, (*here, "when"))
         if uses_is_known(tree):
             warnings.append(
-                ("uses 'is known'/'is unknown': answering a question can then lower the level",
-                 loc((*here, "when")))
+                ("uses 'is known'/'is unknown': answering a question can then lower the level", loc((*here, "when")))
             )
         indicator_trees.append((tree, checker))
 
@@ -137,8 +136,7 @@ def check_set(definition: IndicatorSet, dictionary: DataDictionary, positions: P
         level_ids.add(lv.id)
         if lv.scale.rank <= last_rank:
             raise SchemaError(
-                "levels must be listed lowest first, each on a higher step of the scale "
-                "(concern, refer, urgent)",
+                "levels must be listed lowest first, each on a higher step of the scale (concern, refer, urgent)",
                 loc((*here, "scale")),
             )
         last_rank = lv.scale.rank
@@ -175,18 +173,14 @@ class CompiledSet:
         self.sha256 = sha256
         self.dictionary_sha256 = dictionary_sha256
         self.path = path
-        self.indicator_fields: tuple[tuple[str, ...], ...] = tuple(
-            tuple(names(tree)) for tree, _ in checked.indicators
-        )
+        self.indicator_fields: tuple[tuple[str, ...], ...] = tuple(tuple(names(tree)) for tree, _ in checked.indicators)
         used: dict[str, None] = {}
         for fs in self.indicator_fields:
             for f in fs:
                 used.setdefault(f, None)
         self.used_fields: tuple[str, ...] = tuple(used)
         self.source_code = self._generate()
-        self.run = build_function(
-            self.source_code, "_run", self._namespace, f"<trafficscreen {definition.ref}>"
-        )
+        self.run = build_function(self.source_code, "_run", self._namespace, f"<trafficscreen {definition.ref}>")
 
     @property
     def id(self) -> str:
@@ -226,9 +220,7 @@ class CompiledSet:
             members[dim_index[ind.dimension]].append(i)
 
         def total(idx: list[int], world: str, weight: bool = False) -> str:
-            terms = [
-                (f"{d.indicators[i].weight_points} * s{i}_{world}" if weight else f"s{i}_{world}") for i in idx
-            ]
+            terms = [(f"{d.indicators[i].weight_points} * s{i}_{world}" if weight else f"s{i}_{world}") for i in idx]
             return " + ".join(terms) or "0"
 
         def count_lines(prefix: str, idx: list[int], wanted: set[str]) -> None:

@@ -88,8 +88,14 @@ class Change:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"subject": self.subject, "attribute": self.attribute, "before": self.before,
-                "after": self.after, "bump": self.bump, "note": self.note}
+        return {
+            "subject": self.subject,
+            "attribute": self.attribute,
+            "before": self.before,
+            "after": self.after,
+            "bump": self.bump,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,11 @@ class SetDiff:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "old": self.old, "new": self.new,
-            "required_bump": self.required_bump, "actual_bump": self.actual_bump, "ok": self.ok,
+            "old": self.old,
+            "new": self.new,
+            "required_bump": self.required_bump,
+            "actual_bump": self.actual_bump,
+            "ok": self.ok,
             "reasons": list(self.reasons),
             "indicators": {"added": list(self.added), "removed": list(self.removed), "changed": list(self.changed)},
             "changes": [c.to_dict() for c in self.changes],
@@ -127,6 +136,7 @@ class SetDiff:
 
 
 # --- condition trees: shape, implication, monotonicity ---------------------------------------------
+
 
 def _parse(text: str | None) -> Node | None:
     if text is None:
@@ -200,9 +210,15 @@ def implies(p: Node, q: Node) -> bool:
         return True
     if isinstance(q, And) and all(implies(p, o) for o in q.operands):
         return True
-    if (isinstance(p, In) and isinstance(q, In) and not p.negate and not q.negate
-            and isinstance(p.container, ConstList) and isinstance(q.container, ConstList)
-            and _shape(p.item) == _shape(q.item)):
+    if (
+        isinstance(p, In)
+        and isinstance(q, In)
+        and not p.negate
+        and not q.negate
+        and isinstance(p.container, ConstList)
+        and isinstance(q.container, ConstList)
+        and _shape(p.item) == _shape(q.item)
+    ):
         return {_shape(c) for c in p.container.items} <= {_shape(c) for c in q.container.items}
     bp, bq = _bound(p), _bound(q)
     if bp and bq and bp[0] == bq[0]:
@@ -282,8 +298,13 @@ def _counts(contrib: _Contribution, read: Sequence[str]) -> tuple[int, ...]:
     if contrib is None:
         return (0,) * len(read)
     strength, pts = contrib
-    value = {"strong": int(strength == "strong"), "medium": int(strength == "medium"),
-             "weak": int(strength == "weak"), "points": pts, "met": 1}
+    value = {
+        "strong": int(strength == "strong"),
+        "medium": int(strength == "medium"),
+        "weak": int(strength == "weak"),
+        "points": pts,
+        "met": 1,
+    }
     return tuple(value[n] for n in read)
 
 
@@ -303,8 +324,10 @@ def _dimension_can_fall(
         do, dn = _counts(old_c, old_read), _counts(new_c, new_read)
         if not any(do) and not any(dn):
             continue
-        states |= {(tuple(x + y for x, y in zip(o, do, strict=True)), tuple(x + y for x, y in zip(n, dn, strict=True)))
-                   for o, n in states}
+        states |= {
+            (tuple(x + y for x, y in zip(o, do, strict=True)), tuple(x + y for x, y in zip(n, dn, strict=True)))
+            for o, n in states
+        }
         if len(states) > _MAX_STATES:
             return "too many"
     for o, n in sorted(states):
@@ -321,7 +344,9 @@ def _level_of(levels: Sequence[tuple[LevelRule, Node]], env: Mapping[str, Any]) 
 
 
 def _levels_can_fall(
-    old: IndicatorSet, new: IndicatorSet, old_levels: Sequence[tuple[LevelRule, Node]],
+    old: IndicatorSet,
+    new: IndicatorSet,
+    old_levels: Sequence[tuple[LevelRule, Node]],
     new_levels: Sequence[tuple[LevelRule, Node]],
 ) -> str | None:
     read: dict[str, None] = {}
@@ -357,6 +382,7 @@ def _levels_can_fall(
 
 
 # --- building the list of changes ------------------------------------------------------------------
+
 
 def _text_changes(subject: str, what: str, a: LocalText | None, b: LocalText | None) -> Iterator[Change]:
     for lang in LANGUAGES:
@@ -408,8 +434,14 @@ def diff_sets(a: IndicatorSet, b: IndicatorSet) -> SetDiff:
     out.extend(_text_changes(S, "title", a.title, b.title))
     out.extend(_text_changes(S, "description", a.description, b.description))
     if a.status != b.status:
-        out.add(S, "status", a.status, b.status, "minor", "decides whether the set is used without a version, "
-                "and adds a warning to results")
+        out.add(
+            S,
+            "status",
+            a.status,
+            b.status,
+            "minor",
+            "decides whether the set is used without a version, and adds a warning to results",
+        )
     if a.canonical_url != b.canonical_url:
         first = a.canonical_url is None
         i = out.add(S, "canonical_url", a.canonical_url, b.canonical_url, "minor" if first else "major")
@@ -420,14 +452,26 @@ def diff_sets(a: IndicatorSet, b: IndicatorSet) -> SetDiff:
             i = out.add(S, "dictionary", a.dictionary, b.dictionary, "major")
             out.major([i], "the set reads a different data dictionary, so encounters name other fields")
         else:
-            out.add(S, "dictionary", a.dictionary, b.dictionary, "minor",
-                    "another dictionary version can change the questions and the answers accepted")
+            out.add(
+                S,
+                "dictionary",
+                a.dictionary,
+                b.dictionary,
+                "minor",
+                "another dictionary version can change the questions and the answers accepted",
+            )
     src_a, src_b = {s.id: s for s in a.sources}, {s.id: s for s in b.sources}
     for sid in sorted(src_a.keys() | src_b.keys()):
         sx, sy = src_a.get(sid), src_b.get(sid)
         if sx is None or sy is None:
-            out.add(S, f"source '{sid}'", sx and sx.citation, sy and sy.citation, "patch",
-                    "added" if sx is None else "removed")
+            out.add(
+                S,
+                f"source '{sid}'",
+                sx and sx.citation,
+                sy and sy.citation,
+                "patch",
+                "added" if sx is None else "removed",
+            )
             continue
         for attr in ("citation", "url", "doi", "verified", "note"):
             if getattr(sx, attr) != getattr(sy, attr):
@@ -447,7 +491,7 @@ def diff_sets(a: IndicatorSet, b: IndicatorSet) -> SetDiff:
     added_at: dict[str, int] = {}
     for iid in added:
         added_at[iid] = out.add(f"indicator '{iid}'", "added", None, ib[iid].text.en, "minor")
-    widened: dict[str, int] = {}          # indicator id -> change index, condition implied by the old one
+    widened: dict[str, int] = {}  # indicator id -> change index, condition implied by the old one
     contribution: dict[str, list[int]] = {}  # indicator id -> change indexes of strength/points/dimension/red flag
     changed: list[str] = []
     for iid in (i for i in ib if i in ia):
@@ -459,13 +503,21 @@ def diff_sets(a: IndicatorSet, b: IndicatorSet) -> SetDiff:
             if tx is not None and ty is not None and same_meaning(tx, ty):
                 out.add(subject, "condition", x.when, y.when, "patch", "written differently, same meaning")
             elif tx is not None and ty is not None and implies(tx, ty):
-                widened[iid] = out.add(subject, "condition", x.when, y.when, "minor",
-                                       "widened: the old condition implies the new one, so it can only turn "
-                                       "'not met' into 'met'")
+                widened[iid] = out.add(
+                    subject,
+                    "condition",
+                    x.when,
+                    y.when,
+                    "minor",
+                    "widened: the old condition implies the new one, so it can only turn 'not met' into 'met'",
+                )
             else:
                 k = out.add(subject, "condition", x.when, y.when, "major")
-                out.major([k], f"the condition of '{iid}' changed and is not a widening of the old one: "
-                               "it can turn 'met' into 'not met'")
+                out.major(
+                    [k],
+                    f"the condition of '{iid}' changed and is not a widening of the old one: "
+                    "it can turn 'met' into 'not met'",
+                )
         idx: list[int] = []
         if x.strength != y.strength:
             idx.append(out.add(subject, "strength", x.strength, y.strength, "minor"))
@@ -511,8 +563,14 @@ def diff_sets(a: IndicatorSet, b: IndicatorSet) -> SetDiff:
         if rx != ry:
             tx, ty = _parse(rx), _parse(ry)
             same = tx is not None and ty is not None and same_meaning(tx, ty)
-            dim_rule_change[did] = out.add(subject, "rule", rx, ry, "patch" if same else "minor",
-                                           "written differently, same meaning" if same else "")
+            dim_rule_change[did] = out.add(
+                subject,
+                "rule",
+                rx,
+                ry,
+                "patch" if same else "minor",
+                "written differently, same meaning" if same else "",
+            )
 
     # levels
     la, lb = {lv.id: lv for lv in a.levels}, {lv.id: lv for lv in b.levels}
@@ -543,8 +601,14 @@ def diff_sets(a: IndicatorSet, b: IndicatorSet) -> SetDiff:
 
     required: Bump = max((c.bump for c in out.changes), key=bump_rank, default="patch")
     return SetDiff(
-        old=a.ref, new=b.ref, added=added, removed=removed, changed=tuple(changed), changes=tuple(out.changes),
-        required_bump=required, reasons=tuple(out.reasons) if required == "major" else (),
+        old=a.ref,
+        new=b.ref,
+        added=added,
+        removed=removed,
+        changed=tuple(changed),
+        changes=tuple(out.changes),
+        required_bump=required,
+        reasons=tuple(out.reasons) if required == "major" else (),
         actual_bump=version_bump(a.version, b.version) if a.id == b.id else None,
     )
 
@@ -556,10 +620,19 @@ def _src(ref: Any) -> str | None:
 
 
 def _analyse(
-    a: IndicatorSet, b: IndicatorSet, out: _Builder, ia: dict[str, Indicator], ib: dict[str, Indicator],
-    da: dict[str, Dimension], db: dict[str, Dimension], widened: dict[str, int],
-    contribution: dict[str, list[int]], added_at: dict[str, int], dim_rule_change: dict[str, int],
-    level_change: list[int], added_dims: list[str],
+    a: IndicatorSet,
+    b: IndicatorSet,
+    out: _Builder,
+    ia: dict[str, Indicator],
+    ib: dict[str, Indicator],
+    da: dict[str, Dimension],
+    db: dict[str, Dimension],
+    widened: dict[str, int],
+    contribution: dict[str, list[int]],
+    added_at: dict[str, int],
+    dim_rule_change: dict[str, int],
+    level_change: list[int],
+    added_dims: list[str],
 ) -> None:
     """Mark as major every change through which some encounter can reach a lower level (see module doc)."""
     old_levels = [(lv, _parse(lv.when)) for lv in a.levels]
@@ -581,8 +654,11 @@ def _analyse(
         if did not in da:
             continue
         rule_old, rule_new = _parse(_effective_rule(a, da[did])), _parse(_effective_rule(b, dim))
-        in_dim = [iid for iid in {**ia, **ib}
-                  if (iid in ia and ia[iid].dimension == did) or (iid in ib and ib[iid].dimension == did)]
+        in_dim = [
+            iid
+            for iid in {**ia, **ib}
+            if (iid in ia and ia[iid].dimension == did) or (iid in ib and ib[iid].dimension == did)
+        ]
         touched = [iid for iid in in_dim if iid in contribution or iid in added_at or iid in widened]
         if not touched and did not in dim_rule_change:
             continue
@@ -595,12 +671,18 @@ def _analyse(
             continue
         bad = not_monotone(rule_new)
         if bad and any(iid in widened for iid in touched):
-            out.major([widened[i] for i in touched if i in widened],
-                      f"dimension '{did}': its new rule is not monotone in {', '.join(bad)}, so a widened "
-                      "condition can make it absent")
-        members = [(_contribution(ia.get(iid) if iid in ia and ia[iid].dimension == did else None),
-                    _contribution(ib.get(iid) if iid in ib and ib[iid].dimension == did else None))
-                   for iid in in_dim]
+            out.major(
+                [widened[i] for i in touched if i in widened],
+                f"dimension '{did}': its new rule is not monotone in {', '.join(bad)}, so a widened "
+                "condition can make it absent",
+            )
+        members = [
+            (
+                _contribution(ia.get(iid) if iid in ia and ia[iid].dimension == did else None),
+                _contribution(ib.get(iid) if iid in ib and ib[iid].dimension == did else None),
+            )
+            for iid in in_dim
+        ]
         witness = _dimension_can_fall(rule_old, rule_new, members)
         if witness == "too many":
             out.major(blame, f"dimension '{did}': too many combinations to check; treated as able to fall")
@@ -616,29 +698,51 @@ def _analyse(
         after = _counts(_contribution(ib[iid]), read)
         fallen = [n for n, x, y in zip(read, before, after, strict=True) if y < x]
         if fallen:
-            out.major(idx, f"'{iid}' no longer adds to the count{'s' if len(fallen) > 1 else ''} "
-                           f"{', '.join(fallen)} that the level rules read")
+            out.major(
+                idx,
+                f"'{iid}' no longer adds to the count{'s' if len(fallen) > 1 else ''} "
+                f"{', '.join(fallen)} that the level rules read",
+            )
 
     # 5: the step from old to new counts needs monotone level rules
     if non_monotone_levels and raising_changes:
-        blame = [*widened.values(), *added_at.values(), *(k for v in contribution.values() for k in v),
-                 *dim_rule_change.values()]
-        out.major(blame, "the new level rules are not monotone in "
-                         f"{', '.join(sorted(non_monotone_levels))}, so a count or dimension that rises can "
-                         "lower the level")
+        blame = [
+            *widened.values(),
+            *added_at.values(),
+            *(k for v in contribution.values() for k in v),
+            *dim_rule_change.values(),
+        ]
+        out.major(
+            blame,
+            "the new level rules are not monotone in "
+            f"{', '.join(sorted(non_monotone_levels))}, so a count or dimension that rises can "
+            "lower the level",
+        )
 
     # 4: the level rules themselves
-    same_levels = (len(old_lv) == len(new_lv) and all(
+    same_levels = len(old_lv) == len(new_lv) and all(
         x.id == y.id and x.scale == y.scale and same_meaning(tx, ty)
-        for (x, tx), (y, ty) in zip(old_lv, new_lv, strict=True)))
+        for (x, tx), (y, ty) in zip(old_lv, new_lv, strict=True)
+    )
     if not same_levels:
         witness = _levels_can_fall(a, b, old_lv, new_lv)
         if witness == "too many":
-            out.major(level_change, "the level rules read too many names to compare exhaustively; treated as "
-                                    "able to fall")
+            out.major(
+                level_change, "the level rules read too many names to compare exhaustively; treated as able to fall"
+            )
         elif witness:
             out.major(level_change, f"the level can fall: {witness}")
 
 
-__all__ = ["BUMPS", "Bump", "Change", "SetDiff", "bump_rank", "diff_sets", "implies", "not_monotone",
-           "same_meaning", "version_bump"]
+__all__ = [
+    "BUMPS",
+    "Bump",
+    "Change",
+    "SetDiff",
+    "bump_rank",
+    "diff_sets",
+    "implies",
+    "not_monotone",
+    "same_meaning",
+    "version_bump",
+]

@@ -69,7 +69,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     dp = sub.add_parser(
-        "diff", help="compare two versions of an indicator set and say which version bump the change needs",
+        "diff",
+        help="compare two versions of an indicator set and say which version bump the change needs",
         description="Compare two indicator sets (id@version, or a path to a set file). Lists indicators "
         "added, removed and changed, dimension and level rule changes and set-wide changes, each with the "
         "version bump it needs; exit 1 with --check when the new version number is too small.",
@@ -77,6 +78,9 @@ def register(sub: Any) -> None:
     dp.add_argument("old", help="the earlier set: id@version or a path")
     dp.add_argument("new", help="the later set: id@version or a path")
     dp.add_argument("--format", choices=["text", "json"], default="text")
-    dp.add_argument("--check", action="store_true",
-                    help="exit 1 when the new version is not at least the required bump above the old one")
+    dp.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when the new version is not at least the required bump above the old one",
+    )
     dp.set_defaults(func=cmd_diff)

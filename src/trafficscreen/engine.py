@@ -54,15 +54,24 @@ class _LangParts:
         sources = {s.id: s for s in d.sources}
         self.lang = lang
         self.set_info = SetInfo(
-            id=d.id, version=d.version, status=d.status, title=d.title.get(lang), sha256=cs.sha256,
-            dictionary=d.dictionary, dictionary_sha256=cs.dictionary_sha256, canonical_url=d.canonical_url,
+            id=d.id,
+            version=d.version,
+            status=d.status,
+            title=d.title.get(lang),
+            sha256=cs.sha256,
+            dictionary=d.dictionary,
+            dictionary_sha256=cs.dictionary_sha256,
+            canonical_url=d.canonical_url,
         )
         self.outcomes: list[dict[bool | None, IndicatorOutcome]] = []
         for ind, fields in zip(d.indicators, cs.indicator_fields, strict=True):
             src = sources[ind.source.source]
             source = SourceInfo(
-                source=src.id, citation=src.citation, locator=ind.source.locator,
-                verified=ind.source.verified, url=src.url,
+                source=src.id,
+                citation=src.citation,
+                locator=ind.source.locator,
+                verified=ind.source.verified,
+                url=src.url,
             )
             per_status: dict[bool | None, IndicatorOutcome] = {}
             for value, status in _STATUS.items():
@@ -71,10 +80,18 @@ class _LangParts:
                 else:
                     reason = msg(lang, f"reason.{status.value}")
                 per_status[value] = IndicatorOutcome(
-                    id=ind.id, status=status, text=ind.text.get(lang), dimension=ind.dimension,
-                    strength=ind.strength, points=ind.weight_points, forms=list(ind.forms),
-                    red_flag=ind.red_flag, fields=list(fields), condition=ind.when.strip(),
-                    reason=reason, source=source,
+                    id=ind.id,
+                    status=status,
+                    text=ind.text.get(lang),
+                    dimension=ind.dimension,
+                    strength=ind.strength,
+                    points=ind.weight_points,
+                    forms=list(ind.forms),
+                    red_flag=ind.red_flag,
+                    fields=list(fields),
+                    condition=ind.when.strip(),
+                    reason=reason,
+                    source=source,
                 )
             self.outcomes.append(per_status)
         self.dim_titles = [dim.title.get(lang) for dim in d.dimensions]
@@ -98,7 +115,9 @@ class _LangParts:
         for f, idx in readers.items():
             fd = cs.dictionary.by_id[f]
             self.questions[f] = Question(
-                field=f, question=fd.question.get(lang), asked_of=fd.asked_of,
+                field=f,
+                question=fd.question.get(lang),
+                asked_of=fd.asked_of,
                 indicators=[d.indicators[i].id for i in idx],
                 red_flag=any(d.indicators[i].red_flag for i in idx),
             )
@@ -106,11 +125,11 @@ class _LangParts:
         for f in sorted({n for r in compile_ask_rules(cs.dictionary).values() for n in r.reads}):
             if f not in self.questions:
                 fd = cs.dictionary.by_id[f]
-                self.questions[f] = Question(field=f, question=fd.question.get(lang), asked_of=fd.asked_of,
-                                             indicators=[], red_flag=False)
+                self.questions[f] = Question(
+                    field=f, question=fd.question.get(lang), asked_of=fd.asked_of, indicators=[], red_flag=False
+                )
         self.ask_rule_titles = {r.id: r.title.get(lang) for r in cs.dictionary.ask_rules}
-        self.ask_rule_reasons = {r.id: [req.otherwise.get(lang) for req in r.requires]
-                                 for r in cs.dictionary.ask_rules}
+        self.ask_rule_reasons = {r.id: [req.otherwise.get(lang) for req in r.requires] for r in cs.dictionary.ask_rules}
         self.notice = msg(lang, "notice")
         self.why_none = msg(lang, "why.none")
         self.why_settled = msg(lang, "why.settled")
@@ -139,8 +158,7 @@ class Screener:
     read-only, as their frozen models require.
     """
 
-    def __init__(self, indicator_set: CompiledSet | str | Path, *, lang: str = "en",
-                 allow_draft: bool = False) -> None:
+    def __init__(self, indicator_set: CompiledSet | str | Path, *, lang: str = "en", allow_draft: bool = False) -> None:
         if not isinstance(indicator_set, CompiledSet):
             from .loader import load_set
 
@@ -175,8 +193,9 @@ class Screener:
         for i, fields in enumerate(indicator_set.indicator_fields):
             for f in fields:
                 masks[f] = masks.get(f, 0) | (1 << i)
-        flagged = {f for i, fields in enumerate(indicator_set.indicator_fields) if d.indicators[i].red_flag
-                   for f in fields}
+        flagged = {
+            f for i, fields in enumerate(indicator_set.indicator_fields) if d.indicators[i].red_flag for f in fields
+        }
         # one sortable integer per question: [not a red flag][most indicators decided first][index]
         self._idx_bits = max(1, len(self._question_order).bit_length())
         cnt_bits = len(d.indicators).bit_length() + 1
@@ -198,8 +217,9 @@ class Screener:
         self._field_order = {fd.id: n for n, fd in enumerate(indicator_set.dictionary.fields)}
         self._ask_cache: dict[tuple[Any, ...], tuple[bool | None, tuple[int, ...]]] = {}
 
-    def screen(self, encounter: Encounter | Mapping[str, Any] | str | bytes, *,
-               lang: str | None = None) -> ScreeningResult:
+    def screen(
+        self, encounter: Encounter | Mapping[str, Any] | str | bytes, *, lang: str | None = None
+    ) -> ScreeningResult:
         """Screen one encounter: an :class:`Encounter`, a dict ``{"id": ..., "answers": {...}}``, or that
         dict as JSON text (read strictly: a duplicated key is an error, never the last one winning)."""
         enc_id, raw = split_encounter(encounter)
@@ -212,12 +232,18 @@ class Screener:
         cached = parts.dim_cache.get(key)
         if cached is not None:
             return cached
-        out = build(DimensionOutcome, {
-            "id": self._dim_ids[k], "title": parts.dim_titles[k], "status": _DSTATUS[st],
-            "met": self._counts(c[0], c[2], c[4], c[6]),
-            "unknown": self._counts(c[1] - c[0], c[3] - c[2], c[5] - c[4], c[7] - c[6]),
-            "rule": self._dim_rules[k], "reason": parts.dim_reasons[k][st],
-        })
+        out = build(
+            DimensionOutcome,
+            {
+                "id": self._dim_ids[k],
+                "title": parts.dim_titles[k],
+                "status": _DSTATUS[st],
+                "met": self._counts(c[0], c[2], c[4], c[6]),
+                "unknown": self._counts(c[1] - c[0], c[3] - c[2], c[5] - c[4], c[7] - c[6]),
+                "rule": self._dim_rules[k],
+                "reason": parts.dim_reasons[k][st],
+            },
+        )
         if len(parts.dim_cache) < _CACHE_LIMIT:
             parts.dim_cache[key] = out
         return out
@@ -243,8 +269,10 @@ class Screener:
             if hit:
                 found.append((-len(hit), _FORM_ORDER[form], form, hit))
         found.sort(key=lambda t: (t[0], t[1]))
-        out = [build(FormSuggestion, {"form": form, "label": parts.form_labels[form], "indicators": hit})
-               for _n, _o, form, hit in found]
+        out = [
+            build(FormSuggestion, {"form": form, "label": parts.form_labels[form], "indicators": hit})
+            for _n, _o, form, hit in found
+        ]
         if len(parts.form_cache) < _CACHE_LIMIT:
             parts.form_cache[met] = out
         return out
@@ -294,8 +322,11 @@ class Screener:
             rule_status = {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
             if ask_next:
                 ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts, rule_status)
-            not_askable = sum(len(fields.difference(answers)) for rule_id, fields in self._ruled_fields.items()
-                              if rule_status[rule_id][0] is False)
+            not_askable = sum(
+                len(fields.difference(answers))
+                for rule_id, fields in self._ruled_fields.items()
+                if rule_status[rule_id][0] is False
+            )
 
         total = len(cs.used_fields) - not_askable
         answered = len(self._used.intersection(answers))
@@ -309,32 +340,36 @@ class Screener:
             reasons.extend(parts.why_flag[i] for i in self._red_flag_idx if statuses[i] is True)
         reasons.append(parts.why_could_rise[highest] if highest.rank > level.rank else parts.why_settled)
 
-        return build(ScreeningResult, {
-            "schema_version": RESULT_SCHEMA_VERSION,
-            "engine_version": __version__,
-            "set": parts.set_info,
-            "encounter_id": encounter_id,
-            "lang": parts.lang,
-            "level": level,
-            "level_id": parts.level_ids.get(level),
-            "level_title": parts.level_titles[level],
-            "level_rule": self._level_rules.get(level),
-            "highest_possible": highest,
-            "settled": highest is level,
-            "completeness": build(Completeness, {"answered": answered, "total": total,
-                                                 "complete": answered >= total, "not_askable": not_askable}),
-            "summary": parts.level_titles[level],
-            "reasons": reasons,
-            "red_flags": red_flags,
-            "forms": self._form_list(parts, statuses),
-            "ask_next": ask_next,
-            "cannot_ask": cannot_ask,
-            "dimensions": dimensions,
-            "indicators": indicators,
-            "notice": parts.notice,
-            "warnings": list(parts.warnings),
-        })
-
+        return build(
+            ScreeningResult,
+            {
+                "schema_version": RESULT_SCHEMA_VERSION,
+                "engine_version": __version__,
+                "set": parts.set_info,
+                "encounter_id": encounter_id,
+                "lang": parts.lang,
+                "level": level,
+                "level_id": parts.level_ids.get(level),
+                "level_title": parts.level_titles[level],
+                "level_rule": self._level_rules.get(level),
+                "highest_possible": highest,
+                "settled": highest is level,
+                "completeness": build(
+                    Completeness,
+                    {"answered": answered, "total": total, "complete": answered >= total, "not_askable": not_askable},
+                ),
+                "summary": parts.level_titles[level],
+                "reasons": reasons,
+                "red_flags": red_flags,
+                "forms": self._form_list(parts, statuses),
+                "ask_next": ask_next,
+                "cannot_ask": cannot_ask,
+                "dimensions": dimensions,
+                "indicators": indicators,
+                "notice": parts.notice,
+                "warnings": list(parts.warnings),
+            },
+        )
 
     def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
         # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)
@@ -347,7 +382,10 @@ class Screener:
         return cached
 
     def _who_can_be_asked(
-        self, candidates: list[Question], answers: dict[str, Any], parts: _LangParts,
+        self,
+        candidates: list[Question],
+        answers: dict[str, Any],
+        parts: _LangParts,
         rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
     ) -> tuple[list[Question], list[CannotAsk]]:
         """Split the questions worth asking into those askable now, the facts to record first (what an open
@@ -374,9 +412,15 @@ class Screener:
             gates.update(f for k in which for f in rule.reads_by_requirement[k] if f not in answers)
         first = [parts.questions[f] for f in sorted(gates, key=self._field_order.__getitem__)]
         cannot = [
-            build(CannotAsk, {"rule": rule_id, "title": parts.ask_rule_titles[rule_id],
-                              "reasons": [parts.ask_rule_reasons[rule_id][k] for k in rule_status[rule_id][1]],
-                              "fields": fields})
+            build(
+                CannotAsk,
+                {
+                    "rule": rule_id,
+                    "title": parts.ask_rule_titles[rule_id],
+                    "reasons": [parts.ask_rule_reasons[rule_id][k] for k in rule_status[rule_id][1]],
+                    "fields": fields,
+                },
+            )
             for rule_id, fields in blocked.items()
         ]
         if gates:

@@ -19,16 +19,21 @@ GUIDANCE_FORMATS = ("text", "markdown", "html")
 
 
 def _add_routes(p: argparse.ArgumentParser, required: bool) -> None:
-    p.add_argument("--jurisdiction", required=required, metavar="CODE",
-                   help="referral pack: GB (England & Wales), NO, PT or US; CODE@VERSION or a pack file")
+    p.add_argument(
+        "--jurisdiction",
+        required=required,
+        metavar="CODE",
+        help="referral pack: GB (England & Wales), NO, PT or US; CODE@VERSION or a pack file",
+    )
     p.add_argument("--site", metavar="FILE", help="the deployer's site file with local contacts (kind: site)")
     p.add_argument("--templates", metavar="DIR", help="folder of your own guidance templates")
 
 
 def add_screen_options(sc: argparse.ArgumentParser) -> None:
     """The options ``screen`` gains: with ``--guidance`` its output is the guidance in ``--format``."""
-    sc.add_argument("--guidance", action="store_true",
-                    help="print referral guidance (text, markdown or html) instead of the result")
+    sc.add_argument(
+        "--guidance", action="store_true", help="print referral guidance (text, markdown or html) instead of the result"
+    )
     _add_routes(sc, required=False)
 
 
@@ -47,13 +52,19 @@ def check_screen_args(args: argparse.Namespace) -> None:
         raise TrafficscreenError("--jurisdiction, --site and --templates need --guidance")
 
 
-def _render(result: ScreeningResult, args: argparse.Namespace, lang: str | None,
-            patient_label: str | None = None) -> str:
+def _render(
+    result: ScreeningResult, args: argparse.Namespace, lang: str | None, patient_label: str | None = None
+) -> str:
     from .render.guidance import render_guidance
 
     return render_guidance(
-        result, jurisdiction=args.jurisdiction, lang=lang, site=args.site, format=args.format,
-        templates=args.templates, patient_label=patient_label,
+        result,
+        jurisdiction=args.jurisdiction,
+        lang=lang,
+        site=args.site,
+        format=args.format,
+        templates=args.templates,
+        patient_label=patient_label,
     )
 
 
@@ -113,7 +124,9 @@ def register(sub: Any) -> None:
     gp.add_argument("--lang", default=None, help="en, pt or nb (default: the result's language)")
     gp.add_argument("--format", choices=GUIDANCE_FORMATS, default="text")
     gp.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
-    gp.add_argument("--patient-label", metavar="TEXT",
-                    help="a label to print on the sheet (left off unless given: the sheet carries no "
-                         "patient data by default)")
+    gp.add_argument(
+        "--patient-label",
+        metavar="TEXT",
+        help="a label to print on the sheet (left off unless given: the sheet carries no patient data by default)",
+    )
     gp.set_defaults(func=cmd_guidance)

@@ -98,7 +98,8 @@ def check_ask_rules(dictionary: DataDictionary, positions: Positions) -> dict[st
                 if fd.asked_of not in (Respondent.RECORD, Respondent.CLINICIAN) or fd.askable_when is not None:
                     raise ConditionError(
                         f"an ask rule may read only record or clinician fields that are always askable; "
-                        f"'{name}' is not", loc(path),
+                        f"'{name}' is not",
+                        loc(path),
                     )
             trees.append(tree)
         checked[rule.id] = _compiled(rule.id, tuple(trees))
@@ -113,7 +114,10 @@ _EXPECTED: dict[str, bool | None] = {"askable": True, "not_askable": False, "unk
 
 
 def _check_examples(
-    dictionary: DataDictionary, rule: CheckedAskRule, examples: Any, positions: Positions,
+    dictionary: DataDictionary,
+    rule: CheckedAskRule,
+    examples: Any,
+    positions: Positions,
     here: tuple[str | int, ...],
 ) -> None:
     for kind, expected in _EXPECTED.items():

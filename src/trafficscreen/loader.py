@@ -65,7 +65,7 @@ def _friendly(err: Any) -> str:
     msg = str(err.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+            msg = msg[len(prefix) :]
     where = ".".join(str(p) for p in loc if isinstance(p, str) and not p.startswith("function-"))
     return f"{where}: {msg}" if where and kind not in ("value_error",) else msg
 
@@ -88,6 +88,7 @@ def validate_model(model: type[M], doc: Document) -> M:
 
 
 # --- the registry of shipped (or authored) content -------------------------------------------------
+
 
 def versions_in(folder: Path) -> list[tuple[str, Path]]:
     """(version, path) of every ``<semver>.yaml`` in ``folder``, oldest first."""
@@ -152,9 +153,7 @@ def find_set(ref: str, allow_draft: bool = False) -> Path:
         for v, p in versions:
             if v == version:
                 return p
-        raise SetNotFoundError(
-            f"set '{ident}' has no version {version}; versions: {', '.join(v for v, _ in versions)}"
-        )
+        raise SetNotFoundError(f"set '{ident}' has no version {version}; versions: {', '.join(v for v, _ in versions)}")
     # newest version whose status allows use without an explicit version
     for _v, p in reversed(versions):
         status = read_status(p)
@@ -232,8 +231,7 @@ def _check_file_name(doc: Document, ident: str, version: str) -> None:
     p = doc.path.resolve()
     if p.parent.parent.name in ("sets", "dictionaries") and (p.parent.name != ident or p.stem != version):
         raise SchemaError(
-            f"file is at {p.parent.name}/{p.name} but declares {ident} {version}; "
-            f"it must be {ident}/{version}.yaml",
+            f"file is at {p.parent.name}/{p.name} but declares {ident} {version}; it must be {ident}/{version}.yaml",
             doc.positions.locate(("version",)),
         )
 
@@ -270,12 +268,8 @@ def load_set(
     definition = validate_model(IndicatorSet, doc)
     _check_file_name(doc, definition.id, definition.version)
     if definition.status is not Status.ACTIVE and not (explicit or allow_draft):
-        raise DraftSetError(
-            f"set '{definition.id}' is {definition.status.value}; name its version or allow drafts"
-        )
-    dict_path = (
-        Path(str(dictionary)) if dictionary is not None else find_dictionary(definition.dictionary, near=path)
-    )
+        raise DraftSetError(f"set '{definition.id}' is {definition.status.value}; name its version or allow drafts")
+    dict_path = Path(str(dictionary)) if dictionary is not None else find_dictionary(definition.dictionary, near=path)
     data_dictionary, dict_doc = read_dictionary(dict_path)
     if data_dictionary.ref != definition.dictionary:
         raise SchemaError(

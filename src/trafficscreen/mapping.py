@@ -53,8 +53,7 @@ class ColumnMapping:
             hint = difflib.get_close_matches(f, list(dictionary.by_id), n=1)
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
             where = self.locations.get(f, Location(self.source))
-            raise SchemaError(f"the column mapping names '{f}', which is not a field of {dictionary.ref}{extra}",
-                              where)
+            raise SchemaError(f"the column mapping names '{f}', which is not a field of {dictionary.ref}{extra}", where)
 
 
 def mapping_from_data(data: Any, source: str = "<mapping>", positions: Any = None) -> ColumnMapping:
@@ -104,6 +103,7 @@ def as_mapping(mapping: ColumnMapping | Mapping[str, str] | str | Path | None) -
 
 
 # --- the one rule for matching names to input columns, shared by every engine (columnar and SQL) ---
+
 
 def find_column(columns: Sequence[str], name: str) -> str | None:
     """The input column for a field id, id column or kept column: the column of exactly that name, case

@@ -62,8 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pt": {
         "level.none": "Nenhum indicador identificado nas perguntas respondidas",
         "level.concern": "Preocupação: indicadores de possível tráfico",
-        "level.refer": "Referenciar: os indicadores cumprem a regra do conjunto para presumível criança "
-        "vítima",
+        "level.refer": "Referenciar: os indicadores cumprem a regra do conjunto para presumível criança vítima",
         "level.urgent": "Urgente: agir já para proteger a criança",
         "notice": "Não encontrar indicadores não é um resultado negativo: não mostra que a criança não "
         "é vítima de tráfico. Perguntas sem resposta são desconhecidas, não 'não'. Este rastreio apoia, "
@@ -123,8 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reason.not_met": "ikke oppfylt: svarene som er gitt utelukker den",
         "reason.unknown": "ukjent: avhenger av ubesvart {fields}",
         "dim.present": "til stede: regelen '{rule}' holder",
-        "dim.absent": "fraværende: regelen '{rule}' kan ikke holde selv om de ukjente indikatorene "
-        "oppfylles",
+        "dim.absent": "fraværende: regelen '{rule}' kan ikke holde selv om de ukjente indikatorene oppfylles",
         "dim.unknown": "ukjent: regelen '{rule}' avhenger av indikatorer som ennå ikke er kjent",
         "why.level": "Nådde '{title}': settets regel for dette nivået holder med svarene som er gitt.",
         "why.dimension": "Dimensjon til stede: {title}.",

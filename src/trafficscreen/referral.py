@@ -68,6 +68,7 @@ def _cached(kind: str, path: Path, build: Any) -> Any:
 
 # --- packs --------------------------------------------------------------------------------------------
 
+
 def shipped_packs() -> list[tuple[str, str, Path]]:
     """(code, version, path) of every shipped jurisdiction pack, sorted."""
     root = referral_root()
@@ -110,8 +111,9 @@ def find_pack(ref: str) -> Path:
     for v, p in versions:
         if v == version:
             return p
-    raise SetNotFoundError(f"referral pack '{folder}' has no version {version[:20]}; "
-                           f"versions: {', '.join(v for v, _ in versions)}")
+    raise SetNotFoundError(
+        f"referral pack '{folder}' has no version {version[:20]}; versions: {', '.join(v for v, _ in versions)}"
+    )
 
 
 def _check_unique(items: Sequence[Contact | Step | SiteSlot], doc: Document, key: str) -> None:
@@ -124,12 +126,15 @@ def _check_unique(items: Sequence[Contact | Step | SiteSlot], doc: Document, key
 
 def _check_translated(pack: ReferralPack, positions: Positions) -> None:
     """Every text of a shipped pack is given in every language: the sheet must read in the nurse's own."""
+
     def check(text: Text | None, path: tuple[str | int, ...]) -> None:
         missing = text_missing(text)
         if missing:
-            raise SchemaError(f"{'.'.join(str(p) for p in path)}: no {', '.join(missing)} text "
-                              "(give every language, or a plain string for a proper name)",
-                              positions.locate(path))
+            raise SchemaError(
+                f"{'.'.join(str(p) for p in path)}: no {', '.join(missing)} text "
+                "(give every language, or a plain string for a proper name)",
+                positions.locate(path),
+            )
 
     check(pack.title, ("title",))
     check(pack.note, ("note",))
@@ -153,8 +158,9 @@ def read_pack(path: Path) -> tuple[ReferralPack, Document]:
     _check_unique(pack.site_slots, doc, "site_slots")
     clash = {c.id for c in pack.contacts} & {s.id for s in pack.site_slots}
     if clash:
-        raise SchemaError(f"'{sorted(clash)[0]}' is both a contact and a site slot",
-                          doc.positions.locate(("site_slots",)))
+        raise SchemaError(
+            f"'{sorted(clash)[0]}' is both a contact and a site slot", doc.positions.locate(("site_slots",))
+        )
     _check_translated(pack, doc.positions)
     p = path.resolve()
     if p.parent.parent.name == "referral" and (p.parent.name != pack.jurisdiction or p.stem != pack.version):
@@ -175,6 +181,7 @@ def load_pack(ref_or_path: str | Path) -> ReferralPack:
 
 # --- site files ---------------------------------------------------------------------------------------
 
+
 def read_site(path: Path) -> tuple[SiteFile, Document]:
     doc = read_document(path)
     site = validate_model(SiteFile, doc)
@@ -192,6 +199,7 @@ def load_site(path: str | Path) -> SiteFile:
 
 # --- message catalogues -------------------------------------------------------------------------------
 
+
 def messages_folder() -> Path:
     return referral_root() / MESSAGES_FOLDER
 
@@ -207,9 +215,7 @@ def read_catalogue(path: Path) -> tuple[MessageCatalogue, Document]:
 def load_messages(lang: str, folder: Path | None = None) -> dict[str, str]:
     """The guidance's words in ``lang``, from ``folder`` (default: the shipped catalogues)."""
     if lang not in LANGUAGES:
-        raise UnsupportedLanguageError(
-            f"language '{lang[:20]}' is not supported; choose one of {', '.join(LANGUAGES)}"
-        )
+        raise UnsupportedLanguageError(f"language '{lang[:20]}' is not supported; choose one of {', '.join(LANGUAGES)}")
     path = (folder or messages_folder()) / f"{lang}.yaml"
     if not path.is_file():
         raise SetNotFoundError(f"no guidance messages for language '{lang}'", Location(str(path)))
@@ -247,20 +253,30 @@ def check_catalogue(path: Path, reference: Path | None = None) -> list[Catalogue
     where = doc.positions.locate_key
     for key, text in ref.messages.items():
         if key not in cat.messages:
-            problems.append(CatalogueProblem("error", doc.positions.locate(("messages",)),
-                                             f"missing message '{key}' (present in {reference.name})"))
+            problems.append(
+                CatalogueProblem(
+                    "error",
+                    doc.positions.locate(("messages",)),
+                    f"missing message '{key}' (present in {reference.name})",
+                )
+            )
         elif placeholders(cat.messages[key]) != placeholders(text):
             want = ", ".join(sorted("{" + p + "}" for p in placeholders(text))) or "none"
-            problems.append(CatalogueProblem("error", where(("messages", key)),
-                                             f"message '{key}' must use the placeholders {want}"))
+            problems.append(
+                CatalogueProblem("error", where(("messages", key)), f"message '{key}' must use the placeholders {want}")
+            )
     for key in cat.messages:
         if key not in ref.messages:
-            problems.append(CatalogueProblem("error", where(("messages", key)),
-                                             f"unknown message '{key}' (not in {reference.name})"))
+            problems.append(
+                CatalogueProblem(
+                    "error", where(("messages", key)), f"unknown message '{key}' (not in {reference.name})"
+                )
+            )
     return problems
 
 
 # --- merging a pack with a site file -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Routes:
@@ -290,18 +306,23 @@ def _codes(pack: ReferralPack) -> set[str]:
 def merge(pack: ReferralPack, site: SiteFile | None) -> Routes:
     """The pack's contacts and steps, with the site's added or replacing those with the same id."""
     if site is None:
-        return Routes(pack, None, tuple(sorted(pack.contacts, key=lambda c: c.order)),
-                      tuple(sorted(pack.steps, key=lambda s: s.order)), pack.site_slots)
+        return Routes(
+            pack,
+            None,
+            tuple(sorted(pack.contacts, key=lambda c: c.order)),
+            tuple(sorted(pack.steps, key=lambda s: s.order)),
+            pack.site_slots,
+        )
     if site.jurisdiction not in _codes(pack):
-        raise SchemaError(f"site file '{site.id}' is for jurisdiction {site.jurisdiction}, "
-                          f"not {pack.jurisdiction}")
+        raise SchemaError(f"site file '{site.id}' is for jurisdiction {site.jurisdiction}, not {pack.jurisdiction}")
     contacts = {c.id: c for c in pack.contacts}
     contacts.update({c.id: c for c in site.contacts})
     steps = {s.id: s for s in pack.steps}
     steps.update({s.id: s for s in site.steps})
     slots = tuple(s for s in pack.site_slots if s.id not in contacts)
     return Routes(
-        pack, site,
+        pack,
+        site,
         tuple(sorted(contacts.values(), key=lambda c: c.order)),
         tuple(sorted(steps.values(), key=lambda s: s.order)),
         slots,

@@ -100,8 +100,9 @@ def validate_set(path: Path, today: date | None = None) -> list[Issue]:
         issues += _missing_translations(ind.text, loc((*here, "text")), f"indicator '{ind.id}'")
         ex = ind.examples
         if not (ex.met and ex.not_met):
-            issues.append(Issue("warning", loc(here), f"indicator '{ind.id}' needs at least one met and one "
-                                                      "not_met example"))
+            issues.append(
+                Issue("warning", loc(here), f"indicator '{ind.id}' needs at least one met and one not_met example")
+            )
         for kind, want in (("met", True), ("not_met", False), ("unknown", None)):
             for j, answers in enumerate(getattr(ex, kind)):
                 where = loc((*here, "examples", kind, j))
@@ -114,10 +115,13 @@ def validate_set(path: Path, today: date | None = None) -> list[Issue]:
                 compiled = _compiled_status(cs, i, normal)
                 if got is not want or compiled is not want:
                     shown = {True: "met", False: "not met", None: "unknown"}
-                    issues.append(Issue(
-                        "error", where,
-                        f"indicator '{ind.id}': this {kind.replace('_', ' ')} example is {shown[got]}",
-                    ))
+                    issues.append(
+                        Issue(
+                            "error",
+                            where,
+                            f"indicator '{ind.id}': this {kind.replace('_', ' ')} example is {shown[got]}",
+                        )
+                    )
     return issues
 
 
@@ -141,16 +145,22 @@ def validate_referral(path: Path, kind: str, today: date | None = None) -> list[
     from .referral import check_catalogue, read_pack, read_site, stale
 
     if kind == "referral-messages":
-        return [Issue("error" if p.severity == "error" else "warning", p.location, p.message)
-                for p in check_catalogue(path)]
+        return [
+            Issue("error" if p.severity == "error" else "warning", p.location, p.message) for p in check_catalogue(path)
+        ]
     issues: list[Issue] = []
     if kind == "referral-pack":
         pack, doc = read_pack(path)
         entries: list[tuple[str, int, Contact | Step]] = [("contacts", i, c) for i, c in enumerate(pack.contacts)]
         entries += [("steps", i, s) for i, s in enumerate(pack.steps)]
         if not pack.verified:
-            issues.append(Issue("warning", doc.positions.locate(("verified",)),
-                                f"pack {pack.ref} is not verified: deployers must confirm its contacts"))
+            issues.append(
+                Issue(
+                    "warning",
+                    doc.positions.locate(("verified",)),
+                    f"pack {pack.ref} is not verified: deployers must confirm its contacts",
+                )
+            )
     else:
         site, doc = read_site(path)
         entries = [("contacts", i, c) for i, c in enumerate(site.contacts)]
@@ -159,8 +169,13 @@ def validate_referral(path: Path, kind: str, today: date | None = None) -> list[
     for key, i, entry in entries:
         where = doc.positions.locate((key, i, "checked"))
         if stale(entry.checked, now):
-            issues.append(Issue("warning", where, f"{key[:-1]} '{entry.id}' was last checked on "
-                                                  f"{entry.checked.isoformat()}, more than a year ago"))
+            issues.append(
+                Issue(
+                    "warning",
+                    where,
+                    f"{key[:-1]} '{entry.id}' was last checked on {entry.checked.isoformat()}, more than a year ago",
+                )
+            )
         elif entry.checked > now:
             issues.append(Issue("warning", where, f"{key[:-1]} '{entry.id}' has a check date in the future"))
     return issues
@@ -182,10 +197,15 @@ def validate_paths(paths: Iterable[str | Path]) -> list[Issue]:
             elif kind in REFERRAL_KINDS:
                 issues += validate_referral(path, kind)
             else:
-                issues.append(Issue("error", Location(str(path), 1, 1),
-                                    "not a content file: the first lines must say 'kind: dictionary', "
-                                    "'kind: indicator-set', 'kind: referral-pack', 'kind: site' or "
-                                    "'kind: referral-messages'"))
+                issues.append(
+                    Issue(
+                        "error",
+                        Location(str(path), 1, 1),
+                        "not a content file: the first lines must say 'kind: dictionary', "
+                        "'kind: indicator-set', 'kind: referral-pack', 'kind: site' or "
+                        "'kind: referral-messages'",
+                    )
+                )
         except TrafficscreenError as exc:
             issues.append(Issue("error", exc.location or Location(str(path)), exc.message))
     return issues

@@ -146,7 +146,7 @@ def _shown(text: str, limit: int = 60) -> str:
 
 def _short(tag: str) -> str:
     """``!!int`` for ``tag:yaml.org,2002:int``, as the tag is written."""
-    return _shown("!!" + tag[len(_STD):] if tag.startswith(_STD) else tag)
+    return _shown("!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag)
 
 
 def _unreadable(tag: str, exc: Exception) -> str:
@@ -175,9 +175,7 @@ def _checked_number(value: Any, source: str, mark: Any) -> Any:
 
 
 _STD = "tag:yaml.org,2002:"
-_SCALAR_TAGS = frozenset(
-    f"{_STD}{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp")
-)
+_SCALAR_TAGS = frozenset(f"{_STD}{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp"))
 """Tags a scalar may have, written or resolved: plain data, nothing that builds an object or bytes."""
 
 _IMPLICIT_FIRST = frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch is not None)
@@ -253,12 +251,14 @@ class _Builder:
             if isinstance(ev, DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise YAMLSyntaxError("a content file holds one YAML document, not several",
-                                          _loc(self.source, ev.start_mark))
+                    raise YAMLSyntaxError(
+                        "a content file holds one YAML document, not several", _loc(self.source, ev.start_mark)
+                    )
                 continue
             if isinstance(ev, AliasEvent):
-                raise YAMLSyntaxError("aliases (*name) are not allowed in content files",
-                                      _loc(self.source, ev.start_mark))
+                raise YAMLSyntaxError(
+                    "aliases (*name) are not allowed in content files", _loc(self.source, ev.start_mark)
+                )
             if isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
                 done = stack.pop()
                 if not stack:
@@ -290,11 +290,11 @@ class _Builder:
                 value: Any = self._scalar(ev)
             elif isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
                 if ev.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                    raise YAMLSyntaxError(f"the tag {_short(ev.tag)} is not allowed",
-                                          _loc(self.source, ev.start_mark))
+                    raise YAMLSyntaxError(f"the tag {_short(ev.tag)} is not allowed", _loc(self.source, ev.start_mark))
                 if len(stack) >= MAX_DEPTH:
-                    raise YAMLSyntaxError(f"nesting deeper than {MAX_DEPTH} levels is not allowed",
-                                          _loc(self.source, ev.start_mark))
+                    raise YAMLSyntaxError(
+                        f"nesting deeper than {MAX_DEPTH} levels is not allowed", _loc(self.source, ev.start_mark)
+                    )
                 value = {} if isinstance(ev, MappingStartEvent) else []
             else:  # pragma: no cover - every event kind is handled above
                 continue

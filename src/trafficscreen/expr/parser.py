@@ -22,7 +22,12 @@ generators all recurse over the tree, and Python refuses to compile more than 20
 _TOO_DEEP = f"the condition is nested deeper than {MAX_CONDITION_DEPTH} levels"
 
 _CMP: dict[type[ast.cmpop], CompareOp] = {
-    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
 }
 _ARITH: dict[type[ast.operator], ArithOp] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 _LITERAL_NAMES = {"true": True, "false": False, "True": True, "False": False}
@@ -94,9 +99,7 @@ class _Converter:
             case _:
                 raise ConditionSyntaxError(f"{_describe(node)} is not allowed in a condition", p)
 
-    def _compare(
-        self, left: ast.expr, ops: list[ast.cmpop], comparators: list[ast.expr], p: int, depth: int
-    ) -> Node:
+    def _compare(self, left: ast.expr, ops: list[ast.cmpop], comparators: list[ast.expr], p: int, depth: int) -> Node:
         # a < b < c means (a < b) and (b < c), as in Python and in ordinary writing
         if len(ops) > 1:  # the parts sit one level down, under the And that joins them
             depth += 1

@@ -149,9 +149,7 @@ class TypeChecker:
         if isinstance(const, Const) and isinstance(const.value, str) and const.value not in codes:
             hint = difflib.get_close_matches(const.value, sorted(codes), n=1)
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise ConditionTypeError(
-                f"'{const.value}' is not a value of '{field_name}'{extra}", const.pos
-            )
+            raise ConditionTypeError(f"'{const.value}' is not a value of '{field_name}'{extra}", const.pos)
 
     def _compare(self, node: Compare) -> None:
         lt, rt = self.typeof(node.left), self.typeof(node.right)
@@ -170,9 +168,7 @@ class TypeChecker:
                 if at is T.ENUM and bt is T.ENUM and isinstance(a, Name) and isinstance(b, Name):
                     return
         side = node.right if lt in (T.ENUM, T.NUM, T.COUNT, T.DATE, T.BOOL) else node.left
-        raise ConditionTypeError(
-            f"cannot compare a {lt.value} with a {rt.value} using '{node.op}'", side.pos
-        )
+        raise ConditionTypeError(f"cannot compare a {lt.value} with a {rt.value} using '{node.op}'", side.pos)
 
     def _in(self, node: In) -> None:
         it = self.typeof(node.item)
@@ -187,9 +183,7 @@ class TypeChecker:
                 return
             if it in _NUMERIC and item_t is T.NUM:
                 return
-            raise ConditionTypeError(
-                f"cannot look for a {it.value} in a list of {item_t.value} values", node.item.pos
-            )
+            raise ConditionTypeError(f"cannot look for a {it.value} in a list of {item_t.value} values", node.item.pos)
         if ct is T.SET:
             assert isinstance(node.container, Name)
             if it is T.STR:
@@ -197,11 +191,9 @@ class TypeChecker:
                 return
             if it is T.LIST:
                 raise ConditionTypeError(
-                    "to ask for any of several values, write (\"a\" in x or \"b\" in x)", node.item.pos
+                    'to ask for any of several values, write ("a" in x or "b" in x)', node.item.pos
                 )
-            raise ConditionTypeError(
-                f"only a quoted value can be looked for in '{node.container.id}'", node.item.pos
-            )
+            raise ConditionTypeError(f"only a quoted value can be looked for in '{node.container.id}'", node.item.pos)
         raise ConditionTypeError(
             f"'in' needs a list or a set-of-choices field on its right, not a {ct.value}", node.container.pos
         )

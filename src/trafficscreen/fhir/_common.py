@@ -217,9 +217,12 @@ def make_reference(value: str | Mapping[str, Any] | None, kind: str, what: str) 
             raise FhirExportError(f"{what}: the reference must point to a {kind}")
         ident = value.get("identifier")
         if ident is not None:
-            if (not isinstance(ident, Mapping) or not isinstance(ident.get("value"), str)
-                    or not all(isinstance(ident.get(k), str) for k in ident if k in ("system", "value"))
-                    or any(k not in ("system", "value", "use") for k in ident)):
+            if (
+                not isinstance(ident, Mapping)
+                or not isinstance(ident.get("value"), str)
+                or not all(isinstance(ident.get(k), str) for k in ident if k in ("system", "value"))
+                or any(k not in ("system", "value", "use") for k in ident)
+            ):
                 raise FhirExportError(f"{what}: 'identifier' must hold text 'system' and 'value'")
             out["identifier"] = dict(ident)
             out["type"] = kind
@@ -248,9 +251,7 @@ def reference_key(ref: Mapping[str, Any] | None) -> str:
 
 
 # --- time ------------------------------------------------------------------------------------------
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
-)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
 
 def format_instant(value: datetime | str | None, what: str = "issued") -> str | None:
@@ -336,8 +337,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "group.record": "Fra journalen",
         "group.clinician": "Observert eller spurt av helsepersonellet",
         "group.companion": "Spurt til den voksne som følger barnet",
-        "group.child": "Spurt til barnet alene, med profesjonell tolk ved behov (aldri gjennom "
-        "følgepersonen)",
+        "group.child": "Spurt til barnet alene, med profesjonell tolk ved behov (aldri gjennom følgepersonen)",
         "intro": "La et spørsmål stå ubesvart hvis det ikke ble stilt: et manglende svar regnes som "
         "ukjent, aldri som 'nei'. Å ikke finne indikatorer er ikke et negativt resultat.",
         "strength.strong": "sterk",
@@ -359,10 +359,13 @@ def translations(texts: Mapping[str, str | None], primary: str) -> dict[str, Any
     shown (as when ``primary`` has no translation and English stands in) is left out."""
     shown = texts.get(primary) or texts.get("en")
     ext = [
-        {"url": EXT_TRANSLATION, "extension": [
-            {"url": "lang", "valueCode": lang},
-            {"url": "content", "valueString": t},
-        ]}
+        {
+            "url": EXT_TRANSLATION,
+            "extension": [
+                {"url": "lang", "valueCode": lang},
+                {"url": "content", "valueString": t},
+            ],
+        }
         for lang in LANGUAGES
         if lang != primary and (t := texts.get(lang)) and t != shown
     ]

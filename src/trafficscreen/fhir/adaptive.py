@@ -80,34 +80,43 @@ _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "record": "Record", "clinician": "Clinician", "companion": "Companion", "child": "Child",
+        "record": "Record",
+        "clinician": "Clinician",
+        "companion": "Companion",
+        "child": "Child",
         "settled": "No further questions: no answer still missing can change the level reached ({level}).",
         "nothing-askable": "No further questions: none of the questions that could still change the level "
-                           "({level} so far, could rise to {highest}) can be put to anyone present now. "
-                           "Their facts stay unknown, never 'no'.",
+        "({level} so far, could rise to {highest}) can be put to anyone present now. "
+        "Their facts stay unknown, never 'no'.",
         "all-offered": "No further questions: every question that could still change the level has been "
-                       "offered. Those left unanswered stay unknown, never 'no'; the level so far is {level} "
-                       "and could still rise to {highest}.",
+        "offered. Those left unanswered stay unknown, never 'no'; the level so far is {level} "
+        "and could still rise to {highest}.",
     },
     "pt": {
-        "record": "Processo", "clinician": "Profissional", "companion": "Acompanhante", "child": "Criança",
+        "record": "Processo",
+        "clinician": "Profissional",
+        "companion": "Acompanhante",
+        "child": "Criança",
         "settled": "Não há mais perguntas: nenhuma resposta em falta pode alterar o nível alcançado ({level}).",
         "nothing-askable": "Não há mais perguntas: nenhuma das perguntas que ainda podem alterar o nível "
-                           "({level} até agora, pode subir a {highest}) pode ser feita a quem está presente "
-                           "neste momento. Esses factos ficam desconhecidos, nunca 'não'.",
+        "({level} até agora, pode subir a {highest}) pode ser feita a quem está presente "
+        "neste momento. Esses factos ficam desconhecidos, nunca 'não'.",
         "all-offered": "Não há mais perguntas: já foram apresentadas todas as perguntas que ainda podem "
-                       "alterar o nível. As que ficaram sem resposta contam como desconhecidas, nunca como "
-                       "'não'; o nível até agora é {level} e pode ainda subir a {highest}.",
+        "alterar o nível. As que ficaram sem resposta contam como desconhecidas, nunca como "
+        "'não'; o nível até agora é {level} e pode ainda subir a {highest}.",
     },
     "nb": {
-        "record": "Journal", "clinician": "Kliniker", "companion": "Ledsager", "child": "Barnet",
+        "record": "Journal",
+        "clinician": "Kliniker",
+        "companion": "Ledsager",
+        "child": "Barnet",
         "settled": "Ingen flere spørsmål: ingen av svarene som mangler, kan endre nivået som er nådd ({level}).",
         "nothing-askable": "Ingen flere spørsmål: ingen av spørsmålene som fortsatt kan endre nivået "
-                           "({level} så langt, kan stige til {highest}), kan stilles til noen som er til "
-                           "stede nå. Disse faktaene forblir ukjente, aldri 'nei'.",
+        "({level} så langt, kan stige til {highest}), kan stilles til noen som er til "
+        "stede nå. Disse faktaene forblir ukjente, aldri 'nei'.",
         "all-offered": "Ingen flere spørsmål: alle spørsmål som fortsatt kan endre nivået, er stilt. De som "
-                       "står ubesvart, regnes som ukjente, aldri som 'nei'; nivået så langt er {level}, og "
-                       "det kan fortsatt stige til {highest}.",
+        "står ubesvart, regnes som ukjente, aldri som 'nei'; nivået så langt er {level}, og "
+        "det kan fortsatt stige til {highest}.",
     },
 }
 
@@ -124,8 +133,7 @@ class NextQuestionError(FhirError):
 def operation_outcome(message: str, status: int = 400) -> dict[str, Any]:
     """The OperationOutcome for an error: one issue, ``error``, with the message as diagnostics."""
     code = {400: "invalid", 413: "too-costly", 415: "not-supported", 422: "processing"}.get(status, "exception")
-    return {"resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "diagnostics": message}]}
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": message}]}
 
 
 class _Language:
@@ -180,8 +188,9 @@ class AdaptiveQuestionnaire:
 
     # --- the operation ----------------------------------------------------------------------------
 
-    def next_question(self, body: Mapping[str, Any], *, lang: str | None = None,
-                      count: int | str | None = None) -> dict[str, Any]:
+    def next_question(
+        self, body: Mapping[str, Any], *, lang: str | None = None, count: int | str | None = None
+    ) -> dict[str, Any]:
         """The response in ``body`` (a Parameters resource or the QuestionnaireResponse itself) with its
         next questions added, as a new JSON-shaped dict; raises :class:`NextQuestionError`."""
         lang = self._lang(lang)
@@ -218,7 +227,8 @@ class AdaptiveQuestionnaire:
         if finished is not None:
             items.append({"linkId": STATUS_LINK_ID, "text": self._why(finished, result, parts), "type": "display"})
         adaptive: dict[str, Any] = {
-            "resourceType": "Questionnaire", "id": cid,
+            "resourceType": "Questionnaire",
+            "id": cid,
             "meta": {"profile": [PROFILE_ADAPTIVE_QUESTIONNAIRE], "security": security_labels(False)},
             "extension": [{"url": EXT_ADAPTIVE, "valueBoolean": True}],
             **copy.deepcopy(parts.head),
@@ -258,7 +268,9 @@ class AdaptiveQuestionnaire:
         if not (isinstance(derived, list) and len(derived) == 1 and isinstance(derived[0], str)):
             raise NextQuestionError(
                 f"the contained Questionnaire must name the questionnaire it derives from in 'derivedFrom' "
-                f"({self.canonical})", 422)
+                f"({self.canonical})",
+                422,
+            )
         _check_reference(derived[0], self.url, self.set_version)
         shown: list[str] = []
         questions = set(self.fields)
@@ -269,15 +281,21 @@ class AdaptiveQuestionnaire:
             elif not _ours(link_id):
                 raise NextQuestionError(
                     f"the contained Questionnaire holds linkId '{_name(link_id)}', which is not a question of "
-                    f"this set's questionnaire", 422)
+                    f"this set's questionnaire",
+                    422,
+                )
         return cid, [r for r in contained if r is not adaptive], shown
 
     def _answers(self, qr: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]]]:
         """The answers of the response, and its answered items by linkId (in the order given)."""
         where = Location("QuestionnaireResponse")
         kept, presence = _split(qr.get("item"), set(self.presence))
-        readable = {"resourceType": "QuestionnaireResponse", "status": qr.get("status"),
-                    "questionnaire": self.canonical, "item": kept}
+        readable = {
+            "resourceType": "QuestionnaireResponse",
+            "status": qr.get("status"),
+            "questionnaire": self.canonical,
+            "item": kept,
+        }
         try:
             answers: dict[str, Any] = encounter_from_questionnaire_response(readable, self.screener.set)["answers"]
             seen: set[str] = set()
@@ -312,11 +330,19 @@ class AdaptiveQuestionnaire:
 
     @staticmethod
     def _why(finished: str, result: ScreeningResult, parts: _Language) -> str:
-        return parts.words[finished].format(level=parts.levels[result.level],
-                                            highest=parts.levels[result.highest_possible])
+        return parts.words[finished].format(
+            level=parts.levels[result.level], highest=parts.levels[result.highest_possible]
+        )
 
-    def _response(self, given: dict[str, Any], adaptive: dict[str, Any], contained: list[Any],
-                  answered: dict[str, Mapping[str, Any]], shown: list[str], finished: str | None) -> dict[str, Any]:
+    def _response(
+        self,
+        given: dict[str, Any],
+        adaptive: dict[str, Any],
+        contained: list[Any],
+        answered: dict[str, Mapping[str, Any]],
+        shown: list[str],
+        finished: str | None,
+    ) -> dict[str, Any]:
         from .export import _merge_security
 
         meta = _merge_security(given.get("meta"), security_labels(False))
@@ -340,8 +366,7 @@ class AdaptiveQuestionnaire:
         if extensions:
             out["extension"] = extensions
         for key, value in given.items():
-            if key not in ("resourceType", "id", "meta", "contained", "extension", "questionnaire", "status",
-                           "item"):
+            if key not in ("resourceType", "id", "meta", "contained", "extension", "questionnaire", "status", "item"):
                 out[key] = value
         out["questionnaire"] = f"#{adaptive['id']}"
         out["status"] = "completed" if finished is not None else "in-progress"
@@ -352,6 +377,7 @@ class AdaptiveQuestionnaire:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
 
 def _count(value: int | str) -> int:
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}", value):
@@ -384,7 +410,8 @@ def _unwrap(body: Any) -> Mapping[str, Any]:
     for p in params:
         if p.get("name") not in PARAMETER_NAMES:
             raise NextQuestionError(
-                f"unknown parameter '{_name(p.get('name'))}'; $next-question takes one 'questionnaire-response'")
+                f"unknown parameter '{_name(p.get('name'))}'; $next-question takes one 'questionnaire-response'"
+            )
     if len(params) != 1:
         raise NextQuestionError("$next-question takes exactly one 'questionnaire-response' parameter")
     resource = params[0].get("resource")

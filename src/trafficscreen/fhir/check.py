@@ -33,25 +33,86 @@ FLAG_STATUS = frozenset({"active", "inactive", "entered-in-error"})
 QR_STATUS = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
 PUBLICATION_STATUS = frozenset({"draft", "active", "retired", "unknown"})
 BUNDLE_TYPES: dict[FhirVersion, frozenset[str]] = {
-    "R4B": frozenset({"document", "message", "transaction", "transaction-response", "batch", "batch-response",
-                      "history", "searchset", "collection"}),
-    "R5": frozenset({"document", "message", "transaction", "transaction-response", "batch", "batch-response",
-                     "history", "searchset", "collection", "subscription-notification"}),
+    "R4B": frozenset(
+        {
+            "document",
+            "message",
+            "transaction",
+            "transaction-response",
+            "batch",
+            "batch-response",
+            "history",
+            "searchset",
+            "collection",
+        }
+    ),
+    "R5": frozenset(
+        {
+            "document",
+            "message",
+            "transaction",
+            "transaction-response",
+            "batch",
+            "batch-response",
+            "history",
+            "searchset",
+            "collection",
+            "subscription-notification",
+        }
+    ),
 }
 HTTP_VERBS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
-OBSERVATION_CATEGORIES = frozenset({"social-history", "vital-signs", "imaging", "laboratory", "procedure",
-                                    "survey", "exam", "therapy", "activity"})
-FLAG_CATEGORIES = frozenset({"diet", "drug", "lab", "admin", "contact", "clinical", "behavioral", "research",
-                             "advance-directive", "safety"})
+OBSERVATION_CATEGORIES = frozenset(
+    {"social-history", "vital-signs", "imaging", "laboratory", "procedure", "survey", "exam", "therapy", "activity"}
+)
+FLAG_CATEGORIES = frozenset(
+    {"diet", "drug", "lab", "admin", "contact", "clinical", "behavioral", "research", "advance-directive", "safety"}
+)
 RISK_CODES = frozenset({"negligible", "low", "moderate", "high", "certain"})
 NEVER_WRITTEN_RISK = frozenset({"negligible", "low", "certain"})
 """Risk codes this library never writes: the first two would read as a negative finding, the last as a
 confirmed one."""
 ITEM_TYPES: dict[FhirVersion, frozenset[str]] = {
-    "R4B": frozenset({"group", "display", "boolean", "decimal", "integer", "date", "dateTime", "time", "string",
-                      "text", "url", "choice", "open-choice", "attachment", "reference", "quantity"}),
-    "R5": frozenset({"group", "display", "question", "boolean", "decimal", "integer", "date", "dateTime", "time",
-                     "string", "text", "url", "coding", "attachment", "reference", "quantity"}),
+    "R4B": frozenset(
+        {
+            "group",
+            "display",
+            "boolean",
+            "decimal",
+            "integer",
+            "date",
+            "dateTime",
+            "time",
+            "string",
+            "text",
+            "url",
+            "choice",
+            "open-choice",
+            "attachment",
+            "reference",
+            "quantity",
+        }
+    ),
+    "R5": frozenset(
+        {
+            "group",
+            "display",
+            "question",
+            "boolean",
+            "decimal",
+            "integer",
+            "date",
+            "dateTime",
+            "time",
+            "string",
+            "text",
+            "url",
+            "coding",
+            "attachment",
+            "reference",
+            "quantity",
+        }
+    ),
 }
 ENABLE_WHEN_OPERATORS = frozenset({"exists", "=", "!=", ">", "<", ">=", "<="})
 ENABLE_BEHAVIOR = frozenset({"all", "any"})
@@ -65,14 +126,24 @@ ONLY_IN: dict[FhirVersion, dict[str, frozenset[str]]] = {
     },
     "R5": {
         "RiskAssessment": frozenset({"reason"}),
-        "Observation": frozenset({"instantiatesCanonical", "instantiatesReference", "triggeredBy", "bodyStructure",
-                                  "valueAttachment", "valueReference"}),
+        "Observation": frozenset(
+            {
+                "instantiatesCanonical",
+                "instantiatesReference",
+                "triggeredBy",
+                "bodyStructure",
+                "valueAttachment",
+                "valueReference",
+            }
+        ),
         "Questionnaire": frozenset({"versionAlgorithmString", "versionAlgorithmCoding", "copyrightLabel"}),
         "Bundle": frozenset({"issues"}),
     },
 }
-ONLY_IN_ITEM: dict[FhirVersion, frozenset[str]] = {"R4B": frozenset(), "R5": frozenset({"answerConstraint",
-                                                                                       "disabledDisplay"})}
+ONLY_IN_ITEM: dict[FhirVersion, frozenset[str]] = {
+    "R4B": frozenset(),
+    "R5": frozenset({"answerConstraint", "disabledDisplay"}),
+}
 _URN_UUID = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -220,8 +291,9 @@ def check_resource(resource: Any, fhir_version: str, where: str = "resource", *,
             for item in items if isinstance(items, list) else ():
                 if isinstance(item, Mapping):
                     link_ids.append(str(item.get("linkId")))
-                    questions.extend(str(c.get("question")) for c in item.get("enableWhen") or ()
-                                     if isinstance(c, Mapping))
+                    questions.extend(
+                        str(c.get("question")) for c in item.get("enableWhen") or () if isinstance(c, Mapping)
+                    )
                     stack.append(item.get("item"))
         if len(set(link_ids)) != len(link_ids):
             problems.append(f"{where}.item: linkIds must be unique (que-2)")
@@ -280,13 +352,20 @@ def check_bundle(bundle: Any, fhir_version: str) -> list[str]:
                     problems.append(f"{where}.request.method: not an HTTP verb code")
                 if not isinstance(request.get("url"), str) or not request["url"]:
                     problems.append(f"{where}.request.url: required")
-                elif (request.get("method") == "POST" and isinstance(resource, Mapping)
-                      and request["url"] != resource.get("resourceType")):
+                elif (
+                    request.get("method") == "POST"
+                    and isinstance(resource, Mapping)
+                    and request["url"] != resource.get("resourceType")
+                ):
                     problems.append(f"{where}.request.url: a POST goes to the resource's type")
         elif request is not None and btype not in ("history",):
             problems.append(f"{where}.request: only transaction, batch and history Bundles have requests")
-        if resource is None and needs_request and isinstance(request, Mapping) and request.get("method") in (
-                "GET", "HEAD", "DELETE"):
+        if (
+            resource is None
+            and needs_request
+            and isinstance(request, Mapping)
+            and request.get("method") in ("GET", "HEAD", "DELETE")
+        ):
             continue
         problems.extend(check_resource(resource, version, f"{where}.resource"))
     for i, entry in enumerate(entries):

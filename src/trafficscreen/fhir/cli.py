@@ -29,24 +29,33 @@ def register(sub: Any) -> None:
     ex.add_argument("--transaction", action="store_true", help="a transaction Bundle (needs --patient)")
     ex.add_argument("--patient", help="Patient/<id>, an absolute URL, or SYSTEM|VALUE (an identifier)")
     ex.add_argument("--encounter", help="Encounter/<id>, an absolute URL, or SYSTEM|VALUE (an identifier)")
-    ex.add_argument("--set", help="set id, id@version or path, for an encounter (default: the shipped default "
-                    "set; for a QuestionnaireResponse, the set its questionnaire names)")
+    ex.add_argument(
+        "--set",
+        help="set id, id@version or path, for an encounter (default: the shipped default "
+        "set; for a QuestionnaireResponse, the set its questionnaire names)",
+    )
     ex.add_argument("--lang", help="en, pt or nb, for an encounter (default en)")
-    ex.add_argument("--issued", help="time written on the resources, e.g. 2026-11-23T10:15:00Z, or 'now' "
-                    "(default: no time, so the output depends on the input alone)")
+    ex.add_argument(
+        "--issued",
+        help="time written on the resources, e.g. 2026-11-23T10:15:00Z, or 'now' "
+        "(default: no time, so the output depends on the input alone)",
+    )
     ex.add_argument("--adolescent", action="store_true", help="add the ADOL sensitivity label")
     ex.add_argument("--id-seed", help="text mixed into the resource ids (a secret makes them unguessable)")
     ex.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use only)")
-    ex.add_argument("--validate", action="store_true",
-                    help="check the Bundle with fhir.resources and the code checks before printing "
-                    "(needs trafficscreen[fhir])")
+    ex.add_argument(
+        "--validate",
+        action="store_true",
+        help="check the Bundle with fhir.resources and the code checks before printing (needs trafficscreen[fhir])",
+    )
     ex.set_defaults(func=cmd_export)
 
     qp = fsub.add_parser("questionnaire", help="print the FHIR Questionnaire of an indicator set")
     qp.add_argument("--set", help="set id, id@version or path (default: the shipped default set)")
     qp.add_argument("--fhir-version", choices=FHIR_VERSIONS, default="R4B", type=str.upper)
-    qp.add_argument("--lang", default="en", help="language of the texts (en, pt or nb); the others go in "
-                    "translation extensions")
+    qp.add_argument(
+        "--lang", default="en", help="language of the texts (en, pt or nb); the others go in translation extensions"
+    )
     qp.add_argument("--no-enable-when", action="store_true", help="show every question (no derived enableWhen)")
     qp.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use only)")
     qp.add_argument("--validate", action="store_true", help="check it with fhir.resources first")
@@ -97,18 +106,21 @@ def cmd_export(args: argparse.Namespace) -> int:
             parsed = None  # not JSON: the encounter reader says where
     if isinstance(parsed, dict) and "schema_version" in parsed and "level" in parsed:
         if args.set:
-            raise EncounterError("--set applies to an encounter; a result names the set it was screened with",
-                                 Location(source))
+            raise EncounterError(
+                "--set applies to an encounter; a result names the set it was screened with", Location(source)
+            )
         try:
             result = ScreeningResult.model_validate(parsed)
         except ValidationError as exc:
             first = exc.errors(include_url=False, include_input=False)[0]
             where = ".".join(str(p) for p in first.get("loc", ()))
-            raise EncounterError(f"not a screening result: {where}: {first.get('msg', 'invalid')}",
-                                 Location(source)) from None
+            raise EncounterError(
+                f"not a screening result: {where}: {first.get('msg', 'invalid')}", Location(source)
+            ) from None
         if args.lang and args.lang != result.lang:
-            raise EncounterError("--lang applies to an encounter; a result keeps the language it was screened in",
-                                 Location(source))
+            raise EncounterError(
+                "--lang applies to an encounter; a result keeps the language it was screened in", Location(source)
+            )
     else:
         lang = check_lang(args.lang or "en")
         if response is not None:
@@ -123,9 +135,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         except EncounterError as exc:
             raise EncounterError(exc.message, Location(source)) from None
     bundle = to_fhir(
-        result, args.fhir_version, patient=args.patient, encounter=args.encounter, transaction=args.transaction,
-        questionnaire_response=qr, issued=_issued(args.issued), id_seed=args.id_seed,
-        adolescent=args.adolescent, validate=args.validate,
+        result,
+        args.fhir_version,
+        patient=args.patient,
+        encounter=args.encounter,
+        transaction=args.transaction,
+        questionnaire_response=qr,
+        issued=_issued(args.issued),
+        id_seed=args.id_seed,
+        adolescent=args.adolescent,
+        validate=args.validate,
     )
     _print(bundle)
     return 0

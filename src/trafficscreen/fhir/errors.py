@@ -24,8 +24,7 @@ class FhirNotInstalledError(FhirError):
 
     def __init__(self) -> None:
         super().__init__(
-            "validating FHIR resources needs the optional fhir.resources package: "
-            "pip install 'trafficscreen[fhir]'"
+            "validating FHIR resources needs the optional fhir.resources package: pip install 'trafficscreen[fhir]'"
         )
 
 

@@ -77,22 +77,34 @@ def result_digest(result: ScreeningResult) -> str:
     status. Two results with the same digest make the same resources (apart from language)."""
     s = result.set
     c = result.completeness
-    parts = [s.id, s.version, s.sha256, result.level._value_, result.highest_possible._value_,
-             f"{c.answered}/{c.total}"]
+    parts = [
+        s.id,
+        s.version,
+        s.sha256,
+        result.level._value_,
+        result.highest_possible._value_,
+        f"{c.answered}/{c.total}",
+    ]
     parts.extend([i.status._value_ for i in result.indicators])  # in set order, which the sha256 fixes
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _prepare_qr(
-    qr: Mapping[str, Any], result: ScreeningResult, subject: dict[str, Any] | None,
+    qr: Mapping[str, Any],
+    result: ScreeningResult,
+    subject: dict[str, Any] | None,
     encounter: dict[str, Any] | None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
     from .importer import check_questionnaire_reference
 
     if not isinstance(qr, Mapping) or qr.get("resourceType") != "QuestionnaireResponse":
         raise FhirExportError("questionnaire_response: expected a QuestionnaireResponse resource (JSON object)")
-    check_questionnaire_reference(qr, set_urls(result.set.id, result.set.canonical_url).questionnaire,
-                                  result.set.version, "questionnaire_response")
+    check_questionnaire_reference(
+        qr,
+        set_urls(result.set.id, result.set.canonical_url).questionnaire,
+        result.set.version,
+        "questionnaire_response",
+    )
     try:
         copy: dict[str, Any] = json.loads(json.dumps(qr))
     except (TypeError, ValueError):
@@ -104,9 +116,7 @@ def _prepare_qr(
         own_ref = make_reference(own, kind, f"questionnaire_response.{element}")
         if given is not None and reference_key(own_ref) != reference_key(given):
             name = "patient" if kind == "Patient" else "encounter"
-            raise FhirExportError(
-                f"questionnaire_response.{element} and {name} name different {kind} resources"
-            )
+            raise FhirExportError(f"questionnaire_response.{element} and {name} name different {kind} resources")
         if given is None:
             if element == "subject":
                 subject = own_ref
@@ -183,14 +193,26 @@ def to_fhir(
     urls = set_urls(s.id, s.canonical_url)
     labels = security_labels(adolescent)
 
-    seed = id_seed if id_seed is not None else (
-        reference_key(enc_ref) or (result.encounter_id or "") or (str(qr.get("id", "")) if qr else "")
+    seed = (
+        id_seed
+        if id_seed is not None
+        else (reference_key(enc_ref) or (result.encounter_id or "") or (str(qr.get("id", "")) if qr else ""))
     )
     qr_digest = hashlib.sha256(json.dumps(qr, sort_keys=True).encode()).hexdigest() if qr else ""
-    key = "\x1f".join((
-        "trafficscreen-fhir-1", version, seed, reference_key(subject), reference_key(enc_ref), when or "",
-        lang, "ADOL" if adolescent else "", result_digest(result), qr_digest,
-    ))
+    key = "\x1f".join(
+        (
+            "trafficscreen-fhir-1",
+            version,
+            seed,
+            reference_key(subject),
+            reference_key(enc_ref),
+            when or "",
+            lang,
+            "ADOL" if adolescent else "",
+            result_digest(result),
+            qr_digest,
+        )
+    )
 
     make_id = uuid_maker(key)
     status = "final" if result.settled else "preliminary"
@@ -259,17 +281,23 @@ def to_fhir(
             obs["effectiveDateTime"] = when
             obs["issued"] = when
         obs["valueBoolean"] = True
-        components: list[dict[str, Any]] = [{
-            "code": comp_dimension,
-            "valueCodeableConcept": _cc(dim_system, ind.dimension, dim_titles.get(ind.dimension, ind.dimension),
-                                        s.version),
-        }]
+        components: list[dict[str, Any]] = [
+            {
+                "code": comp_dimension,
+                "valueCodeableConcept": _cc(
+                    dim_system, ind.dimension, dim_titles.get(ind.dimension, ind.dimension), s.version
+                ),
+            }
+        ]
         if ind.strength is not None:
-            components.append({
-                "code": comp_strength,
-                "valueCodeableConcept": _cc(TS_STRENGTH, ind.strength._value_, ind.strength._value_,
-                                            txt=strength_text[ind.strength._value_]),
-            })
+            components.append(
+                {
+                    "code": comp_strength,
+                    "valueCodeableConcept": _cc(
+                        TS_STRENGTH, ind.strength._value_, ind.strength._value_, txt=strength_text[ind.strength._value_]
+                    ),
+                }
+            )
         components.append({"code": comp_flag, "valueBoolean": ind.red_flag})
         obs["component"] = components
         if qr_ref is not None:
@@ -291,18 +319,27 @@ def to_fhir(
         summary["issued"] = when
     level = result.level._value_
     highest = result.highest_possible._value_
-    summary["valueCodeableConcept"] = _cc(TS_LEVEL, level, msg(lang, f"level.{level}"),
-                                          txt=result.level_title)
+    summary["valueCodeableConcept"] = _cc(TS_LEVEL, level, msg(lang, f"level.{level}"), txt=result.level_title)
     summary["note"] = [{"text": result.notice}]
     summary["component"] = [
-        {"code": _cc(TS_CODES, "highest-possible", "Highest level still possible", txt=text(lang, "highest_possible")),
-         "valueCodeableConcept": _cc(TS_LEVEL, highest, msg(lang, f"level.{highest}"))},
-        {"code": _cc(TS_CODES, "questions-answered", "Questions answered", txt=text(lang, "answered")),
-         "valueInteger": result.completeness.answered},
-        {"code": _cc(TS_CODES, "questions-used", "Questions the set uses", txt=text(lang, "asked")),
-         "valueInteger": result.completeness.total},
-        {"code": _cc(TS_CODES, "settled", "No missing answer could raise the level", txt=text(lang, "settled")),
-         "valueBoolean": result.settled},
+        {
+            "code": _cc(
+                TS_CODES, "highest-possible", "Highest level still possible", txt=text(lang, "highest_possible")
+            ),
+            "valueCodeableConcept": _cc(TS_LEVEL, highest, msg(lang, f"level.{highest}")),
+        },
+        {
+            "code": _cc(TS_CODES, "questions-answered", "Questions answered", txt=text(lang, "answered")),
+            "valueInteger": result.completeness.answered,
+        },
+        {
+            "code": _cc(TS_CODES, "questions-used", "Questions the set uses", txt=text(lang, "asked")),
+            "valueInteger": result.completeness.total,
+        },
+        {
+            "code": _cc(TS_CODES, "settled", "No missing answer could raise the level", txt=text(lang, "settled")),
+            "valueBoolean": result.settled,
+        },
     ]
     if member_refs:
         summary["hasMember"] = member_refs
@@ -325,8 +362,7 @@ def to_fhir(
     prediction: dict[str, Any] = {"outcome": {"text": text(lang, "outcome")}}
     qualitative = QUALITATIVE_RISK[result.level]
     if qualitative is not None:
-        prediction["qualitativeRisk"] = _cc(RISK_PROBABILITY, qualitative[0], qualitative[1],
-                                            txt=result.level_title)
+        prediction["qualitativeRisk"] = _cc(RISK_PROBABILITY, qualitative[0], qualitative[1], txt=result.level_title)
     prediction["rationale"] = " ".join(result.reasons)
     risk["prediction"] = [prediction]
     risk["note"] = [{"text": result.notice}]
@@ -339,7 +375,8 @@ def to_fhir(
         flag["category"] = [_SAFETY]
         urgent = result.level is _URGENT
         flag["code"] = _cc(
-            TS_CODES, "urgent-safeguarding-review" if urgent else "safeguarding-review",
+            TS_CODES,
+            "urgent-safeguarding-review" if urgent else "safeguarding-review",
             "Urgent safeguarding review needed" if urgent else "Safeguarding review needed",
             txt=text(lang, "flag.urgent" if urgent else "flag.refer"),
         )

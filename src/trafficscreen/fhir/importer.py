@@ -115,9 +115,7 @@ def encounter_from_questionnaire_response(
         raise QuestionnaireResponseError("expected a QuestionnaireResponse resource (a JSON object)", where)
     status = qr.get("status")
     if not isinstance(status, str) or status not in QR_STATUSES:
-        raise QuestionnaireResponseError(
-            "'status' must be one of " + ", ".join(sorted(QR_STATUSES)), where
-        )
+        raise QuestionnaireResponseError("'status' must be one of " + ", ".join(sorted(QR_STATUSES)), where)
     if status == "entered-in-error":
         raise QuestionnaireResponseError("the response is marked entered-in-error; it cannot be screened", where)
 
@@ -126,7 +124,8 @@ def encounter_from_questionnaire_response(
         if ref is None:
             raise QuestionnaireResponseError(
                 "names no questionnaire made from an indicator set ('questionnaire' should be "
-                "<base>/Questionnaire/<set id>|<version>)", where,
+                "<base>/Questionnaire/<set id>|<version>)",
+                where,
             )
         try:
             cs = load_set(ref)

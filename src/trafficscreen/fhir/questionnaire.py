@@ -76,6 +76,7 @@ def _conjuncts(node: Node) -> tuple[Node, ...]:
 def _guard(node: Node, fields: dict[str, FieldDef], values_system: Any) -> tuple[str, list[dict[str, Any]]] | None:
     """(field, enableWhen conditions) when ``node`` reads one field and is false only when that field is
     answered and fails; None for anything else."""
+
     def coding(fid: str, code: str) -> dict[str, Any]:
         return {"system": values_system(fid), "code": code}
 
@@ -90,8 +91,11 @@ def _guard(node: Node, fields: dict[str, FieldDef], values_system: Any) -> tuple
                 return f, [{"question": f, "operator": _NUMERIC_OPS[op], "answerCoding": coding(f, v)}]
             if fd.type is FieldType.BOOLEAN and isinstance(v, bool) and op == "==":
                 return f, [{"question": f, "operator": "=", "answerBoolean": v}]
-            if fd.type in (FieldType.INTEGER, FieldType.NUMBER) and isinstance(v, (int, float)) \
-                    and not isinstance(v, bool):
+            if (
+                fd.type in (FieldType.INTEGER, FieldType.NUMBER)
+                and isinstance(v, (int, float))
+                and not isinstance(v, bool)
+            ):
                 if fd.type is FieldType.INTEGER:
                     if isinstance(v, float) and not v.is_integer():
                         return None
@@ -281,10 +285,14 @@ def questionnaire(
         if ext:
             item["extension"] = ext
         item["linkId"] = fid
-        item["code"] = [{
-            "system": urls.dictionary_fields(dictionary.id), "version": dictionary.version, "code": fid,
-            "display": fd.label.en,
-        }]
+        item["code"] = [
+            {
+                "system": urls.dictionary_fields(dictionary.id),
+                "version": dictionary.version,
+                "code": fid,
+                "display": fd.label.en,
+            }
+        ]
         item["text"] = fd.question.get(lang)
         tr = translations(fd.question.model_dump(), lang)
         if tr:
@@ -313,8 +321,9 @@ def questionnaire(
                 none: dict[str, Any] = {"system": TS_CODES, "code": NONE_OF_THESE, "display": none_text}
                 if none_tr:
                     none["_display"] = none_tr
-                options.append({"extension": [{"url": EXT_OPTION_EXCLUSIVE, "valueBoolean": True}],
-                                "valueCoding": none})
+                options.append(
+                    {"extension": [{"url": EXT_OPTION_EXCLUSIVE, "valueBoolean": True}], "valueCoding": none}
+                )
             item["answerOption"] = options
         groups.setdefault(fd.asked_of.value, []).append(item)
 

@@ -34,12 +34,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # --- strict JSON -------------------------------------------------------------------------------------
 
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise JSONInputError(f"duplicate key '{shown_name(key)}' in a JSON object (JSON read here may name "
-                                 "a key once; the last one would silently win)")
+            raise JSONInputError(
+                f"duplicate key '{shown_name(key)}' in a JSON object (JSON read here may name "
+                "a key once; the last one would silently win)"
+            )
         out[key] = value
     return out
 
@@ -147,7 +150,8 @@ def _coerce(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
                 return None, f"expected a list of choices as text, got a list holding {_kind(item)}"
             if item not in fd.codes:
                 return None, "the list holds an answer that is not one of its choices (" + ", ".join(
-                    sorted(fd.codes)) + ")"
+                    sorted(fd.codes)
+                ) + ")"
         return frozenset(value), None
     if t is FieldType.DATE:
         if not isinstance(value, str):
@@ -159,9 +163,7 @@ def _coerce(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
     return None, "unsupported field type"  # pragma: no cover
 
 
-def check_answers(
-    answers: Mapping[str, Any], dictionary: DataDictionary, source: str = "encounter"
-) -> dict[str, Any]:
+def check_answers(answers: Mapping[str, Any], dictionary: DataDictionary, source: str = "encounter") -> dict[str, Any]:
     """Validate ``answers`` against ``dictionary`` and return them normalised, unknowns dropped.
 
     Raises :class:`EncounterError` naming every problem field (never a value).

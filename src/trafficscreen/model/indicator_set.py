@@ -71,8 +71,7 @@ class Dimension(Strict):
     title: LocalText
     present_when: str | None = Field(
         default=None,
-        description="rule over strong, medium, weak, points and met counts; defaults to the set's "
-        "`dimension_rule`",
+        description="rule over strong, medium, weak, points and met counts; defaults to the set's `dimension_rule`",
     )
     role: Literal["recruitment", "exploitation", "coercion", "vulnerability", "other"] = "other"
 

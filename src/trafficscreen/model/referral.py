@@ -28,21 +28,24 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
 
 def _check_phone(value: str) -> str:
     if not _PHONE.fullmatch(value) or len(value) > 40:
-        raise ValueError("a phone number is digits with optional +, spaces, dots, dashes, brackets and "
-                         "'ext 123'; put words in 'how'")
+        raise ValueError(
+            "a phone number is digits with optional +, spaces, dots, dashes, brackets and 'ext 123'; put words in 'how'"
+        )
     return value
 
 
 def _code_before(value: object) -> object:
     if value is False:
-        raise ValueError("write the code in quotes (\"NO\"): YAML reads a bare NO as false")
+        raise ValueError('write the code in quotes ("NO"): YAML reads a bare NO as false')
     return value
 
 
 def _check_code(value: str) -> str:
     if not _CODE.fullmatch(value):
-        raise ValueError("a jurisdiction code is an upper-case ISO 3166 country code, optionally with "
-                         "parts after '-' (e.g. NO, GB-ENG-WLS)")
+        raise ValueError(
+            "a jurisdiction code is an upper-case ISO 3166 country code, optionally with "
+            "parts after '-' (e.g. NO, GB-ENG-WLS)"
+        )
     return value
 
 
@@ -121,8 +124,10 @@ class Contact(Strict):
     hours: Text | None = None
     source: str = Field(min_length=3, description="citation or url the number or rule was taken from")
     checked: date = Field(description="date the entry was last compared with its source")
-    verified: bool = Field(description="true only when the number itself was confirmed on the live "
-                                       "service or official page on the `checked` date")
+    verified: bool = Field(
+        description="true only when the number itself was confirmed on the live "
+        "service or official page on the `checked` date"
+    )
     note: Text | None = None
 
     @model_validator(mode="after")
@@ -185,10 +190,8 @@ class SiteFile(Strict):
     id: Slug
     name: Text = Field(description="the hospital, clinic or service")
     jurisdiction: JurisdictionCode = Field(description="the pack this file extends (its code or an alias)")
-    contacts: tuple[Contact, ...] = Field(default=(), description="added, or replacing a pack contact "
-                                                                 "with the same id")
-    steps: tuple[Step, ...] = Field(default=(), description="added, or replacing a pack step with the "
-                                                           "same id")
+    contacts: tuple[Contact, ...] = Field(default=(), description="added, or replacing a pack contact with the same id")
+    steps: tuple[Step, ...] = Field(default=(), description="added, or replacing a pack step with the same id")
 
 
 def _check_keys(value: dict[str, str]) -> dict[str, str]:

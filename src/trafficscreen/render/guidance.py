@@ -130,7 +130,9 @@ def build_context(
     def contact_view(item: Contact | SiteSlot) -> dict[str, Any]:
         if isinstance(item, SiteSlot):
             return {
-                "configured": False, "id": item.id, "name": esc(text_in(item.name, lang)),
+                "configured": False,
+                "id": item.id,
+                "name": esc(text_in(item.name, lang)),
                 "why": esc(text_in(item.why, lang)),
             }
         return {
@@ -155,8 +157,13 @@ def build_context(
 
     contacts = [contact_view(c) for c in routes.contacts_at(level)]
     steps = [
-        {"text": esc(text_in(s.text, lang)), "verified": s.verified, "source": esc(s.source),
-         "checked": s.checked.isoformat(), "local": s.id in routes.local_ids}
+        {
+            "text": esc(text_in(s.text, lang)),
+            "verified": s.verified,
+            "source": esc(s.source),
+            "checked": s.checked.isoformat(),
+            "local": s.id in routes.local_ids,
+        }
         for s in routes.steps_at(level)
     ]
 
@@ -170,7 +177,7 @@ def build_context(
 
     flagged = {i.id: i for i in result.indicators}
     red_flags = [esc(flagged[r].text) for r in result.red_flags if r in flagged]
-    reasons = [esc(r) for r in result.reasons[:MAX_REASONS[fmt]]]
+    reasons = [esc(r) for r in result.reasons[: MAX_REASONS[fmt]]]
     rises = result.highest_possible.rank > level.rank
     label = None
     if patient_label is not None:
@@ -188,8 +195,7 @@ def build_context(
         "meaning": m[f"level.{lvl}.meaning"],
         "set_level_title": esc(result.level_title),
         "could_rise": say("rise", level=raw[f"level.{result.highest_possible.value}.heading"]) if rises else "",
-        "answered": say("answered", answered=str(result.completeness.answered),
-                        total=str(result.completeness.total)),
+        "answered": say("answered", answered=str(result.completeness.answered), total=str(result.completeness.total)),
         "reasons": reasons,
         "reasons_more": _more(say, len(result.reasons) - len(reasons)),
         "red_flags": red_flags,
@@ -215,8 +221,7 @@ def build_context(
         "notice": esc(result.notice),
         "warnings": [esc(w) for w in result.warnings],
     }
-    g["about"] = say("about.sources", pack=pack.ref, set=f"{result.set.id} {result.set.version}",
-                     version=__version__)
+    g["about"] = say("about.sources", pack=pack.ref, set=f"{result.set.id} {result.set.version}", version=__version__)
     return {"m": m, "g": g}
 
 
@@ -265,8 +270,15 @@ def render_guidance(
     language = check_lang(lang if lang is not None else result.lang)
     pack = jurisdiction if isinstance(jurisdiction, ReferralPack) else load_pack(jurisdiction)
     site_file = site if isinstance(site, SiteFile) or site is None else load_site(site)
-    context = build_context(result, lang=language, pack=pack, site=site_file, format=fmt,
-                            patient_label=patient_label, max_questions=max_questions)
+    context = build_context(
+        result,
+        lang=language,
+        pack=pack,
+        site=site_file,
+        format=fmt,
+        patient_label=patient_label,
+        max_questions=max_questions,
+    )
     env = _environment(str(Path(templates).resolve()) if templates is not None else None)
     return render(env, TEMPLATE_NAMES[fmt], context)
 

@@ -52,13 +52,49 @@ from ..errors import Location, TemplateError, TemplateLimitError
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-FORBIDDEN_ATTRIBUTES = frozenset({
-    "mro", "format", "format_map", "globals", "builtins", "subclasses", "func_globals", "func_code",
-    "func_closure", "f_globals", "f_locals", "f_builtins", "f_code", "f_back", "gi_frame", "gi_code",
-    "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code", "ag_await", "tb_frame",
-    "tb_next", "im_func", "im_self", "im_class", "environment", "eval_ctx", "parent", "vars",
-    "exported_vars", "loader", "module", "modules", "import", "os", "sys",
-})
+FORBIDDEN_ATTRIBUTES = frozenset(
+    {
+        "mro",
+        "format",
+        "format_map",
+        "globals",
+        "builtins",
+        "subclasses",
+        "func_globals",
+        "func_code",
+        "func_closure",
+        "f_globals",
+        "f_locals",
+        "f_builtins",
+        "f_code",
+        "f_back",
+        "gi_frame",
+        "gi_code",
+        "gi_yieldfrom",
+        "cr_frame",
+        "cr_code",
+        "cr_await",
+        "ag_frame",
+        "ag_code",
+        "ag_await",
+        "tb_frame",
+        "tb_next",
+        "im_func",
+        "im_self",
+        "im_class",
+        "environment",
+        "eval_ctx",
+        "parent",
+        "vars",
+        "exported_vars",
+        "loader",
+        "module",
+        "modules",
+        "import",
+        "os",
+        "sys",
+    }
+)
 """Attribute names a template may never read, besides every name that starts with ``_``."""
 
 MAX_REPEAT = 10_000
@@ -155,7 +191,7 @@ def _bounded_filter(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _spend()
-        for a in args[skip - 1:]:
+        for a in args[skip - 1 :]:
             _check_size(a, "a value for a filter")
         for a in (*args[skip:], *kwargs.values()):
             _check_width(a)
@@ -183,8 +219,12 @@ def check_template(env: ImmutableSandboxedEnvironment, source: str, name: str, f
         bad: str | None = None
         if isinstance(node, nodes.Getattr) and _forbidden(node.attr):
             bad = f"reads the attribute '{node.attr}'"
-        elif (isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)
-              and isinstance(node.arg.value, str) and _forbidden(node.arg.value)):
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+            and _forbidden(node.arg.value)
+        ):
             bad = f"reads the item '{node.arg.value}'"
         elif isinstance(node, nodes.Name) and node.name.startswith("_"):
             bad = f"uses the name '{node.name}'"
@@ -193,7 +233,8 @@ def check_template(env: ImmutableSandboxedEnvironment, source: str, name: str, f
         if bad:
             raise TemplateError(
                 f"template {bad}, which reaches for Python internals; guidance templates may only read "
-                "the values they are given", Location(where, node.lineno),
+                "the values they are given",
+                Location(where, node.lineno),
             )
 
 
@@ -244,8 +285,12 @@ class GuidanceSandbox(ImmutableSandboxedEnvironment):
                     _check_width(a)
             elif method == "replace" and len(args) >= 2:
                 _check_replace(owner, args[0], args[1])
-            elif (method == "join" and args and isinstance(args[0], (list, tuple))
-                  and len(owner) * max(len(args[0]) - 1, 0) + _size(args[0]) > MAX_VALUE_CHARS):
+            elif (
+                method == "join"
+                and args
+                and isinstance(args[0], (list, tuple))
+                and len(owner) * max(len(args[0]) - 1, 0) + _size(args[0]) > MAX_VALUE_CHARS
+            ):
                 raise TemplateLimitError(f"template builds a value larger than {MAX_VALUE_CHARS:,} characters")
         return _check_size(super().call(__context, __obj, *args, **kwargs))
 
@@ -265,8 +310,12 @@ class GuidanceSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
             raise TemplateError(f"template raises a number to a power above 64 ({operator})")
-        if (operator == "**" and isinstance(left, int) and isinstance(right, int)
-                and left.bit_length() * max(right, 0) > MAX_INT_BITS):
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and left.bit_length() * max(right, 0) > MAX_INT_BITS
+        ):
             raise TemplateLimitError(f"template computes a number of more than {MAX_INT_BITS:,} bits")
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
@@ -274,8 +323,11 @@ class GuidanceSandbox(ImmutableSandboxedEnvironment):
                     raise TemplateError(f"template repeats text or a list to more than {MAX_REPEAT} items")
                 if isinstance(seq, (list, tuple)) and isinstance(n, int) and _size(seq) * n > MAX_VALUE_CHARS:
                     raise TemplateLimitError(f"template builds a list larger than {MAX_VALUE_CHARS:,} characters")
-            if (isinstance(left, int) and isinstance(right, int)
-                    and left.bit_length() + right.bit_length() > MAX_INT_BITS):
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS
+            ):
                 raise TemplateLimitError(f"template computes a number of more than {MAX_INT_BITS:,} bits")
         if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
             _check_size([left, right])
@@ -289,8 +341,9 @@ def wrap(text: str, width: int = 88, indent: str = "") -> str:
     """Wrap ``text`` to ``width`` columns, continuing lines with ``indent``; never splits a word, a
     number or a code such as ICD-10-CM."""
     width = max(20, min(int(width), 200))
-    lines = textwrap.wrap(str(text), width, subsequent_indent=str(indent)[:20], break_long_words=False,
-                          break_on_hyphens=False)
+    lines = textwrap.wrap(
+        str(text), width, subsequent_indent=str(indent)[:20], break_long_words=False, break_on_hyphens=False
+    )
     return "\n".join(lines)
 
 
@@ -362,8 +415,9 @@ def render(env: GuidanceSandbox, name: str, context: dict[str, Any]) -> str:
     except TemplateNotFound:
         raise TemplateError(f"no template '{name}'") from None
     except TemplateSyntaxError as exc:
-        raise TemplateError(f"template does not parse: {exc.message}",
-                            Location(exc.filename or name, exc.lineno)) from None
+        raise TemplateError(
+            f"template does not parse: {exc.message}", Location(exc.filename or name, exc.lineno)
+        ) from None
     names = {template.filename or name}
     token = _BUDGET.set([MAX_WORK])
     try:
@@ -380,8 +434,9 @@ def render(env: GuidanceSandbox, name: str, context: dict[str, Any]) -> str:
     except MemoryError:
         raise TemplateLimitError("template ran out of memory") from None
     except UndefinedError as exc:
-        raise TemplateError(f"template uses a value it was not given ({exc.message})",
-                            _template_location(exc, names)) from None
+        raise TemplateError(
+            f"template uses a value it was not given ({exc.message})", _template_location(exc, names)
+        ) from None
     except (SecurityError, TemplateRuntimeError) as exc:
         raise TemplateError(f"template refused by the sandbox: {exc}", _template_location(exc, names)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as exc:

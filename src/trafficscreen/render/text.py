@@ -59,8 +59,9 @@ def render_text(result: ScreeningResult) -> str:
             lines.extend(_wrap(citation))
     if result.forms:
         lines.append("")
-        lines.append(msg(lang, "text.forms") + ": " + ", ".join(f"{f.label} ({len(f.indicators)})"
-                                                                  for f in result.forms))
+        lines.append(
+            msg(lang, "text.forms") + ": " + ", ".join(f"{f.label} ({len(f.indicators)})" for f in result.forms)
+        )
     if result.ask_next:
         lines.append("")
         lines.append(msg(lang, "text.ask_next"))

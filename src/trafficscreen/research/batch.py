@@ -41,8 +41,6 @@ def columnar(cs: CompiledSet) -> ColumnarSet:
     return out
 
 
-
-
 def _id_and_keep(df: pl.DataFrame, id_column: str | None, keep: Sequence[str]) -> list[str]:
     cols: list[str] = []
     if id_column is not None and id_column in df.columns:
@@ -105,12 +103,17 @@ def scoring_plan(
     """Score an encoded lazy frame whose columns are ``have``: ``keep`` columns, statuses, levels, provenance."""
     col = columnar(cs)
     answered = col.answered(frozenset(have))
-    scored = col.lazy_score(lf.with_columns(answered.alias("\x00answered")), [*keep, "\x00answered"],
-                            statuses=statuses)
+    scored = col.lazy_score(lf.with_columns(answered.alias("\x00answered")), [*keep, "\x00answered"], statuses=statuses)
     names = [INDICATOR_PREFIX + i for i in col.indicator_ids] + [DIMENSION_PREFIX + d for d in col.dimension_ids]
     return scored.select(
-        *keep, *(names if statuses else []), "level", "highest_possible", pl.col("\x00answered").alias("answered"),
-        pl.lit(cs.id).alias("set_id"), pl.lit(cs.version).alias("set_version"), pl.lit(cs.sha256).alias("set_sha256"),
+        *keep,
+        *(names if statuses else []),
+        "level",
+        "highest_possible",
+        pl.col("\x00answered").alias("answered"),
+        pl.lit(cs.id).alias("set_id"),
+        pl.lit(cs.version).alias("set_version"),
+        pl.lit(cs.sha256).alias("set_sha256"),
     )
 
 
@@ -129,7 +132,11 @@ def score_file(
 
 
 def _score_all(
-    cohort: CohortInput, set: CompiledSet | str | Path, id_column: str | None, keep: Sequence[str], allow_draft: bool,
+    cohort: CohortInput,
+    set: CompiledSet | str | Path,
+    id_column: str | None,
+    keep: Sequence[str],
+    allow_draft: bool,
     allow_no_fields: bool = False,
 ) -> pl.DataFrame:
     """Every row scored, or an error naming the first row that does not fit."""
@@ -138,13 +145,16 @@ def _score_all(
     cs = resolve_set(set, allow_draft=allow_draft)
     if not allow_no_fields and field_coverage(cohort.columns(), list(cs.used_fields), cohort.mapping).none:
         # every answer would be unknown in every row: almost always a wrong header or a forgotten mapping
-        raise CohortError(f"none of the {len(cs.used_fields)} field(s) {cs.ref} reads has a column in the input; "
-                          "check the column names or the mapping, or pass allow_no_fields=True")
+        raise CohortError(
+            f"none of the {len(cs.used_fields)} field(s) {cs.ref} reads has a column in the input; "
+            "check the column names or the mapping, or pass allow_no_fields=True"
+        )
     result = cohort.score(cs, id_column=id_column, keep=keep)
     if result.rejects.height:
         first = result.rejects.row(0, named=True)
-        raise EncounterError(f"{result.n_rejected} row(s) do not fit {cs.dictionary.ref}; first: row {first[ROW]}, "
-                             f"{first['reason']}")
+        raise EncounterError(
+            f"{result.n_rejected} row(s) do not fit {cs.dictionary.ref}; first: row {first[ROW]}, {first['reason']}"
+        )
     return result.scored
 
 
@@ -194,8 +204,10 @@ class CohortInput:
         if self.layout is None:
             self._frame = read_table(self.path)
         elif self.mapping:
-            raise CohortError("a packed cohort's columns are already field ids; a column mapping does not apply "
-                              "(give the mapping when packing)")
+            raise CohortError(
+                "a packed cohort's columns are already field ids; a column mapping does not apply "
+                "(give the mapping when packing)"
+            )
 
     @property
     def packed(self) -> bool:
@@ -238,9 +250,7 @@ class CohortInput:
         value = (self.layout or {}).get("rows_rejected", 0)
         return value if isinstance(value, int) else 0
 
-    def checked(
-        self, cs: CompiledSet, *, id_column: str | None = "id", keep: Sequence[str] = ()
-    ) -> CheckedFrame:
+    def checked(self, cs: CompiledSet, *, id_column: str | None = "id", keep: Sequence[str] = ()) -> CheckedFrame:
         """The rows as ``cs`` reads them, checked and encoded, with the rejected rows reported."""
         if self.path is not None and self.layout is not None:
             from .packed import read_packed
@@ -265,11 +275,17 @@ class CohortInput:
         if self.path is not None and self.layout is not None:
             from .packed import score_packed
 
-            return score_packed(self.path, cs, keep=keep, id_column=id_column, keep_row=keep_row,
-                                statuses=statuses, progress=progress)
+            return score_packed(
+                self.path, cs, keep=keep, id_column=id_column, keep_row=keep_row, statuses=statuses, progress=progress
+            )
         checked = self.checked(cs, id_column=id_column, keep=keep)
-        return BatchResult(score_checked(checked, cs, keep_row=keep_row, statuses=statuses), checked.rejects,
-                           checked.n_input, checked.missing_fields, checked.ignored_columns)
+        return BatchResult(
+            score_checked(checked, cs, keep_row=keep_row, statuses=statuses),
+            checked.rejects,
+            checked.n_input,
+            checked.missing_fields,
+            checked.ignored_columns,
+        )
 
 
 @dataclass
@@ -319,5 +335,7 @@ def score_in_chunks(
     return BatchResult(
         pl.concat(scored) if scored else pl.DataFrame(),
         pl.concat(rejects) if rejects else empty_rejects(),
-        df.height, missing, ignored,
+        df.height,
+        missing,
+        ignored,
     )

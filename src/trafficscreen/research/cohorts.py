@@ -48,21 +48,29 @@ def read_labels(df: pl.DataFrame, column: str) -> pl.Series:
         raise CohortError(f"label column '{column}' must hold 1/0 or true/false")
     if bad.any():
         first = int(bad.arg_true()[0]) + 1
-        raise CohortError(f"label column '{column}': {int(bad.sum()):,} row(s) hold a value that is not 1/0 or "
-                          f"true/false (first at row {first})")
+        raise CohortError(
+            f"label column '{column}': {int(bad.sum()):,} row(s) hold a value that is not 1/0 or "
+            f"true/false (first at row {first})"
+        )
     return value.alias("\x00label")
 
 
 def _rank(df: pl.DataFrame, column: str) -> pl.Expr:
     if column not in df.columns:
-        raise CohortError(f"the scored input has no '{column}' column; score it first (trafficscreen batch) "
-                          "or pass --set to score raw data")
-    rank = pl.col(column).cast(pl.String).replace_strict(
-        list(LEVEL_RANK), list(LEVEL_RANK.values()), default=255, return_dtype=pl.UInt8)
+        raise CohortError(
+            f"the scored input has no '{column}' column; score it first (trafficscreen batch) "
+            "or pass --set to score raw data"
+        )
+    rank = (
+        pl.col(column)
+        .cast(pl.String)
+        .replace_strict(list(LEVEL_RANK), list(LEVEL_RANK.values()), default=255, return_dtype=pl.UInt8)
+    )
     bad = df.select((rank == 255).sum()).item()
     if bad:
-        raise CohortError(f"column '{column}': {bad:,} row(s) hold a value that is not a level "
-                          "(none, concern, refer, urgent)")
+        raise CohortError(
+            f"column '{column}': {bad:,} row(s) hold a value that is not a level (none, concern, refer, urgent)"
+        )
     return rank
 
 
@@ -80,8 +88,10 @@ def _set_ref(df: pl.DataFrame) -> str | None:
         return None
     refs = df.select((pl.col("set_id").cast(pl.String) + "@" + pl.col("set_version").cast(pl.String)).unique())
     if refs.height > 1:
-        raise CohortError("the scored input holds results of more than one set; evaluate one set at a time "
-                          "(or use trafficscreen compare)")
+        raise CohortError(
+            "the scored input holds results of more than one set; evaluate one set at a time "
+            "(or use trafficscreen compare)"
+        )
     value = refs.item()
     return str(value) if value is not None else None
 
@@ -110,8 +120,12 @@ def evaluate_scored(
         *([high.alias("\x00high")] if high is not None else []),
         # statuses stay Enum (or Categorical) when they are: comparing those with a word is cheap, turning a
         # million of them into text is not
-        *[pl.col(c) if isinstance(scored.schema[c], (pl.Enum, pl.Categorical, pl.String))
-          else pl.col(c).cast(pl.String).alias(c) for c in indicators],
+        *[
+            pl.col(c)
+            if isinstance(scored.schema[c], (pl.Enum, pl.Categorical, pl.String))
+            else pl.col(c).cast(pl.String).alias(c)
+            for c in indicators
+        ],
     )
     n_unlabelled = frame.get_column("\x00label").null_count()
     frame = frame.filter(pl.col("\x00label").is_not_null())
@@ -123,8 +137,12 @@ def evaluate_scored(
             sums.append((lab & (r < t) & (pl.col("\x00high") >= t)).sum().alias(f"cr_{name}"))
     for c in indicators:
         met, unk = pl.col(c) == "met", pl.col(c) == "unknown"
-        sums += [(met & lab).sum().alias(f"mp:{c}"), (unk & lab).sum().alias(f"up:{c}"),
-                 (met & ~lab).sum().alias(f"mn:{c}"), (unk & ~lab).sum().alias(f"un:{c}")]
+        sums += [
+            (met & lab).sum().alias(f"mp:{c}"),
+            (unk & lab).sum().alias(f"up:{c}"),
+            (met & ~lab).sum().alias(f"mn:{c}"),
+            (unk & ~lab).sum().alias(f"un:{c}"),
+        ]
     # shares from whole-number counts: a mean of floats summed in parallel chunks can differ in its last
     # digit from run to run, and the same cohort must give the same report
     if has_high:
@@ -138,27 +156,50 @@ def evaluate_scored(
     for name, _t in THRESHOLDS:
         tp, fp = int(totals[f"tp_{name}"] or 0), int(totals[f"fp_{name}"] or 0)
         fn, tn = pos - tp, neg - fp
-        results.append(ThresholdResult(name, tp, fn, fp, tn, metrics_from_counts(tp, fn, fp, tn, ci, confidence),
-                                       int(totals[f"cr_{name}"] or 0) if has_high else None))
+        results.append(
+            ThresholdResult(
+                name,
+                tp,
+                fn,
+                fp,
+                tn,
+                metrics_from_counts(tp, fn, fp, tn, ci, confidence),
+                int(totals[f"cr_{name}"] or 0) if has_high else None,
+            )
+        )
     roc, auc = roc_points(results)
     inds = []
     for c in indicators:
         mp, up = int(totals[f"mp:{c}"] or 0), int(totals[f"up:{c}"] or 0)
         mn, un = int(totals[f"mn:{c}"] or 0), int(totals[f"un:{c}"] or 0)
-        inds.append(IndicatorResult(c[len(indicator_prefix):], mp, up, mn, un, pos, neg,
-                                    odds_ratio(mp, pos - mp, mn, neg - mn, confidence)))
+        inds.append(
+            IndicatorResult(
+                c[len(indicator_prefix) :], mp, up, mn, un, pos, neg, odds_ratio(mp, pos - mp, mn, neg - mn, confidence)
+            )
+        )
     counts = frame.group_by("\x00label", "\x00rank").len().rows()
     names = {v: k for k, v in LEVEL_RANK.items()}
     level_counts: dict[str, dict[str, int]] = {"positive": {}, "negative": {}}
     for lab_value, rank_value, n in sorted(counts, key=lambda x: (not x[0], x[1])):
         level_counts["positive" if lab_value else "negative"][names[rank_value]] = int(n)
     return Evaluation(
-        set_ref=set_ref or _set_ref(scored), label=label, n_positive=pos, n_negative=neg, ci=ci,
-        confidence=confidence, thresholds=results, synthetic=is_synthetic(scored), n_unlabelled=n_unlabelled,
-        n_rejected=n_rejected, roc=roc, auc=auc, indicators=inds,
+        set_ref=set_ref or _set_ref(scored),
+        label=label,
+        n_positive=pos,
+        n_negative=neg,
+        ci=ci,
+        confidence=confidence,
+        thresholds=results,
+        synthetic=is_synthetic(scored),
+        n_unlabelled=n_unlabelled,
+        n_rejected=n_rejected,
+        roc=roc,
+        auc=auc,
+        indicators=inds,
         settled_share=int(totals["settled"]) / frame.height if has_high and pos + neg else None,
-        unknown_indicator_share=(int(totals["unknown"]) / (frame.height * len(indicators))
-                                 if indicators and pos + neg else None),
+        unknown_indicator_share=(
+            int(totals["unknown"]) / (frame.height * len(indicators)) if indicators and pos + neg else None
+        ),
         level_counts=level_counts,
     )
 
@@ -205,8 +246,10 @@ def compare_frames(
     if rejected:
         drop = pl.Series(sorted(rejected), dtype=pl.UInt64).implode()
         scored = [s.filter(~pl.col(ROW).is_in(drop)) for s in scored]
-    evaluations = [evaluate_scored(s, label, ci=ci, confidence=confidence, set_ref=cs.ref, n_rejected=len(rejected))
-                   for s, cs in zip(scored, sets, strict=True)]
+    evaluations = [
+        evaluate_scored(s, label, ci=ci, confidence=confidence, set_ref=cs.ref, n_rejected=len(rejected))
+        for s, cs in zip(scored, sets, strict=True)
+    ]
 
     # paired tables: every frame holds the same rows in the same order (input order, same rejects dropped)
     labels = read_labels(scored[0], label)
@@ -219,13 +262,35 @@ def compare_frames(
         for name, t in THRESHOLDS:
             a, b = pl.col("r0") >= t, pl.col(f"r{k}") >= t
             c = frame.select(
-                (lab & a & ~b).sum().alias("sb"), (lab & ~a & b).sum().alias("sc"), lab.sum().alias("np"),
-                (~lab & ~a & b).sum().alias("pb"), (~lab & a & ~b).sum().alias("pc"), (~lab).sum().alias("nn"),
+                (lab & a & ~b).sum().alias("sb"),
+                (lab & ~a & b).sum().alias("sc"),
+                lab.sum().alias("np"),
+                (~lab & ~a & b).sum().alias("pb"),
+                (~lab & a & ~b).sum().alias("pc"),
+                (~lab).sum().alias("nn"),
             ).row(0, named=True)
             sb, sc, n_pos = int(c["sb"]), int(c["sc"]), int(c["np"])
             pb, pc, n_neg = int(c["pb"]), int(c["pc"]), int(c["nn"])
-            tests.append(PairedTest(name, refs[0], refs[k], "sensitivity", n_pos,
-                                    paired_difference(sb, sc, n_pos, confidence), mcnemar(sb, sc)))
-            tests.append(PairedTest(name, refs[0], refs[k], "specificity", n_neg,
-                                    paired_difference(pb, pc, n_neg, confidence), mcnemar(pb, pc)))
+            tests.append(
+                PairedTest(
+                    name,
+                    refs[0],
+                    refs[k],
+                    "sensitivity",
+                    n_pos,
+                    paired_difference(sb, sc, n_pos, confidence),
+                    mcnemar(sb, sc),
+                )
+            )
+            tests.append(
+                PairedTest(
+                    name,
+                    refs[0],
+                    refs[k],
+                    "specificity",
+                    n_neg,
+                    paired_difference(pb, pc, n_neg, confidence),
+                    mcnemar(pb, pc),
+                )
+            )
     return Comparison(label, evaluations, tests, n_rejected=len(rejected), synthetic=is_synthetic(scored[0]))

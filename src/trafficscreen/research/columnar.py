@@ -212,8 +212,13 @@ class FieldGen(_RailsGen):
         return out
 
     def _is_set_test(self, node: Node) -> bool:
-        return (isinstance(node, In) and not node.negate and isinstance(node.container, Name)
-                and isinstance(node.item, Const) and uses_mask(self.fields[node.container.id]))
+        return (
+            isinstance(node, In)
+            and not node.negate
+            and isinstance(node.container, Name)
+            and isinstance(node.item, Const)
+            and uses_mask(self.fields[node.container.id])
+        )
 
     def _test(self, node: Node) -> pl.Expr:
         match node:
@@ -474,14 +479,19 @@ class ColumnarSet:
             members[dim_index[ind.dimension]].append(i)
         whole_set = _largest_counts(d.indicators, range(n_ind)) | {"dimensions_present": len(d.dimensions)}
         widest = max(
-            [_count_bound(t, _largest_counts(d.indicators, members[k])) for k, (_, t, _) in
-             enumerate(cs.checked.dimensions)]
+            [
+                _count_bound(t, _largest_counts(d.indicators, members[k]))
+                for k, (_, t, _) in enumerate(cs.checked.dimensions)
+            ]
             + [_count_bound(t, whole_set) for t, _ in cs.checked.levels]
             + list(whole_set.values())
         )
         # narrow integers: each count term writes a column per row, so bytes per value is the cost
-        self._int = next(t for t, bits in ((pl.Int8, 7), (pl.Int16, 15), (pl.Int32, 31), (pl.Int64, 63))
-                         if widest < 2**bits or t is pl.Int64)
+        self._int = next(
+            t
+            for t, bits in ((pl.Int8, 7), (pl.Int16, 15), (pl.Int32, 31), (pl.Int64, 63))
+            if widest < 2**bits or t is pl.Int64
+        )
 
         # stage 1: indicator statuses from fields
         self.indicator_exprs: list[pl.Expr] = []
@@ -549,8 +559,9 @@ class ColumnarSet:
             _tri(pl.col(s), ~pl.col(t), INDICATOR_STATUS, INDICATOR_STATUSES).alias(INDICATOR_PREFIX + ident)
             for s, t, ident in zip(self._s, self._t, self.indicator_ids, strict=True)
         ] + [
-            _tri(pl.col(self._dm[k]), ~pl.col(self._dy[k]), DIMENSION_STATUS, DIMENSION_STATUSES)
-            .alias(DIMENSION_PREFIX + ident)
+            _tri(pl.col(self._dm[k]), ~pl.col(self._dy[k]), DIMENSION_STATUS, DIMENSION_STATUSES).alias(
+                DIMENSION_PREFIX + ident
+            )
             for k, ident in enumerate(self.dimension_ids)
         ]
         self._level_exprs = [
@@ -650,8 +661,10 @@ class ColumnarSet:
 def _tri(yes: pl.Expr, no: pl.Expr, dtype: pl.Enum, labels: tuple[str, str, str]) -> pl.Expr:
     """A status column: the first label where ``yes``, the second where ``no``, the third elsewhere."""
     return (
-        pl.when(yes).then(_typed(labels[0], dtype))
-        .when(no).then(_typed(labels[1], dtype))
+        pl.when(yes)
+        .then(_typed(labels[0], dtype))
+        .when(no)
+        .then(_typed(labels[1], dtype))
         .otherwise(_typed(labels[2], dtype))
     )
 

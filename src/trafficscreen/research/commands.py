@@ -76,6 +76,7 @@ def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
 
 # --- batch ----------------------------------------------------------------------------------------
 
+
 def _check_outputs(input_path: str, out_path: Path, rejects_path: Path | None) -> None:
     """Refuse outputs that would overwrite the input or each other, or that go to a missing folder."""
     from .intake import IntakeError, check_output_dir, same_file
@@ -95,8 +96,9 @@ def _check_outputs(input_path: str, out_path: Path, rejects_path: Path | None) -
                 raise TrafficscreenError(f"{p}: {exc}") from None
 
 
-def check_coverage(args: argparse.Namespace, columns: Any, wanted: Any, what: str, source: str,
-                   mapping: dict[str, str] | None = None) -> None:
+def check_coverage(
+    args: argparse.Namespace, columns: Any, wanted: Any, what: str, source: str, mapping: dict[str, str] | None = None
+) -> None:
     """No field column at all: an error unless --allow-no-fields; fewer than half: a warning on standard error."""
     from .intake import coverage_message, field_coverage
 
@@ -107,15 +109,19 @@ def check_coverage(args: argparse.Namespace, columns: Any, wanted: Any, what: st
     if cov.none:
         if not getattr(args, "allow_no_fields", False):
             raise TrafficscreenError(message)
-        print(f"warning: {source}: none of the {len(cov.wanted)} field(s) {what} has a column in the input; "
-              "every answer is unknown (--allow-no-fields)", file=sys.stderr)
+        print(
+            f"warning: {source}: none of the {len(cov.wanted)} field(s) {what} has a column in the input; "
+            "every answer is unknown (--allow-no-fields)",
+            file=sys.stderr,
+        )
         return
     print(message, file=sys.stderr)
 
 
 def _interrupted(out_path: Path | str) -> int:
-    print(f"trafficscreen: interrupted; {out_path} was not written (an earlier file there is unchanged)",
-          file=sys.stderr)
+    print(
+        f"trafficscreen: interrupted; {out_path} was not written (an earlier file there is unchanged)", file=sys.stderr
+    )
     return 130
 
 
@@ -162,9 +168,14 @@ def _batch_columnar(args: argparse.Namespace, out_path: Path, rejects_path: Path
         t_read = 0.0
         progress = Progress(cohort.height, f"scoring with {cs.ref}")
         try:
-            result = cohort.score(cs, id_column=args.id_column, keep=keep,
-                                  keep_row=not cohort.has_column(args.id_column), statuses=not args.levels_only,
-                                  progress=progress)
+            result = cohort.score(
+                cs,
+                id_column=args.id_column,
+                keep=keep,
+                keep_row=not cohort.has_column(args.id_column),
+                statuses=not args.levels_only,
+                progress=progress,
+            )
         finally:
             progress.close()
     else:
@@ -172,8 +183,15 @@ def _batch_columnar(args: argparse.Namespace, out_path: Path, rejects_path: Path
         t_read = time.perf_counter() - t0
         progress = Progress(df.height, f"scoring with {cs.ref}")
         try:
-            result = score_in_chunks(df, cs, id_column=args.id_column, keep=keep, mapping=mapping,
-                                     progress=progress, statuses=not args.levels_only)
+            result = score_in_chunks(
+                df,
+                cs,
+                id_column=args.id_column,
+                keep=keep,
+                mapping=mapping,
+                progress=progress,
+                statuses=not args.levels_only,
+            )
         finally:
             progress.close()
     t_score = time.perf_counter() - t0 - t_read
@@ -182,20 +200,35 @@ def _batch_columnar(args: argparse.Namespace, out_path: Path, rejects_path: Path
     _write_rejects(result.rejects, rejects_path, bool(args.rejects))
     total = time.perf_counter() - t0
     if result.missing_fields:
-        _note(args, f"note: no column for {len(result.missing_fields)} field(s) the set reads "
-                    f"({', '.join(result.missing_fields[:8])}{', ...' if len(result.missing_fields) > 8 else ''}); "
-                    "they are unknown in every row")
+        _note(
+            args,
+            f"note: no column for {len(result.missing_fields)} field(s) the set reads "
+            f"({', '.join(result.missing_fields[:8])}{', ...' if len(result.missing_fields) > 8 else ''}); "
+            "they are unknown in every row",
+        )
     if result.ignored_columns:
-        _note(args, f"note: {len(result.ignored_columns)} input column(s) are not fields of "
-                    f"{cs.dictionary.ref} and were ignored (use --keep to carry one through)")
+        _note(
+            args,
+            f"note: {len(result.ignored_columns)} input column(s) are not fields of "
+            f"{cs.dictionary.ref} and were ignored (use --keep to carry one through)",
+        )
     rate = result.n_input / (t_read + t_score) if t_read + t_score > 0 else float("inf")
-    timing = (f"read and scored packed cohort {t_score:.2f} s" if cohort.packed
-              else f"read {t_read:.2f} s, checked and scored {t_score:.2f} s")
-    _note(args, f"scored {result.scored.height:,} of {result.n_input:,} rows with {cs.ref} -> {out_path} "
-                f"({timing}: {rate:,.0f} rows/s; with writing, total {total:.2f} s)")
+    timing = (
+        f"read and scored packed cohort {t_score:.2f} s"
+        if cohort.packed
+        else f"read {t_read:.2f} s, checked and scored {t_score:.2f} s"
+    )
+    _note(
+        args,
+        f"scored {result.scored.height:,} of {result.n_input:,} rows with {cs.ref} -> {out_path} "
+        f"({timing}: {rate:,.0f} rows/s; with writing, total {total:.2f} s)",
+    )
     if cohort.rows_rejected_when_packed:
-        _note(args, f"note: {cohort.rows_rejected_when_packed:,} row(s) of the source were rejected when it was "
-                    "packed and are not in this cohort")
+        _note(
+            args,
+            f"note: {cohort.rows_rejected_when_packed:,} row(s) of the source were rejected when it was "
+            "packed and are not in this cohort",
+        )
     if n_bad:
         _note(args, f"{n_bad:,} row(s) rejected: see {rejects_path} (row number, field and reason)")
         if args.strict:
@@ -205,10 +238,12 @@ def _batch_columnar(args: argparse.Namespace, out_path: Path, rejects_path: Path
 
 # --- evaluate -------------------------------------------------------------------------------------
 
+
 def _emit(args: argparse.Namespace, payload: dict[str, Any], table: str, rows: list[dict[str, Any]]) -> None:
     if args.format == "json":
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)
-                         + "\n")
+        sys.stdout.write(
+            json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
+        )
     elif args.format == "csv":
         if rows:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
@@ -270,7 +305,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             from .svg import roc_svg
 
             Path(args.roc).write_text(
-                roc_svg([(ev.set_ref or "set", ev.roc, ev.auc)], synthetic=ev.synthetic), encoding="utf-8")
+                roc_svg([(ev.set_ref or "set", ev.roc, ev.auc)], synthetic=ev.synthetic), encoding="utf-8"
+            )
     if ev.synthetic and args.format != "table":
         print(SYNTHETIC_WARNING, file=sys.stderr)
     _emit(args, _clean(ev.as_dict()), render_table(ev), csv_rows(ev))
@@ -278,6 +314,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 # --- compare --------------------------------------------------------------------------------------
+
 
 def cmd_compare(args: argparse.Namespace) -> int:
     _need("polars")
@@ -305,6 +342,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 # --- pack -----------------------------------------------------------------------------------------
 
+
 def cmd_pack(args: argparse.Namespace) -> int:
     _need("polars")
     from .frames import file_format, read_table
@@ -325,26 +363,31 @@ def cmd_pack(args: argparse.Namespace) -> int:
     try:
         df = read_table(args.input)
         mapping = _mapping(args)
-        check_coverage(args, df.columns, list(cs.dictionary.by_id), f"of {cs.dictionary.ref}", args.input,
-                       mapping)
+        check_coverage(args, df.columns, list(cs.dictionary.by_id), f"of {cs.dictionary.ref}", args.input, mapping)
         checked = pack(df, cs, mapping=mapping, id_column=args.id_column)
         write_packed(checked, out_path)
         _write_rejects(checked.rejects, rejects_path, bool(args.rejects))
     except KeyboardInterrupt:
         return _interrupted(out_path)
     n_fields = sum(1 for f in cs.dictionary.by_id if f in checked.answers().columns)
-    _note(args, f"packed {checked.frame.height:,} of {checked.n_input:,} rows, {n_fields} field(s) of "
-                f"{cs.dictionary.ref}, -> {out_path} in {time.perf_counter() - t0:.2f} s; score it with any set "
-                f"over {cs.dictionary.ref} (trafficscreen batch / evaluate --set / compare)")
+    _note(
+        args,
+        f"packed {checked.frame.height:,} of {checked.n_input:,} rows, {n_fields} field(s) of "
+        f"{cs.dictionary.ref}, -> {out_path} in {time.perf_counter() - t0:.2f} s; score it with any set "
+        f"over {cs.dictionary.ref} (trafficscreen batch / evaluate --set / compare)",
+    )
     if checked.rejects.height:
-        _note(args, f"{checked.n_rejected:,} row(s) rejected and left out: see {rejects_path} "
-                    "(row number, field and reason)")
+        _note(
+            args,
+            f"{checked.n_rejected:,} row(s) rejected and left out: see {rejects_path} (row number, field and reason)",
+        )
         if args.strict:
             return 1
     return 0
 
 
 # --- synth ----------------------------------------------------------------------------------------
+
 
 def cmd_synth(args: argparse.Namespace) -> int:
     _need("polars")
@@ -361,13 +404,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     df = synth_cohort(cs, args.n, args.prevalence, args.seed)
     write_table(df, args.out)
-    _note(args, f"wrote {df.height:,} SYNTHETIC rows for {cs.dictionary.ref} (set {cs.ref}, seed {args.seed}) "
-                f"to {args.out} in {time.perf_counter() - t0:.2f} s; for testing pipelines only, never for "
-                "claims about accuracy")
+    _note(
+        args,
+        f"wrote {df.height:,} SYNTHETIC rows for {cs.dictionary.ref} (set {cs.ref}, seed {args.seed}) "
+        f"to {args.out} in {time.perf_counter() - t0:.2f} s; for testing pipelines only, never for "
+        "claims about accuracy",
+    )
     return 0
 
 
 # --- registration ---------------------------------------------------------------------------------
+
 
 def _confidence(text: str) -> float:
     try:
@@ -380,8 +427,12 @@ def _confidence(text: str) -> float:
 
 
 def _stats_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ci", choices=["exact", "wilson", "wald"], default="exact",
-                   help="interval for proportions: exact Clopper-Pearson (default), Wilson or Wald")
+    p.add_argument(
+        "--ci",
+        choices=["exact", "wilson", "wald"],
+        default="exact",
+        help="interval for proportions: exact Clopper-Pearson (default), Wilson or Wald",
+    )
     p.add_argument("--confidence", type=_confidence, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument("--roc", metavar="FILE", help="also write the ROC curve as SVG")
@@ -391,9 +442,12 @@ def _stats_options(p: argparse.ArgumentParser) -> None:
 
 
 def _allow_no_fields(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--allow-no-fields", action="store_true",
-                   help="score even when no input column is a field the set reads (every answer unknown); "
-                        "without it that is an error")
+    p.add_argument(
+        "--allow-no-fields",
+        action="store_true",
+        help="score even when no input column is a field the set reads (every answer unknown); "
+        "without it that is an error",
+    )
 
 
 def register(sub: Any) -> None:
@@ -406,8 +460,11 @@ def register(sub: Any) -> None:
     b.add_argument("--keep", action="append", metavar="COLUMN", help="carry this input column through (repeatable)")
     b.add_argument("--rejects", metavar="FILE", help="where rejected rows are reported (default: OUT.rejects.csv)")
     b.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
-    b.add_argument("--levels-only", action="store_true",
-                   help="leave out the indicator and dimension status columns (faster, smaller output)")
+    b.add_argument(
+        "--levels-only",
+        action="store_true",
+        help="leave out the indicator and dimension status columns (faster, smaller output)",
+    )
     b.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
     b.add_argument("--quiet", action="store_true", help="no summary on standard error")
     _allow_no_fields(b)
@@ -433,8 +490,13 @@ def register(sub: Any) -> None:
     e.add_argument("scored", nargs="?", help="scored file (from batch), or raw data with --set")
     e.add_argument("--label", help="column holding the reference label (1/0 or true/false)")
     e.add_argument("--set", help="score raw data with this set first")
-    e.add_argument("--counts", nargs=4, type=int, metavar=("TP", "FN", "FP", "TN"),
-                   help="evaluate a published 2x2 table instead of a file")
+    e.add_argument(
+        "--counts",
+        nargs=4,
+        type=int,
+        metavar=("TP", "FN", "FP", "TN"),
+        help="evaluate a published 2x2 table instead of a file",
+    )
     _stats_options(e)
     e.set_defaults(func=cmd_evaluate)
 

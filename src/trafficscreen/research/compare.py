@@ -43,8 +43,15 @@ class PairedTest:
     test: McNemar
 
     def as_dict(self) -> dict[str, Any]:
-        return {"threshold": self.threshold, "first": self.first, "other": self.other, "measure": self.measure,
-                "n": self.n, "difference": self.difference.as_dict(), "mcnemar": self.test.as_dict()}
+        return {
+            "threshold": self.threshold,
+            "first": self.first,
+            "other": self.other,
+            "measure": self.measure,
+            "n": self.n,
+            "difference": self.difference.as_dict(),
+            "mcnemar": self.test.as_dict(),
+        }
 
 
 @dataclass
@@ -63,12 +70,17 @@ class Comparison:
         out: dict[str, Any] = {}
         if self.synthetic:
             out["warning"] = SYNTHETIC_WARNING
-        out.update({
-            "synthetic": self.synthetic, "label": self.label, "sets": self.sets, "n_rejected": self.n_rejected,
-            "mcnemar_exact_below": MCNEMAR_EXACT_BELOW,
-            "evaluations": [e.as_dict() for e in self.evaluations],
-            "paired_tests": [t.as_dict() for t in self.tests],
-        })
+        out.update(
+            {
+                "synthetic": self.synthetic,
+                "label": self.label,
+                "sets": self.sets,
+                "n_rejected": self.n_rejected,
+                "mcnemar_exact_below": MCNEMAR_EXACT_BELOW,
+                "evaluations": [e.as_dict() for e in self.evaluations],
+                "paired_tests": [t.as_dict() for t in self.tests],
+            }
+        )
         return out
 
 
@@ -83,40 +95,70 @@ def render_table(cmp: Comparison) -> str:
     if cmp.synthetic:
         lines += [SYNTHETIC_WARNING, ""]
     first = cmp.evaluations[0]
-    lines.append(f"Comparison of {', '.join(cmp.sets)} against label '{cmp.label}': {first.n:,} rows "
-                 f"({first.n_positive:,} positive, {first.n_negative:,} negative), every set on the same rows.")
+    lines.append(
+        f"Comparison of {', '.join(cmp.sets)} against label '{cmp.label}': {first.n:,} rows "
+        f"({first.n_positive:,} positive, {first.n_negative:,} negative), every set on the same rows."
+    )
     if cmp.n_rejected:
         lines.append(f"{cmp.n_rejected:,} rows rejected by a set's data dictionary were left out for every set.")
-    lines.append(f"{round(first.confidence * 100)}% intervals: {CI_TITLES[first.ci]} for proportions, "
-                 "log method for likelihood ratios.")
+    lines.append(
+        f"{round(first.confidence * 100)}% intervals: {CI_TITLES[first.ci]} for proportions, "
+        "log method for likelihood ratios."
+    )
     for t_index, t in enumerate(first.thresholds):
         lines.append("")
         lines.append(f"Test positive at: {THRESHOLD_TITLES.get(t.threshold, t.threshold)}")
-        rows = [["TP / FN / FP / TN", *[
-            f"{e.thresholds[t_index].tp:,} / {e.thresholds[t_index].fn:,} / "
-            f"{e.thresholds[t_index].fp:,} / {e.thresholds[t_index].tn:,}" for e in cmp.evaluations]]]
+        rows = [
+            [
+                "TP / FN / FP / TN",
+                *[
+                    f"{e.thresholds[t_index].tp:,} / {e.thresholds[t_index].fn:,} / "
+                    f"{e.thresholds[t_index].fp:,} / {e.thresholds[t_index].tn:,}"
+                    for e in cmp.evaluations
+                ],
+            ]
+        ]
         for m in METRICS:
-            rows.append([METRIC_TITLES[m], *[format_estimate(e.thresholds[t_index].metrics[m], not m.startswith("lr_"))
-                                             for e in cmp.evaluations]])
+            rows.append(
+                [
+                    METRIC_TITLES[m],
+                    *[
+                        format_estimate(e.thresholds[t_index].metrics[m], not m.startswith("lr_"))
+                        for e in cmp.evaluations
+                    ],
+                ]
+            )
         lines += _table(rows, ["", *cmp.sets])
         tests = [x for x in cmp.tests if x.threshold == t.threshold]
         if tests:
             trows = []
             for x in tests:
                 d = x.difference
-                diff = "—" if d.value is None else (
-                    f"{100 * d.value:+.1f} pts ({100 * (d.low or 0):+.1f} to {100 * (d.high or 0):+.1f})")
+                diff = (
+                    "—"
+                    if d.value is None
+                    else (f"{100 * d.value:+.1f} pts ({100 * (d.low or 0):+.1f} to {100 * (d.high or 0):+.1f})")
+                )
                 stat = "" if x.test.statistic is None else f", χ² = {x.test.statistic:.2f}"
-                trows.append([f"{x.measure}: {x.first} − {x.other}", diff, f"{x.test.b:,} / {x.test.c:,}",
-                              f"{x.test.method}{stat}", _p(x.test.p_value)])
+                trows.append(
+                    [
+                        f"{x.measure}: {x.first} − {x.other}",
+                        diff,
+                        f"{x.test.b:,} / {x.test.c:,}",
+                        f"{x.test.method}{stat}",
+                        _p(x.test.p_value),
+                    ]
+                )
             lines += ["", *_table(trows, ["paired difference", "difference (95% CI)", "b / c", "McNemar", "p"])]
     aucs = [(e.set_ref, e.auc) for e in cmp.evaluations if e.auc is not None]
     if aucs:
         lines.append("")
         lines.append("AUC over the level scale: " + ", ".join(f"{s} {a:.3f}" for s, a in aucs))
     lines.append("")
-    lines.append(f"McNemar: exact binomial when the discordant pairs b + c number fewer than {MCNEMAR_EXACT_BELOW}, "
-                 "chi-square with continuity correction otherwise.")
+    lines.append(
+        f"McNemar: exact binomial when the discordant pairs b + c number fewer than {MCNEMAR_EXACT_BELOW}, "
+        "chi-square with continuity correction otherwise."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -127,15 +169,34 @@ def csv_rows(cmp: Comparison) -> list[dict[str, Any]]:
     for e in cmp.evaluations:
         rows += eval_rows(e, set_column=e.set_ref or "?")
     for x in cmp.tests:
-        base = {"set": f"{x.first} vs {x.other}", "synthetic": cmp.synthetic, "section": "paired",
-                "item": x.threshold}
+        base = {"set": f"{x.first} vs {x.other}", "synthetic": cmp.synthetic, "section": "paired", "item": x.threshold}
         d = x.difference
-        rows.append(base | {"statistic": f"{x.measure}_difference", "value": d.value, "low": d.low, "high": d.high,
-                            "method": d.method})
-        rows.append(base | {"statistic": f"{x.measure}_mcnemar_p", "value": x.test.p_value, "low": None,
-                            "high": None, "method": x.test.method})
-        rows.append(base | {"statistic": f"{x.measure}_discordant_b", "value": x.test.b, "low": None, "high": None,
-                            "method": None})
-        rows.append(base | {"statistic": f"{x.measure}_discordant_c", "value": x.test.c, "low": None, "high": None,
-                            "method": None})
+        rows.append(
+            base
+            | {
+                "statistic": f"{x.measure}_difference",
+                "value": d.value,
+                "low": d.low,
+                "high": d.high,
+                "method": d.method,
+            }
+        )
+        rows.append(
+            base
+            | {
+                "statistic": f"{x.measure}_mcnemar_p",
+                "value": x.test.p_value,
+                "low": None,
+                "high": None,
+                "method": x.test.method,
+            }
+        )
+        rows.append(
+            base
+            | {"statistic": f"{x.measure}_discordant_b", "value": x.test.b, "low": None, "high": None, "method": None}
+        )
+        rows.append(
+            base
+            | {"statistic": f"{x.measure}_discordant_c", "value": x.test.c, "low": None, "high": None, "method": None}
+        )
     return rows

@@ -31,12 +31,22 @@ from .stats import CIMethod, Estimate, likelihood_ratios, proportion
 
 LEVEL_RANK = {"none": 0, "concern": 1, "refer": 2, "urgent": 3}
 THRESHOLDS: tuple[tuple[str, int], ...] = (("concern", 1), ("refer", 2), ("urgent", 3))
-THRESHOLD_TITLES = {"concern": "concern and above", "refer": "refer and above", "urgent": "urgent",
-                    "published": "as published"}
+THRESHOLD_TITLES = {
+    "concern": "concern and above",
+    "refer": "refer and above",
+    "urgent": "urgent",
+    "published": "as published",
+}
 METRICS = ("sensitivity", "specificity", "ppv", "npv", "lr_positive", "lr_negative", "accuracy", "prevalence")
 METRIC_TITLES = {
-    "sensitivity": "sensitivity", "specificity": "specificity", "ppv": "PPV", "npv": "NPV",
-    "lr_positive": "LR+", "lr_negative": "LR−", "accuracy": "accuracy", "prevalence": "prevalence",
+    "sensitivity": "sensitivity",
+    "specificity": "specificity",
+    "ppv": "PPV",
+    "npv": "NPV",
+    "lr_positive": "LR+",
+    "lr_negative": "LR−",
+    "accuracy": "accuracy",
+    "prevalence": "prevalence",
 }
 CI_TITLES = {"exact": "exact (Clopper-Pearson)", "wilson": "Wilson score", "wald": "Wald"}
 SYNTHETIC_WARNING = (
@@ -56,8 +66,7 @@ class ThresholdResult:
     could_reach: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"threshold": self.threshold, "tp": self.tp, "fn": self.fn, "fp": self.fp,
-                               "tn": self.tn}
+        out: dict[str, Any] = {"threshold": self.threshold, "tp": self.tp, "fn": self.fn, "fp": self.fp, "tn": self.tn}
         out.update({k: v.as_dict() for k, v in self.metrics.items()})
         if self.could_reach is not None:
             out["could_reach"] = self.could_reach
@@ -77,9 +86,13 @@ class IndicatorResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "met_positive": self.met_positive, "unknown_positive": self.unknown_positive,
-            "met_negative": self.met_negative, "unknown_negative": self.unknown_negative,
-            "n_positive": self.n_positive, "n_negative": self.n_negative,
+            "id": self.id,
+            "met_positive": self.met_positive,
+            "unknown_positive": self.unknown_positive,
+            "met_negative": self.met_negative,
+            "unknown_negative": self.unknown_negative,
+            "n_positive": self.n_positive,
+            "n_negative": self.n_negative,
             "odds_ratio": self.odds_ratio.as_dict(),
         }
 
@@ -113,20 +126,31 @@ class Evaluation:
         out: dict[str, Any] = {}
         if self.synthetic:
             out["warning"] = SYNTHETIC_WARNING
-        out.update({
-            "synthetic": self.synthetic, "set": self.set_ref, "label": self.label, "n": self.n,
-            "n_positive": self.n_positive, "n_negative": self.n_negative, "n_unlabelled": self.n_unlabelled,
-            "n_rejected": self.n_rejected, "ci": self.ci, "confidence": self.confidence,
-            "thresholds": [t.as_dict() for t in self.thresholds],
-        })
+        out.update(
+            {
+                "synthetic": self.synthetic,
+                "set": self.set_ref,
+                "label": self.label,
+                "n": self.n,
+                "n_positive": self.n_positive,
+                "n_negative": self.n_negative,
+                "n_unlabelled": self.n_unlabelled,
+                "n_rejected": self.n_rejected,
+                "ci": self.ci,
+                "confidence": self.confidence,
+                "thresholds": [t.as_dict() for t in self.thresholds],
+            }
+        )
         if self.roc:
             out["roc"] = [{"point": p, "fpr": x, "tpr": y} for p, x, y in self.roc]
             out["auc"] = self.auc
         if self.level_counts:
             out["level_counts"] = self.level_counts
         if self.settled_share is not None:
-            out["completeness"] = {"settled_share": self.settled_share,
-                                   "unknown_indicator_share": self.unknown_indicator_share}
+            out["completeness"] = {
+                "settled_share": self.settled_share,
+                "unknown_indicator_share": self.unknown_indicator_share,
+            }
         if self.indicators:
             out["indicators"] = [i.as_dict() for i in self.indicators]
         return out
@@ -153,9 +177,7 @@ def metrics_from_counts(
     }
 
 
-def evaluate_counts(
-    tp: int, fn: int, fp: int, tn: int, ci: CIMethod = "exact", confidence: float = 0.95
-) -> Evaluation:
+def evaluate_counts(tp: int, fn: int, fp: int, tn: int, ci: CIMethod = "exact", confidence: float = 0.95) -> Evaluation:
     """The figures of a published 2×2 table."""
     result = ThresholdResult("published", tp, fn, fp, tn, metrics_from_counts(tp, fn, fp, tn, ci, confidence))
     return Evaluation(None, None, tp + fn, fp + tn, ci, confidence, [result])
@@ -215,8 +237,10 @@ def render_table(ev: Evaluation) -> str:
         lines.append("")
     what = f"{ev.set_ref} against label '{ev.label}'" if ev.set_ref else "a 2×2 table"
     prevalence = ev.n_positive / ev.n if ev.n else None
-    lines.append(f"Evaluation of {what}: {ev.n:,} rows ({ev.n_positive:,} positive, {ev.n_negative:,} negative, "
-                 f"prevalence {_pct(prevalence)}).")
+    lines.append(
+        f"Evaluation of {what}: {ev.n:,} rows ({ev.n_positive:,} positive, {ev.n_negative:,} negative, "
+        f"prevalence {_pct(prevalence)})."
+    )
     extra = []
     if ev.n_unlabelled:
         extra.append(f"{ev.n_unlabelled:,} rows without a label left out")
@@ -224,8 +248,10 @@ def render_table(ev: Evaluation) -> str:
         extra.append(f"{ev.n_rejected:,} rows rejected by the data dictionary left out")
     if extra:
         lines.append("; ".join(extra).capitalize() + ".")
-    lines.append(f"{round(ev.confidence * 100)}% intervals: {CI_TITLES[ev.ci]} for proportions, log method "
-                 "for likelihood ratios (* = 0.5 added to every cell for a zero cell).")
+    lines.append(
+        f"{round(ev.confidence * 100)}% intervals: {CI_TITLES[ev.ci]} for proportions, log method "
+        "for likelihood ratios (* = 0.5 added to every cell for a zero cell)."
+    )
     lines.append("")
     header = ["test positive at", *[THRESHOLD_TITLES.get(t.threshold, t.threshold) for t in ev.thresholds]]
     rows = [
@@ -236,8 +262,12 @@ def render_table(ev: Evaluation) -> str:
         percent = not m.startswith("lr_")
         rows.append([METRIC_TITLES[m], *[format_estimate(t.metrics[m], percent) for t in ev.thresholds]])
     if any(t.could_reach is not None for t in ev.thresholds):
-        rows.append(["FN that unknowns could lift", *[f"{t.could_reach:,}" if t.could_reach is not None else "—"
-                                                       for t in ev.thresholds]])
+        rows.append(
+            [
+                "FN that unknowns could lift",
+                *[f"{t.could_reach:,}" if t.could_reach is not None else "—" for t in ev.thresholds],
+            ]
+        )
     lines += _table(rows, header)
     if ev.roc:
         lines.append("")
@@ -245,26 +275,33 @@ def render_table(ev: Evaluation) -> str:
         lines.append(f"ROC over the level scale (FPR, TPR): {pts}")
         lines.append(f"AUC (trapezoid over the four-step scale): {ev.auc:.3f}")
     if ev.settled_share is not None:
-        lines.append(f"Completeness: {_pct(ev.settled_share)} of rows settled (no unknown could change the level); "
-                     f"{_pct(ev.unknown_indicator_share)} of indicator statuses unknown (counted as not met).")
+        lines.append(
+            f"Completeness: {_pct(ev.settled_share)} of rows settled (no unknown could change the level); "
+            f"{_pct(ev.unknown_indicator_share)} of indicator statuses unknown (counted as not met)."
+        )
     if ev.indicators:
         lines.append("")
         lines.append("Indicators (met among positives / negatives; unknown counts as not met):")
         irows = []
         for ind in ev.indicators:
-            irows.append([
-                ind.id,
-                _pct(ind.met_positive / ind.n_positive if ind.n_positive else None),
-                _pct(ind.unknown_positive / ind.n_positive if ind.n_positive else None),
-                _pct(ind.met_negative / ind.n_negative if ind.n_negative else None),
-                _pct(ind.unknown_negative / ind.n_negative if ind.n_negative else None),
-                format_estimate(ind.odds_ratio, False),
-            ])
-        lines += _table(irows, ["indicator", "met | pos", "unknown | pos", "met | neg", "unknown | neg",
-                                "odds ratio (95% CI)"])
+            irows.append(
+                [
+                    ind.id,
+                    _pct(ind.met_positive / ind.n_positive if ind.n_positive else None),
+                    _pct(ind.unknown_positive / ind.n_positive if ind.n_positive else None),
+                    _pct(ind.met_negative / ind.n_negative if ind.n_negative else None),
+                    _pct(ind.unknown_negative / ind.n_negative if ind.n_negative else None),
+                    format_estimate(ind.odds_ratio, False),
+                ]
+            )
+        lines += _table(
+            irows, ["indicator", "met | pos", "unknown | pos", "met | neg", "unknown | neg", "odds ratio (95% CI)"]
+        )
     lines.append("")
-    lines.append("A level of 'none' means no indicators were identified among the questions answered; it is not "
-                 "a negative finding.")
+    lines.append(
+        "A level of 'none' means no indicators were identified among the questions answered; it is not "
+        "a negative finding."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -272,13 +309,30 @@ def csv_rows(ev: Evaluation, set_column: str | None = None) -> list[dict[str, An
     """Long-format rows: section, threshold or item, statistic, value, low, high, method."""
     rows: list[dict[str, Any]] = []
 
-    def add(section: str, item: str, statistic: str, value: Any, low: Any = None, high: Any = None,
-            method: str | None = None) -> None:
+    def add(
+        section: str,
+        item: str,
+        statistic: str,
+        value: Any,
+        low: Any = None,
+        high: Any = None,
+        method: str | None = None,
+    ) -> None:
         row: dict[str, Any] = {}
         if set_column is not None:
             row["set"] = set_column
-        row.update({"synthetic": ev.synthetic, "section": section, "item": item, "statistic": statistic,
-                    "value": value, "low": low, "high": high, "method": method})
+        row.update(
+            {
+                "synthetic": ev.synthetic,
+                "section": section,
+                "item": item,
+                "statistic": statistic,
+                "value": value,
+                "low": low,
+                "high": high,
+                "method": method,
+            }
+        )
         rows.append(row)
 
     add("cohort", "", "n_positive", ev.n_positive)

@@ -125,9 +125,10 @@ def _read_csv(p: Path) -> pl.DataFrame:
     for rec in shape.records:
         for j in range(width):
             data[j].append(rec[j] if rec is not None else None)
-    df = pl.DataFrame({name: pl.Series(name, col, dtype=pl.String) for name, col in zip(shape.header, data,
-                                                                                        strict=True)},
-                      height=shape.n_rows)
+    df = pl.DataFrame(
+        {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(shape.header, data, strict=True)},
+        height=shape.n_rows,
+    )
     return _with_problems(df, shape.problems, shape.n_rows)
 
 
@@ -179,14 +180,18 @@ def _json_column(values: list[Any]) -> pl.Series:
         return pl.Series([float(v) if v is not None else None for v in values], dtype=pl.Float64)
     if len(kinds) == 1:
         kind = next(iter(kinds))
-        dtype = {"bool": pl.Boolean(), "int": pl.Int64(), "float": pl.Float64(), "str": pl.String(),
-                 "list": pl.List(pl.String())}.get(kind)
+        dtype = {
+            "bool": pl.Boolean(),
+            "int": pl.Int64(),
+            "float": pl.Float64(),
+            "str": pl.String(),
+            "list": pl.List(pl.String()),
+        }.get(kind)
         if dtype is not None:
             return pl.Series(values, dtype=dtype)
     if not kinds:
         return pl.Series(values, dtype=pl.Null)
-    return pl.Series([None if v is None else v if isinstance(v, str) else _as_text(v) for v in values],
-                     dtype=pl.String)
+    return pl.Series([None if v is None else v if isinstance(v, str) else _as_text(v) for v in values], dtype=pl.String)
 
 
 def _as_text(v: Any) -> str:
@@ -217,11 +222,15 @@ def _write(df: pl.DataFrame, p: Path, fmt: str) -> None:
         # a set of choices is written as its values joined by "|", the empty set as "[]"
         lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
         if lists:
-            df = df.with_columns([
-                pl.when(pl.col(c).list.len() == 0).then(pl.lit("[]"))
-                .otherwise(pl.col(c).cast(pl.List(pl.String)).list.join("|")).alias(c)
-                for c in lists
-            ])
+            df = df.with_columns(
+                [
+                    pl.when(pl.col(c).list.len() == 0)
+                    .then(pl.lit("[]"))
+                    .otherwise(pl.col(c).cast(pl.List(pl.String)).list.join("|"))
+                    .alias(c)
+                    for c in lists
+                ]
+            )
         df.write_csv(p)
     else:
         df.write_ndjson(p)
@@ -259,6 +268,7 @@ def apply_mapping(
 
 
 # --- converting and checking columns --------------------------------------------------------------
+
 
 def _kind(dtype: Any) -> str:
     if dtype == pl.Boolean:
@@ -301,8 +311,10 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
         if items is None:
             inner = f" holding {_kind(dtype.inner)}" if isinstance(dtype, (pl.List, pl.Array)) else ""
             what = f"a list{inner}" if inner else _kind(dtype)
-            return _Column(pl.lit(None, dtype=pl.UInt64 if uses_mask(fd) else pl.List(pl.String)),
-                           [(col.is_not_null(), f"expected a list of choices as text, got {what}")])
+            return _Column(
+                pl.lit(None, dtype=pl.UInt64 if uses_mask(fd) else pl.List(pl.String)),
+                [(col.is_not_null(), f"expected a list of choices as text, got {what}")],
+            )
         out = _set(fd, items)
         if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
             # only brackets stand for the empty set; a cell of separators or quotes alone is no answer
@@ -322,15 +334,18 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
             word = _text(col).str.to_lowercase()
             value = pl.when(word.is_in(list(_TRUE_WORDS))).then(True).when(word.is_in(list(_FALSE_WORDS))).then(False)
             return _Column(value, [(word.is_not_null() & value.is_null(), "expected true or false, got text")])
-        return _Column(pl.lit(None, dtype=pl.Boolean),
-                       [(col.is_not_null(), f"expected true or false, got {_kind(dtype)}")])
+        return _Column(
+            pl.lit(None, dtype=pl.Boolean), [(col.is_not_null(), f"expected true or false, got {_kind(dtype)}")]
+        )
     if t in (FieldType.INTEGER, FieldType.NUMBER):
         return _number(fd, col, dtype)
     if t is FieldType.ENUM:
         choices = ", ".join(sorted(fd.codes))
         if dtype != pl.String:
-            return _Column(pl.lit(None, dtype=pl.UInt16),
-                           [(col.is_not_null(), f"expected one of its choices as text, got {_kind(dtype)}")])
+            return _Column(
+                pl.lit(None, dtype=pl.UInt16),
+                [(col.is_not_null(), f"expected one of its choices as text, got {_kind(dtype)}")],
+            )
         codes = list(value_codes(fd))
         code: pl.Expr = pl.when(col != "").then(
             col.replace_strict(codes, list(range(len(codes))), default=_SENTINEL_CODE, return_dtype=pl.UInt16)
@@ -345,8 +360,9 @@ def _convert(fd: FieldDef, dtype: pl.DataType) -> _Column:
         text = _text(col)
         day = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         return _Column(day, [(text.is_not_null() & day.is_null(), "expected a date written YYYY-MM-DD")])
-    return _Column(pl.lit(None, dtype=pl.Date),
-                   [(col.is_not_null(), f"expected a date as text (YYYY-MM-DD), got {_kind(dtype)}")])
+    return _Column(
+        pl.lit(None, dtype=pl.Date), [(col.is_not_null(), f"expected a date as text (YYYY-MM-DD), got {_kind(dtype)}")]
+    )
 
 
 def _number(fd: FieldDef, col: pl.Expr, dtype: pl.DataType) -> _Column:
@@ -398,8 +414,9 @@ def _set(fd: FieldDef, items: pl.Expr) -> _Column:
     # when no value repeats, which holds exactly when the number of bits set equals the list length;
     # the rare rows where it does not are worked out exactly in _exact_sets.
     mask = items.list.eval(
-        pl.element().replace_strict(codes, [1 << i for i in range(len(codes))], default=_SENTINEL_BIT,
-                                    return_dtype=pl.UInt64)
+        pl.element().replace_strict(
+            codes, [1 << i for i in range(len(codes))], default=_SENTINEL_BIT, return_dtype=pl.UInt64
+        )
     ).list.sum()
     return _Column(mask, [(mask >= _SENTINEL_BIT, reason)], items.list.len().cast(pl.UInt32))
 
@@ -460,8 +477,10 @@ def check_frame(
         if k not in df.columns:
             raise CohortError(f"column '{k}' is not in the input")
         if (k in encoded_names and k != encoded_names[k]) or k == ROW:
-            raise CohortError(f"column '{k}' has the name of a column the encoding uses (for field "
-                              f"'{encoded_names.get(k, ROW)}'); rename it")
+            raise CohortError(
+                f"column '{k}' has the name of a column the encoding uses (for field "
+                f"'{encoded_names.get(k, ROW)}'); rename it"
+            )
     keep = [k for k in keep if k != ROW_PROBLEM]
     unreadable = ROW_PROBLEM in df.columns
     present = [f for f in dictionary.by_id if f in df.columns and f not in keep]
@@ -481,21 +500,26 @@ def check_frame(
             codes.append(chain.alias(f"\x00p{len(codes)}"))
 
     # lazily, so that a value and the checks on it are computed once (common subexpressions)
-    encoded = df.lazy().select(
-        row,
-        *[pl.col(k) for k in keep],
-        *[e for f in used_fields if f in converted for e in encode(dictionary.by_id[f], converted[f].value)],
-        *[c.length.alias(_length(f)) for f, c in converted.items() if f in used_fields and c.length is not None],
-        *codes,
-        *([pl.col(ROW_PROBLEM)] if unreadable else []),
-    ).collect()
+    encoded = (
+        df.lazy()
+        .select(
+            row,
+            *[pl.col(k) for k in keep],
+            *[e for f in used_fields if f in converted for e in encode(dictionary.by_id[f], converted[f].value)],
+            *[c.length.alias(_length(f)) for f, c in converted.items() if f in used_fields and c.length is not None],
+            *codes,
+            *([pl.col(ROW_PROBLEM)] if unreadable else []),
+        )
+        .collect()
+    )
     rows_unread = empty_rejects()
     if unreadable:
         # rows a reader could not take (a ragged CSV row, a line that is not a JSON object): their cells
         # are empty, so no other check fires on them
         unread = encoded.get_column(ROW_PROBLEM).is_not_null()
         rows_unread = encoded.filter(unread).select(
-            ROW, pl.lit(None, dtype=pl.String).alias("field"), pl.col(ROW_PROBLEM).alias("reason"))
+            ROW, pl.lit(None, dtype=pl.String).alias("field"), pl.col(ROW_PROBLEM).alias("reason")
+        )
         encoded = encoded.drop(ROW_PROBLEM)
     sets = [f for f in used_fields if f in converted and converted[f].length is not None]
     encoded, set_rejects = _exact_sets(encoded, df, dictionary, sets, renamed)
@@ -505,16 +529,15 @@ def check_frame(
         bad = pl.any_horizontal([pl.col(c).is_not_null() for c in problem_cols])
         flagged = encoded.filter(bad).select(ROW, *problem_cols)
         if flagged.height:
-            long = (
-                flagged.unpivot(index=ROW, on=problem_cols, value_name="code")
-                .drop_nulls("code")
-                .select(ROW, "code")
+            long = flagged.unpivot(index=ROW, on=problem_cols, value_name="code").drop_nulls("code").select(ROW, "code")
+            labels = pl.DataFrame(
+                {
+                    "code": list(range(1, len(reasons) + 1)),
+                    "field": [f for f, _ in reasons],
+                    "reason": [_reason(f, why, renamed) for f, why in reasons],
+                },
+                schema={"code": pl.UInt16, "field": pl.String, "reason": pl.String},
             )
-            labels = pl.DataFrame({
-                "code": list(range(1, len(reasons) + 1)),
-                "field": [f for f, _ in reasons],
-                "reason": [_reason(f, why, renamed) for f, why in reasons],
-            }, schema={"code": pl.UInt16, "field": pl.String, "reason": pl.String})
             rejects = long.join(labels, on="code").select(ROW, "field", "reason")
         encoded = encoded.filter(~bad).drop(problem_cols)
     if rows_unread.height:
@@ -527,8 +550,11 @@ def check_frame(
         rejects = rejects.sort(ROW, "field", maintain_order=True)
     # choices and sets were worked out in wide integers (room for the marks of bad values); every row
     # left is good, so they fit the narrow encoded type
-    narrow = [pl.col(f).cast(encoded_dtype(dictionary.by_id[f])) for f in used_fields
-              if f in converted and (dictionary.by_id[f].type is FieldType.ENUM or uses_mask(dictionary.by_id[f]))]
+    narrow = [
+        pl.col(f).cast(encoded_dtype(dictionary.by_id[f]))
+        for f in used_fields
+        if f in converted and (dictionary.by_id[f].type is FieldType.ENUM or uses_mask(dictionary.by_id[f]))
+    ]
     if narrow:
         encoded = encoded.with_columns(narrow)
     missing = tuple(f for f in used_fields if f not in df.columns)
@@ -550,7 +576,10 @@ def _reason(f: str, why: str, renamed: Mapping[str, str]) -> str:
 
 
 def _exact_sets(
-    encoded: pl.DataFrame, raw: pl.DataFrame, dictionary: DataDictionary, sets: Sequence[str],
+    encoded: pl.DataFrame,
+    raw: pl.DataFrame,
+    dictionary: DataDictionary,
+    sets: Sequence[str],
     renamed: Mapping[str, str],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Work out set masks exactly on the rare rows whose list repeats a value or holds an empty item.
@@ -571,19 +600,29 @@ def _exact_sets(
         assert items is not None
         sub = raw.select(items.alias("items")).get_column("items").gather(idx)
         codes = list(value_codes(fd))
-        fixed = sub.list.unique().list.eval(
-            pl.element().replace_strict(codes, [1 << i for i in range(len(codes))], default=0,
-                                        return_dtype=pl.UInt64)
-        ).list.sum()
+        fixed = (
+            sub.list.unique()
+            .list.eval(
+                pl.element().replace_strict(
+                    codes, [1 << i for i in range(len(codes))], default=0, return_dtype=pl.UInt64
+                )
+            )
+            .list.sum()
+        )
         encoded = encoded.with_columns(mask.scatter(idx, fixed).alias(f))
         has_null = sub.list.eval(pl.element().is_null()).list.any()
         bad_rows = encoded.get_column(ROW).gather(idx).filter(has_null)
         if bad_rows.len():
-            problem_rows.append(pl.DataFrame({
-                ROW: bad_rows,
-                "field": [f] * bad_rows.len(),
-                "reason": [_reason(f, "the list holds an empty item", renamed)] * bad_rows.len(),
-            }, schema=rejects.schema))
+            problem_rows.append(
+                pl.DataFrame(
+                    {
+                        ROW: bad_rows,
+                        "field": [f] * bad_rows.len(),
+                        "reason": [_reason(f, "the list holds an empty item", renamed)] * bad_rows.len(),
+                    },
+                    schema=rejects.schema,
+                )
+            )
     if problem_rows:
         rejects = pl.concat(problem_rows)
     return encoded.drop([_length(f) for f in sets]), rejects
@@ -600,8 +639,13 @@ def _set_items(fd: FieldDef, dtype: pl.DataType) -> pl.Expr | None:
         col, dtype = col.cast(pl.String), pl.String()
     if dtype == pl.String:
         return (
-            _text(col).str.strip_chars("[] ").str.replace_all("[\"']", "").str.replace_all(",", "|")
-            .str.split("|").list.eval(pl.element().str.strip_chars()).list.filter(pl.element() != "")
+            _text(col)
+            .str.strip_chars("[] ")
+            .str.replace_all("[\"']", "")
+            .str.replace_all(",", "|")
+            .str.split("|")
+            .list.eval(pl.element().str.strip_chars())
+            .list.filter(pl.element() != "")
         )
     if isinstance(dtype, (pl.List, pl.Array)) and (
         dtype.inner in (pl.String, pl.Null) or isinstance(dtype.inner, (pl.Categorical, pl.Enum))

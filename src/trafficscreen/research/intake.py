@@ -149,6 +149,7 @@ def _records(reader: Any) -> Iterator[list[str]]:
 
 # --- JSON Lines -----------------------------------------------------------------------------------
 
+
 def _no_constants(name: str) -> float:
     return math.nan if name == "NaN" else math.inf if name == "Infinity" else -math.inf
 
@@ -233,6 +234,7 @@ def first_problems(problems: Sequence[RowProblem], n_bad: int | None = None) -> 
 
 # --- how much of a set's input a cohort supplies ----------------------------------------------------
 
+
 @dataclass
 class Coverage:
     present: tuple[str, ...]
@@ -265,16 +267,21 @@ def coverage_message(cov: Coverage, what: str, source: str) -> str | None:
         col, f = cov.case_only[0]
         hint = f"; column '{col[:60]}' differs from field '{f}' only in case (names must match exactly)"
     if cov.none:
-        return (f"{source}: none of the {len(cov.wanted)} field(s) {what} has a column in the input{hint}. "
-                "Check the header (comma-separated, names as the dictionary spells them) or give --columns "
-                "MAP.yaml; --allow-no-fields scores anyway, every answer unknown")
+        return (
+            f"{source}: none of the {len(cov.wanted)} field(s) {what} has a column in the input{hint}. "
+            "Check the header (comma-separated, names as the dictionary spells them) or give --columns "
+            "MAP.yaml; --allow-no-fields scores anyway, every answer unknown"
+        )
     if cov.low:
-        return (f"warning: {source}: only {len(cov.present)} of the {len(cov.wanted)} field(s) {what} have a "
-                f"column in the input{hint}; the others are unknown in every row")
+        return (
+            f"warning: {source}: only {len(cov.present)} of the {len(cov.wanted)} field(s) {what} have a "
+            f"column in the input{hint}; the others are unknown in every row"
+        )
     return None
 
 
 # --- output written whole or not at all ----------------------------------------------------------------
+
 
 def check_output_dir(path: str | Path) -> None:
     parent = Path(path).parent
@@ -314,4 +321,3 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         if pa.exists() and pb.exists():
             return os.path.samefile(pa, pb)
     return pa.resolve() == pb.resolve()
-

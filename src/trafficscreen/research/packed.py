@@ -112,8 +112,9 @@ def write_packed(checked: CheckedFrame, path: str | Path) -> None:
     from .intake import atomic_output
 
     with atomic_output(p) as tmp:  # whole or not at all: an earlier file stays as it was on any failure
-        frame.write_parquet(tmp, compression="lz4", row_group_size=ROW_GROUP,
-                            metadata={PACKED_KEY: json.dumps(meta, sort_keys=True)})
+        frame.write_parquet(
+            tmp, compression="lz4", row_group_size=ROW_GROUP, metadata={PACKED_KEY: json.dumps(meta, sort_keys=True)}
+        )
 
 
 def packed_layout(path: str | Path) -> dict[str, Any] | None:
@@ -133,16 +134,17 @@ def packed_layout(path: str | Path) -> dict[str, Any] | None:
     except ValueError:
         layout = None
     if not isinstance(layout, dict) or not isinstance(layout.get("fields"), dict):
-        raise CohortError("the packed-cohort metadata of this file is damaged; pack the source again",
-                          Location(str(p)))
+        raise CohortError("the packed-cohort metadata of this file is damaged; pack the source again", Location(str(p)))
     return layout
 
 
 def _compatible(layout: dict[str, Any], dictionary: DataDictionary, where: Location) -> dict[str, FieldDef]:
     """The fields of the file that mean the same in ``dictionary``; refuses a file packed otherwise."""
     if layout.get("layout") != LAYOUT:
-        raise CohortError(f"packed with layout {layout.get('layout')!r}; this version reads layout {LAYOUT}; "
-                          "pack the source again", where)
+        raise CohortError(
+            f"packed with layout {layout.get('layout')!r}; this version reads layout {LAYOUT}; pack the source again",
+            where,
+        )
     ref = str(layout.get("dictionary", ""))
     if ref.split("@")[0] != dictionary.id:
         raise CohortError(f"packed for dictionary '{ref}', but the set uses {dictionary.ref}", where)
@@ -154,7 +156,9 @@ def _compatible(layout: dict[str, Any], dictionary: DataDictionary, where: Locat
         if not isinstance(entry, dict) or entry != _field_entry(fd):
             raise CohortError(
                 f"field '{fid}' was packed with a different type or list of values than {dictionary.ref} "
-                "gives it; pack the source again with this dictionary", where)
+                "gives it; pack the source again with this dictionary",
+                where,
+            )
         out[fid] = fd
     return out
 
@@ -242,8 +246,9 @@ def _plan(
     if implied:
         # numbered before the projection: a set may need no column of the file at all, and its rows
         # must still be there
-        lf = pl.scan_parquet(p).with_row_index(ROW, offset=1).select(pl.col(ROW).cast(pl.UInt64), *passthrough,
-                                                                       *encoded)
+        lf = (
+            pl.scan_parquet(p).with_row_index(ROW, offset=1).select(pl.col(ROW).cast(pl.UInt64), *passthrough, *encoded)
+        )
     else:
         lf = pl.scan_parquet(p).select(ROW, *passthrough, *encoded)
     every_encoded = {c for fd in usable.values() for c in encoded_columns(fd)}
@@ -270,7 +275,8 @@ def _rejects(bad_rows: pl.DataFrame, checks: list[tuple[str, pl.Expr, str]]) -> 
     schema = empty_rejects().schema
     parts = [
         bad_rows.filter(cond).select(
-            pl.col(ROW), pl.lit(f).alias("field"), pl.lit(f"field '{f}': {why}").alias("reason"))
+            pl.col(ROW), pl.lit(f).alias("field"), pl.lit(f"field '{f}': {why}").alias("reason")
+        )
         for f, cond, why in checks
     ]
     return pl.concat(parts).cast(schema).sort(ROW, "field", maintain_order=True)
@@ -333,8 +339,13 @@ def score_packed(
             progress(min(start + chunk_rows, total))
     if len(parts) == 1:
         return parts[0]
-    return BatchResult(pl.concat([p.scored for p in parts]), pl.concat([p.rejects for p in parts]),
-                       sum(p.n_input for p in parts), plan.missing, plan.ignored)
+    return BatchResult(
+        pl.concat([p.scored for p in parts]),
+        pl.concat([p.rejects for p in parts]),
+        sum(p.n_input for p in parts),
+        plan.missing,
+        plan.ignored,
+    )
 
 
 def _score_rows(plan: _Plan, cs: CompiledSet, lf: pl.LazyFrame, keep_row: bool, statuses: bool) -> BatchResult:

@@ -62,6 +62,7 @@ def z_value(confidence: float = 0.95) -> float:
 
 # --- the regularized incomplete beta function and its inverse -------------------------------------
 
+
 def _beta_cf(a: float, b: float, x: float) -> float:
     """Continued fraction for the incomplete beta function (modified Lentz)."""
     tiny = 1e-300
@@ -154,6 +155,7 @@ def binom_cdf(k: int, n: int, p: float) -> float:
 
 # --- intervals for a proportion -------------------------------------------------------------------
 
+
 def clopper_pearson(x: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     alpha = 1 - confidence
     low = 0.0 if x == 0 else beta_ppf(alpha / 2, x, n - x + 1)
@@ -191,6 +193,7 @@ def proportion(x: int, n: int, method: CIMethod = "exact", confidence: float = 0
 
 
 # --- likelihood ratios and odds ratios ------------------------------------------------------------
+
 
 def likelihood_ratios(tp: int, fn: int, fp: int, tn: int, confidence: float = 0.95) -> tuple[Estimate, Estimate]:
     """(LR+, LR−) with log-method intervals; None where there are no positives or no negatives."""
@@ -232,6 +235,7 @@ def odds_ratio(a: int, b: int, c: int, d: int, confidence: float = 0.95) -> Esti
 
 # --- McNemar --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class McNemar:
     """Paired test on discordant pairs: b = first yes / second no, c = first no / second yes."""
@@ -243,8 +247,7 @@ class McNemar:
     p_value: float | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"b": self.b, "c": self.c, "method": self.method, "statistic": self.statistic,
-                "p_value": self.p_value}
+        return {"b": self.b, "c": self.c, "method": self.method, "statistic": self.statistic, "p_value": self.p_value}
 
 
 def mcnemar(b: int, c: int) -> McNemar:

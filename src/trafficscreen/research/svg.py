@@ -27,7 +27,7 @@ def roc_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
         'font-family="sans-serif" font-size="12">',
-        f'<title>{escape(title)}</title>',
+        f"<title>{escape(title)}</title>",
         f'<rect x="0" y="0" width="{size}" height="{size}" fill="white"/>',
         f'<text x="{size / 2}" y="24" text-anchor="middle" font-size="15">{escape(title)}</text>',
         f'<rect x="{left}" y="{top}" width="{plot}" height="{plot}" fill="none" stroke="#333"/>',
@@ -40,26 +40,38 @@ def roc_svg(
             out.append(f'<text x="{x(v):.1f}" y="{bottom + 18}" text-anchor="middle">{v:.1f}</text>')
             out.append(f'<text x="{left - 8}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.1f}</text>')
     out.append(f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(1)}" y2="{y(1)}" stroke="#999" stroke-dasharray="4 4"/>')
-    out.append(f'<text x="{left + plot / 2}" y="{bottom + 38}" text-anchor="middle">'
-               "1 − specificity (false-positive rate)</text>")
-    out.append(f'<text x="20" y="{top + plot / 2}" text-anchor="middle" '
-               f'transform="rotate(-90 20 {top + plot / 2})">sensitivity (true-positive rate)</text>')
+    out.append(
+        f'<text x="{left + plot / 2}" y="{bottom + 38}" text-anchor="middle">'
+        "1 − specificity (false-positive rate)</text>"
+    )
+    out.append(
+        f'<text x="20" y="{top + plot / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 20 {top + plot / 2})">sensitivity (true-positive rate)</text>'
+    )
     for k, (name, points, auc) in enumerate(curves):
         colour = _COLOURS[k % len(_COLOURS)]
         path = " ".join(f"{x(fx):.1f},{y(ty):.1f}" for _, fx, ty in points)
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for label, fx, ty in points[1:-1]:
-            out.append(f'<circle cx="{x(fx):.1f}" cy="{y(ty):.1f}" r="4" fill="{colour}">'
-                       f'<title>{escape(label)}: FPR {fx:.3f}, TPR {ty:.3f}</title></circle>')
+            out.append(
+                f'<circle cx="{x(fx):.1f}" cy="{y(ty):.1f}" r="4" fill="{colour}">'
+                f"<title>{escape(label)}: FPR {fx:.3f}, TPR {ty:.3f}</title></circle>"
+            )
             out.append(f'<text x="{x(fx) + 7:.1f}" y="{y(ty) + 14:.1f}" fill="{colour}">{escape(label)}</text>')
         legend = f"{name} (AUC {auc:.3f})" if auc is not None else name
-        out.append(f'<text x="{left + plot - 8}" y="{bottom - 12 - 16 * (len(curves) - 1 - k)}" text-anchor="end" '
-                   f'fill="{colour}">{escape(legend)}</text>')
+        out.append(
+            f'<text x="{left + plot - 8}" y="{bottom - 12 - 16 * (len(curves) - 1 - k)}" text-anchor="end" '
+            f'fill="{colour}">{escape(legend)}</text>'
+        )
     if synthetic:
-        out.append(f'<text x="{left + plot / 2}" y="{top + plot / 2}" text-anchor="middle" font-size="34" '
-                   f'fill="#c0392b" fill-opacity="0.25" transform="rotate(-30 {left + plot / 2} {top + plot / 2})">'
-                   "SYNTHETIC DATA</text>")
-        out.append(f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" fill="#c0392b">'
-                   "Synthetic cohort: tests the pipeline, says nothing about accuracy.</text>")
+        out.append(
+            f'<text x="{left + plot / 2}" y="{top + plot / 2}" text-anchor="middle" font-size="34" '
+            f'fill="#c0392b" fill-opacity="0.25" transform="rotate(-30 {left + plot / 2} {top + plot / 2})">'
+            "SYNTHETIC DATA</text>"
+        )
+        out.append(
+            f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" fill="#c0392b">'
+            "Synthetic cohort: tests the pipeline, says nothing about accuracy.</text>"
+        )
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -106,8 +106,11 @@ def synth_cohort(cs: CompiledSet, n: int, prevalence: float, seed: int) -> pl.Da
             codes = list(value_codes(fd))
             toward = [i for i, c in enumerate(codes) if c in lean.codes.get(fd.id, set())] or list(range(len(codes)))
             away = [i for i in range(len(codes)) if i not in toward] or list(range(len(codes)))
-            pick = np.where(leaning, np.array(toward)[rng.integers(0, len(toward), n)],
-                            np.array(away)[rng.integers(0, len(away), n)])
+            pick = np.where(
+                leaning,
+                np.array(toward)[rng.integers(0, len(toward), n)],
+                np.array(away)[rng.integers(0, len(away), n)],
+            )
             values[f"v{k}"] = pick.astype(np.uint16)
             expr = pl.col(f"v{k}").replace_strict(list(range(len(codes))), codes, return_dtype=pl.String)
         elif t is FieldType.SET:
@@ -148,8 +151,11 @@ def synth_cohort(cs: CompiledSet, n: int, prevalence: float, seed: int) -> pl.Da
 def _lists(flags: pl.DataFrame, n: int) -> pl.Series:
     """Per row, the names of the true columns of ``flags``, in column order (an empty list for none)."""
     chosen = (
-        flags.with_row_index("row").unpivot(index="row", variable_name="code")
-        .filter(pl.col("value")).group_by("row", maintain_order=True).agg(pl.col("code"))
+        flags.with_row_index("row")
+        .unpivot(index="row", variable_name="code")
+        .filter(pl.col("value"))
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("code"))
     )
     full = pl.DataFrame({"row": pl.int_range(0, n, dtype=pl.UInt32, eager=True)})
     joined = full.join(chosen, on="row", how="left").sort("row")

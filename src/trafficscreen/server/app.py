@@ -52,14 +52,12 @@ DEV_BANNER = (
     "\n" + "!" * 78 + "\n"
     "!!  trafficscreen serve: CDS Hooks AUTHENTICATION IS OFF (--insecure-dev-no-auth).\n"
     "!!  Any caller can post to the hook endpoints. Use this on your own machine only,\n"
-    "!!  never with real patients and never on a network others can reach.\n"
-    + "!" * 78 + "\n"
+    "!!  never with real patients and never on a network others can reach.\n" + "!" * 78 + "\n"
 )
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(json_error_body(message), status_code=status, media_type="application/json",
-                    headers=headers)
+    return Response(json_error_body(message), status_code=status, media_type="application/json", headers=headers)
 
 
 class _Service:
@@ -178,11 +176,14 @@ class _Service:
         from ..fhir.adaptive import NextQuestionError, operation_outcome
 
         def outcome(status: int, message: str) -> Response:
-            return JSONResponse(operation_outcome(message, status), status_code=status,
-                                media_type="application/fhir+json")
+            return JSONResponse(
+                operation_outcome(message, status), status_code=status, media_type="application/fhir+json"
+            )
 
         if request.headers.get("content-type", "").split(";")[0].strip() not in (
-                "application/fhir+json", "application/json"):
+            "application/fhir+json",
+            "application/json",
+        ):
             return outcome(415, "send a Parameters or QuestionnaireResponse resource as application/fhir+json")
         body = await request.body()
         query = request.query_params
@@ -210,8 +211,9 @@ class _Service:
         config = self.config
         if not config.insecure_dev_no_auth:
             if self.verifier is None or not config.issuers:
-                return _error(401, "this service trusts no EHR yet: configure --jwks and --issuer",
-                              {"WWW-Authenticate": "Bearer"})
+                return _error(
+                    401, "this service trusts no EHR yet: configure --jwks and --issuer", {"WWW-Authenticate": "Bearer"}
+                )
             from .state import ReplayStoreError
 
             audience = self.base_url(request) + "/cds-services/" + service.id
@@ -221,8 +223,9 @@ class _Service:
                 return _error(401, exc.reason, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
             except ReplayStoreError as exc:
                 LOG.error("replay store unavailable: %s", exc.message)
-                return _error(503, "the service cannot check tokens for replay right now; try again",
-                              {"Retry-After": "5"})
+                return _error(
+                    503, "the service cannot check tokens for replay right now; try again", {"Retry-After": "5"}
+                )
         body = await request.body()
         try:
             data = await run_in_threadpool(parse_json, body, config.max_json_depth)
@@ -244,18 +247,26 @@ class _Service:
         form_url = f"{base}/form?lang={lang}"
         dev = self.config.insecure_dev_no_auth
         d = self.screener.set.definition
-        about = cds.About(set_title=d.title.get(lang), set_id=d.id, version=d.version, form_url=form_url,
-                          lang=lang, dev_banner=dev)
+        about = cds.About(
+            set_title=d.title.get(lang), set_id=d.id, version=d.version, form_url=form_url, lang=lang, dev_banner=dev
+        )
         prefetched = (req.prefetch or {}).get(cds.PREFETCH_KEY)
         try:
             if prefetched is not None:
                 qr = cds.response_from_prefetch(prefetched)
-            elif (req.fhirServer and req.fhirAuthorization
-                  and cds.fhir_server_allowed(req.fhirServer, self.config.fhir_servers)):
+            elif (
+                req.fhirServer
+                and req.fhirAuthorization
+                and cds.fhir_server_allowed(req.fhirServer, self.config.fhir_servers)
+            ):
                 qr = await cds.fetch_latest(
-                    req.fhirServer, req.fhirAuthorization.access_token, context.patientId,
-                    f"{self.questionnaire_url}|{self.questionnaire_version}", timeout=self.config.fhir_timeout,
-                    max_depth=self.config.max_json_depth, parse=parse_json,
+                    req.fhirServer,
+                    req.fhirAuthorization.access_token,
+                    context.patientId,
+                    f"{self.questionnaire_url}|{self.questionnaire_version}",
+                    timeout=self.config.fhir_timeout,
+                    max_depth=self.config.max_json_depth,
+                    parse=parse_json,
                 )
             else:
                 qr = None
@@ -284,8 +295,13 @@ class _Service:
             return cds.response([cds.info_card("unreadable", about, exc.problem)])
         except TrafficscreenError as exc:
             return cds.response([cds.info_card("unreadable", about, exc.message)])
-        card = cds.result_card(result, guidance_md=self.guidance(result, lang, "markdown"),
-                               form_url=about.form_url, lang=lang, dev_banner=about.dev_banner)
+        card = cds.result_card(
+            result,
+            guidance_md=self.guidance(result, lang, "markdown"),
+            form_url=about.form_url,
+            lang=lang,
+            dev_banner=about.dev_banner,
+        )
         return cds.response([card])
 
 
@@ -302,7 +318,7 @@ def _route_namer(service_ids: set[str]) -> Callable[[str], str]:
         if path in known:
             return path
         if path.startswith("/cds-services/"):
-            rest = path[len("/cds-services/"):]
+            rest = path[len("/cds-services/") :]
             return path if rest in service_ids else "/cds-services/(unknown)"
         return "(other)"
 
@@ -354,21 +370,27 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         extra.setdefault("X-Frame-Options", "SAMEORIGIN")
     elif config.frame_ancestors == ("'none'",):
         extra.setdefault("X-Frame-Options", "DENY")
-    middleware = [Middleware(
-        Guard,
-        max_body_bytes=config.max_body_bytes,
-        csp=f"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {frame}",
-        route_of=_route_namer(set(cds.SERVICE_BY_ID)),
-        extra_headers=tuple(extra.items()),
-    )]
+    middleware = [
+        Middleware(
+            Guard,
+            max_body_bytes=config.max_body_bytes,
+            csp=f"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {frame}",
+            route_of=_route_namer(set(cds.SERVICE_BY_ID)),
+            extra_headers=tuple(extra.items()),
+        )
+    ]
     if config.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
-        middleware.append(Middleware(
-            CORSMiddleware,
-            allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"], max_age=600,
-        ))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(config.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error})
     app.state.service = service
     return app

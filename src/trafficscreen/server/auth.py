@@ -63,7 +63,7 @@ def load_jwks(path: Path) -> dict[str, Any]:
         raise ServerConfigError(f"{path}: not a JSON file") from None
     keys = data.get("keys") if isinstance(data, dict) else None
     if not isinstance(keys, list) or not keys:
-        raise ServerConfigError(f"{path}: a JWKS file holds {{\"keys\": [...]}} with at least one key")
+        raise ServerConfigError(f'{path}: a JWKS file holds {{"keys": [...]}} with at least one key')
     out: dict[str, Any] = {}
     for n, jwk in enumerate(keys, start=1):
         where = f"{path}: key {n}"
@@ -118,8 +118,13 @@ class ReplayCache:
 class TokenVerifier:
     """Verifies CDS Hooks bearer tokens against the configured keys and issuers."""
 
-    def __init__(self, keys: dict[str, Any], issuers: tuple[str, ...], algorithms: tuple[str, ...],
-                 replays: ReplayStore | None = None) -> None:
+    def __init__(
+        self,
+        keys: dict[str, Any],
+        issuers: tuple[str, ...],
+        algorithms: tuple[str, ...],
+        replays: ReplayStore | None = None,
+    ) -> None:
         self.keys = keys
         self.issuers = frozenset(issuers)
         self.algorithms = tuple(algorithms)
@@ -143,8 +148,7 @@ class TokenVerifier:
             raise AuthError("the bearer token is not a JWT") from None
         alg = header.get("alg")
         if alg not in self.algorithms:
-            raise AuthError("the token's signature algorithm is not accepted here ("
-                            + ", ".join(self.algorithms) + ")")
+            raise AuthError("the token's signature algorithm is not accepted here (" + ", ".join(self.algorithms) + ")")
         kid = header.get("kid")
         key = self.keys.get(kid) if isinstance(kid, str) else None
         if key is None:
@@ -152,7 +156,11 @@ class TokenVerifier:
         now = time.time() if now is None else now
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=[alg], audience=audience, leeway=CLOCK_LEEWAY,
+                token,
+                key,
+                algorithms=[alg],
+                audience=audience,
+                leeway=CLOCK_LEEWAY,
                 options={"require": ["iss", "aud", "exp", "iat", "jti"], "verify_sub": False},
             )
         except jwt.ExpiredSignatureError:

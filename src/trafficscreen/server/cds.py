@@ -59,13 +59,16 @@ class HookService:
 
 SERVICES: tuple[HookService, ...] = (
     HookService(
-        "trafficscreen-patient-view", "patient-view", "Child trafficking screen",
+        "trafficscreen-patient-view",
+        "patient-view",
+        "Child trafficking screen",
         "Screens the patient's latest triage QuestionnaireResponse for indicators of child trafficking and "
         "returns the level with referral guidance; links to the triage form when there is none.",
     ),
     HookService(
-        "trafficscreen-encounter-start", "encounter-start", "Child trafficking screen at the start of an "
-        "encounter",
+        "trafficscreen-encounter-start",
+        "encounter-start",
+        "Child trafficking screen at the start of an encounter",
         "Screens the patient's latest triage QuestionnaireResponse when an encounter starts and returns the "
         "level with referral guidance; links to the triage form when there is none.",
     ),
@@ -105,12 +108,20 @@ def prefetch_query(questionnaire_url: str, questionnaire_version: str) -> str:
 
 def discovery(questionnaire_url: str, questionnaire_version: str) -> dict[str, Any]:
     query = prefetch_query(questionnaire_url, questionnaire_version)
-    doc = Discovery(services=[
-        Service(hook=s.hook, title=s.title, description=s.description, id=s.id, prefetch={PREFETCH_KEY: query},
+    doc = Discovery(
+        services=[
+            Service(
+                hook=s.hook,
+                title=s.title,
+                description=s.description,
+                id=s.id,
+                prefetch={PREFETCH_KEY: query},
                 usageRequirements="The EHR signs each call with its JWT. Results are confidential: show them "
-                "only to clinical staff, never in a patient or guardian portal.")
-        for s in SERVICES
-    ])
+                "only to clinical staff, never in a patient or guardian portal.",
+            )
+            for s in SERVICES
+        ]
+    )
     return dump(doc)
 
 
@@ -127,8 +138,9 @@ def source_label(result_set_title: str, set_id: str, version: str, lang: str) ->
     return word(lang, "card.source", title=result_set_title, set=f"{set_id} {version}")
 
 
-def result_card(result: ScreeningResult, *, guidance_md: str, form_url: str, lang: str,
-                dev_banner: bool) -> dict[str, Any]:
+def result_card(
+    result: ScreeningResult, *, guidance_md: str, form_url: str, lang: str, dev_banner: bool
+) -> dict[str, Any]:
     """The card for a screening result."""
     detail = guidance_md.strip()
     if dev_banner:
@@ -181,6 +193,7 @@ def response(cards: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # --- finding the response ---------------------------------------------------------------------------
+
 
 class NoResponse(Exception):
     """The EHR has no usable response; ``problem`` is empty when there is simply none."""
@@ -235,7 +248,13 @@ def fhir_server_allowed(server: str, allowed: tuple[str, ...]) -> bool:
 
 
 async def fetch_latest(
-    server: str, token: str, patient_id: str, questionnaire: str, *, timeout: float, max_depth: int,
+    server: str,
+    token: str,
+    patient_id: str,
+    questionnaire: str,
+    *,
+    timeout: float,
+    max_depth: int,
     parse: Callable[[bytes, int], Any],
 ) -> Mapping[str, Any] | None:
     """Search the EHR's FHIR server for the patient's latest response (GET, bearer token, no
@@ -243,12 +262,13 @@ async def fetch_latest(
     import httpx
 
     url = server.rstrip("/") + "/QuestionnaireResponse"
-    params = {"subject": f"Patient/{patient_id}", "questionnaire": questionnaire, "_sort": "-authored",
-              "_count": "1"}
+    params = {"subject": f"Patient/{patient_id}", "questionnaire": questionnaire, "_sort": "-authored", "_count": "1"}
     headers = {"Accept": "application/fhir+json", "Authorization": f"Bearer {token}"}
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client, \
-                client.stream("GET", url, params=params, headers=headers) as reply:
+        async with (
+            httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            client.stream("GET", url, params=params, headers=headers) as reply,
+        ):
             if reply.status_code != 200:
                 raise NoResponse(f"the FHIR server answered HTTP {reply.status_code}")
             chunks: list[bytes] = []

@@ -34,6 +34,7 @@ class _Out(BaseModel):
 
 # --- requests ---------------------------------------------------------------------------------------
 
+
 class FhirAuthorization(_In):
     """The access token the EHR grants for reading its FHIR server."""
 
@@ -75,6 +76,7 @@ class EncounterContext(PatientContext):
 
 
 # --- responses --------------------------------------------------------------------------------------
+
 
 class Coding(_Out):
     code: str = Field(min_length=1)

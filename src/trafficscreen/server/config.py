@@ -116,9 +116,7 @@ class ServerConfig:
                 raise ServerConfigError("a CORS origin must be scheme://host[:port], such as https://ehr.example.org")
         unknown = [a for a in self.algorithms if a not in KNOWN_ALGORITHMS]
         if unknown or not self.algorithms:
-            raise ServerConfigError(
-                "signature algorithms must be chosen from " + ", ".join(sorted(KNOWN_ALGORITHMS))
-            )
+            raise ServerConfigError("signature algorithms must be chosen from " + ", ".join(sorted(KNOWN_ALGORITHMS)))
         if any(not i or len(i) > 2048 for i in self.issuers):
             raise ServerConfigError("an issuer must be a non-empty string (the EHR's 'iss')")
         if not 1024 <= self.max_body_bytes <= 16 * 1024 * 1024:

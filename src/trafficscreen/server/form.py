@@ -54,8 +54,13 @@ ACTION = "_action"
 """Submit button: ``next`` (the default button) or ``result`` (stop and show the result and guidance)."""
 NEXT_SHOWN = 4
 """Questions of the engine's ``ask_next`` shown at once."""
-START_FIELDS = ("age_years", "companion_relationship", "child_seen_alone", "child_speaks_local_language",
-                "professional_interpreter_present")
+START_FIELDS = (
+    "age_years",
+    "companion_relationship",
+    "child_seen_alone",
+    "child_speaks_local_language",
+    "professional_interpreter_present",
+)
 """Asked first, when the dictionary has them; the fields the dictionary's ask rules read come first too."""
 ASK_NEXT_SHOWN = 8
 """Questions listed at once on the result; the rest are behind a disclosure (a ``details`` element)."""
@@ -273,9 +278,16 @@ class FormBuilder:
 
     def question(self, fid: str, lang: str, values: list[str], error: str = "") -> FieldView:
         fd = self.by_id[fid]
-        v = FieldView(id=fd.id, type=fd.type.value, question=fd.question.get(lang), label=fd.label.get(lang),
-                      sensitive=fd.sensitive, asked_of=fd.asked_of.value, who=word(lang, f"group.{fd.asked_of.value}"),
-                      error=error)
+        v = FieldView(
+            id=fd.id,
+            type=fd.type.value,
+            question=fd.question.get(lang),
+            label=fd.label.get(lang),
+            sensitive=fd.sensitive,
+            asked_of=fd.asked_of.value,
+            who=word(lang, f"group.{fd.asked_of.value}"),
+            error=error,
+        )
         current = values[-1] if values else ""
         if fd.type is FieldType.BOOLEAN:
             v.options = [
@@ -285,11 +297,13 @@ class FormBuilder:
             ]
         elif fd.type in (FieldType.ENUM, FieldType.SET):
             chosen = set(values) if fd.type is FieldType.SET else {current}
-            v.options = [{"value": ev.code, "label": ev.label.get(lang), "checked": ev.code in chosen}
-                         for ev in fd.values or ()]
+            v.options = [
+                {"value": ev.code, "label": ev.label.get(lang), "checked": ev.code in chosen} for ev in fd.values or ()
+            ]
             if fd.type is FieldType.SET:
-                v.options.append({"value": NONE_OF_THESE, "label": word(lang, "none_of_these"),
-                                  "checked": NONE_OF_THESE in chosen})
+                v.options.append(
+                    {"value": NONE_OF_THESE, "label": word(lang, "none_of_these"), "checked": NONE_OF_THESE in chosen}
+                )
             v.options.append({"value": CANNOT_ASK, "label": word(lang, "cannot_ask"), "checked": CANNOT_ASK in chosen})
         else:
             if fd.type in (FieldType.INTEGER, FieldType.NUMBER):
@@ -343,8 +357,11 @@ class PageRenderer:
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
         env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, undefined=StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True,
+            loader=FileSystemLoader(str(HERE / "templates")),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         env.globals.clear()
         return env
@@ -380,20 +397,55 @@ class PageRenderer:
                 note = word(lang, "exhausted")
             else:
                 note = word(lang, "live.rise", level=levels[result.highest_possible.value])
-            status = {"level": result.level.value, "level_text": levels[result.level.value], "note": note,
-                      "settled": step.state in ("settled", "exhausted"),
-                      "answered": msg(lang, "text.answered", answered=str(result.completeness.answered),
-                                      total=str(result.completeness.total))}
+            status = {
+                "level": result.level.value,
+                "level_text": levels[result.level.value],
+                "note": note,
+                "settled": step.state in ("settled", "exhausted"),
+                "answered": msg(
+                    lang,
+                    "text.answered",
+                    answered=str(result.completeness.answered),
+                    total=str(result.completeness.total),
+                ),
+            }
         view: dict[str, Any] = {
             "lang": lang,
-            "w": {k: word(lang, k) for k in (
-                "title", "confidential", "intro", "language", "result", "set_level", "why", "ask_next",
-                "ask_next.none", "guidance", "live", "errors", "dev", "sensitive", "choose", "next", "stop",
-                "answers", "answers.hint", "change", "skipped.value", "cannot.heading", "cannot.intro",
-                "language.switch", "clear", "settled", "live.rise", "cannot_ask")},
+            "w": {
+                k: word(lang, k)
+                for k in (
+                    "title",
+                    "confidential",
+                    "intro",
+                    "language",
+                    "result",
+                    "set_level",
+                    "why",
+                    "ask_next",
+                    "ask_next.none",
+                    "guidance",
+                    "live",
+                    "errors",
+                    "dev",
+                    "sensitive",
+                    "choose",
+                    "next",
+                    "stop",
+                    "answers",
+                    "answers.hint",
+                    "change",
+                    "skipped.value",
+                    "cannot.heading",
+                    "cannot.intro",
+                    "language.switch",
+                    "clear",
+                    "settled",
+                    "live.rise",
+                    "cannot_ask",
+                )
+            },
             "levels": levels,
-            "languages": [{"code": code, "name": _LANGUAGE_NAMES[code], "current": code == lang}
-                          for code in LANGUAGES],
+            "languages": [{"code": code, "name": _LANGUAGE_NAMES[code], "current": code == lang} for code in LANGUAGES],
             "css": Markup(self.assets.css),
             "js": Markup(self.assets.js),
             "dev": self.dev_mode,
@@ -401,16 +453,23 @@ class PageRenderer:
             "step_heading": word(lang, "step.start" if step.state == "start" else "step.next"),
             "step_hint": word(lang, "step.start.hint" if step.state == "start" else "step.next.hint"),
             "questions": questions,
-            "carried": [{"name": fid, "value": value, "type": b.by_id[fid].type.value}
-                        for fid in step.carried for value in b.hidden(fid, sub.answers[fid])],
+            "carried": [
+                {"name": fid, "value": value, "type": b.by_id[fid].type.value}
+                for fid in step.carried
+                for value in b.hidden(fid, sub.answers[fid])
+            ],
             "skipped": [{"id": fid, "label": b.by_id[fid].label.get(lang)} for fid in sub.skipped],
-            "review": [{"id": fid, "label": b.by_id[fid].label.get(lang),
-                        "answer": b.answer_text(fid, sub.answers[fid], lang)} for fid in step.carried],
-            "errors": [{"id": fid, "label": b.by_id[fid].label.get(lang), "message": m}
-                       for fid, m in sub.errors.items()],
+            "review": [
+                {"id": fid, "label": b.by_id[fid].label.get(lang), "answer": b.answer_text(fid, sub.answers[fid], lang)}
+                for fid in step.carried
+            ],
+            "errors": [
+                {"id": fid, "label": b.by_id[fid].label.get(lang), "message": m} for fid, m in sub.errors.items()
+            ],
             "status": status,
             "cannot": [{"title": c.title, "reasons": list(c.reasons)} for c in result.cannot_ask]
-            if result is not None else [],
+            if result is not None
+            else [],
             "result": _result_view(result, lang) if show_result and result is not None else None,
             "state_note": _state_note(step.state, lang),
             "guidance": Markup(guidance_html),
@@ -426,14 +485,17 @@ _LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nb": "Norsk bokmål"}
 
 
 def _result_view(result: ScreeningResult, lang: str) -> dict[str, Any]:
-    questions = [{"question": q.question, "red_flag": q.red_flag, "who": word(lang, f"group.{q.asked_of.value}")}
-                 for q in result.ask_next]
+    questions = [
+        {"question": q.question, "red_flag": q.red_flag, "who": word(lang, f"group.{q.asked_of.value}")}
+        for q in result.ask_next
+    ]
     return {
         "level": result.level.value,
         "level_text": msg(lang, f"level.{result.level.value}"),
         "set_level": result.level_title,
-        "answered": msg(lang, "text.answered", answered=str(result.completeness.answered),
-                        total=str(result.completeness.total)),
+        "answered": msg(
+            lang, "text.answered", answered=str(result.completeness.answered), total=str(result.completeness.total)
+        ),
         "reasons": list(result.reasons),
         "ask_next": questions[:ASK_NEXT_SHOWN],
         "ask_next_more": questions[ASK_NEXT_SHOWN:],

@@ -165,20 +165,30 @@ class Guard:
             if not state["started"]:
                 await self._json(send_wrapper, 413, f"request body larger than {limit // 1024} KB")
         except Exception as exc:  # the last resort: one line, no traceback, no values
-            ERROR_LOG.error("internal error %s while serving %s %s", type(exc).__name__, scope.get("method"),
-                            self.route_of(scope.get("path", "")))
+            ERROR_LOG.error(
+                "internal error %s while serving %s %s",
+                type(exc).__name__,
+                scope.get("method"),
+                self.route_of(scope.get("path", "")),
+            )
             if not state["started"]:
                 await self._json(send_wrapper, 500, "internal error")
         finally:
             ms = (time.perf_counter() - start) * 1000
-            ACCESS_LOG.info("%s %s %s %.1fms", scope.get("method"), self.route_of(scope.get("path", "")),
-                            state["status"], ms)
+            ACCESS_LOG.info(
+                "%s %s %s %.1fms", scope.get("method"), self.route_of(scope.get("path", "")), state["status"], ms
+            )
 
     @staticmethod
     async def _json(send: Send, status: int, message: str) -> None:
         body = json_error_body(message)
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -61,13 +61,17 @@ def default_state_dir() -> Path:
 
 
 def _upsert(param: str) -> str:
-    return (f"INSERT INTO {TABLE} (iss, jti, expires) VALUES ({param}, {param}, {param}) "
-            f"ON CONFLICT (iss, jti) DO UPDATE SET expires = excluded.expires "
-            f"WHERE {TABLE}.expires < {param}")
+    return (
+        f"INSERT INTO {TABLE} (iss, jti, expires) VALUES ({param}, {param}, {param}) "
+        f"ON CONFLICT (iss, jti) DO UPDATE SET expires = excluded.expires "
+        f"WHERE {TABLE}.expires < {param}"
+    )
 
 
-_CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (iss TEXT NOT NULL, jti TEXT NOT NULL, "
-           "expires DOUBLE PRECISION NOT NULL, PRIMARY KEY (iss, jti))")
+_CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (iss TEXT NOT NULL, jti TEXT NOT NULL, "
+    "expires DOUBLE PRECISION NOT NULL, PRIMARY KEY (iss, jti))"
+)
 
 
 class _SqlStore:
@@ -105,15 +109,16 @@ class SqliteReplayStore(_SqlStore):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                                         check_same_thread=False)
+            self._conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(_CREATE)
         except (OSError, sqlite3.Error) as exc:
-            raise ServerConfigError(f"{self.path}: the replay store cannot be opened "
-                                    f"({getattr(exc, 'strerror', None) or type(exc).__name__}); "
-                                    "choose a writable --state-dir") from None
+            raise ServerConfigError(
+                f"{self.path}: the replay store cannot be opened "
+                f"({getattr(exc, 'strerror', None) or type(exc).__name__}); "
+                "choose a writable --state-dir"
+            ) from None
 
     def _execute(self, sql: str, args: tuple[Any, ...]) -> int:
         import sqlite3
@@ -137,8 +142,9 @@ class PostgresReplayStore(_SqlStore):
         try:
             import psycopg
         except ImportError:
-            raise ServerConfigError("a PostgreSQL replay store needs psycopg: "
-                                    "pip install 'trafficscreen[postgres]'") from None
+            raise ServerConfigError(
+                "a PostgreSQL replay store needs psycopg: pip install 'trafficscreen[postgres]'"
+            ) from None
         self._psycopg = psycopg
         self._url = url
         self._conn: Any = None
@@ -188,14 +194,15 @@ def open_replay_store(replay_store: str | None, state_dir: Path | None) -> Repla
     if replay_store is None:
         return SqliteReplayStore((state_dir or default_state_dir()) / SQLITE_FILE)
     if replay_store.startswith("sqlite:///"):
-        return SqliteReplayStore(Path(replay_store[len("sqlite://"):]))
+        return SqliteReplayStore(Path(replay_store[len("sqlite://") :]))
     if replay_store.startswith(("postgresql://", "postgres://")):
         return PostgresReplayStore(replay_store)
     raise ServerConfigError(REPLAY_STORE_HELP)
 
 
-REPLAY_STORE_HELP = ("the replay store is 'memory' (one process only), sqlite:///ABSOLUTE/PATH or "
-                     "postgresql://USER@HOST[:PORT]/DATABASE")
+REPLAY_STORE_HELP = (
+    "the replay store is 'memory' (one process only), sqlite:///ABSOLUTE/PATH or postgresql://USER@HOST[:PORT]/DATABASE"
+)
 
 
 def check_replay_store(value: str) -> str:

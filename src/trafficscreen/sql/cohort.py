@@ -112,12 +112,10 @@ def cohort_query(cs: CompiledSet, rows: int, seed: int = 0, *, json_lists: bool 
         known = exp.LT(this=_mod(_h(seed, j, 0), 1000), expression=known_rate)
         value = _value(fd, seed, j)
         if json_lists and fd.type is FieldType.SET:
-            value = exp.Cast(this=exp.Anonymous(this="to_json", expressions=[value]),
-                             to=exp.DataType.build("VARCHAR"))
+            value = exp.Cast(this=exp.Anonymous(this="to_json", expressions=[value]), to=exp.DataType.build("VARCHAR"))
         cols.append(exp.Alias(this=exp.Case().when(known, value), alias=exp.to_identifier(f, quoted=True)))
     series = exp.Anonymous(this="range", expressions=[lit.number(rows)])
-    source = exp.Table(this=series, alias=exp.TableAlias(this=exp.to_identifier("t"),
-                                                        columns=[exp.to_identifier("i")]))
+    source = exp.Table(this=series, alias=exp.TableAlias(this=exp.to_identifier("t"), columns=[exp.to_identifier("i")]))
     return exp.Select(expressions=cols).from_(source)
 
 

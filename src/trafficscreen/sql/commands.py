@@ -25,9 +25,7 @@ def need(module: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ScaleExtraMissing(
-            f"this needs {module}; install the scale extra: pip install 'trafficscreen[scale]'"
-        )
+        raise ScaleExtraMissing(f"this needs {module}; install the scale extra: pip install 'trafficscreen[scale]'")
 
 
 def _load(ref: str | None, allow_draft: bool) -> Any:
@@ -43,6 +41,7 @@ def _note(args: argparse.Namespace, message: str) -> None:
 
 
 # --- trafficscreen sql ----------------------------------------------------------------------------
+
 
 def cmd_sql(args: argparse.Namespace) -> int:
     need("sqlglot")
@@ -64,13 +63,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
         text = check_sql(cs, args.dialect, table=args.table, columns=mapping.columns, pretty=not args.compact)
     else:
-        text = to_sql(cs, args.dialect, table=args.table, columns=mapping.columns, keep=keep,
-                      pretty=not args.compact)
+        text = to_sql(cs, args.dialect, table=args.table, columns=mapping.columns, keep=keep, pretty=not args.compact)
     sys.stdout.write(text + ";\n")
     return 0
 
 
 # --- trafficscreen batch --engine duckdb|spark ----------------------------------------------------
+
 
 def _output_kind(path: str) -> str:
     name = path.lower()
@@ -95,8 +94,10 @@ def run_batch(args: argparse.Namespace) -> int:
     if getattr(args, "levels_only", False):
         raise TrafficscreenError("--levels-only applies to the columnar engine; the SQL engines write every column")
     if _is_packed(args.input):
-        raise TrafficscreenError(f"{args.input}: a packed cohort is read by the columnar engine (the default); "
-                                 "give the SQL engines the plain file it was packed from")
+        raise TrafficscreenError(
+            f"{args.input}: a packed cohort is read by the columnar engine (the default); "
+            "give the SQL engines the plain file it was packed from"
+        )
     kind = _output_kind(args.out)
     need("sqlglot")
     cs = _load(args.set, args.allow_draft)
@@ -109,8 +110,7 @@ def run_batch(args: argparse.Namespace) -> int:
         from ..mapping import as_mapping
         from ..research.commands import check_coverage
 
-        check_coverage(args, columns, cs.used_fields, f"{cs.ref} reads", args.input,
-                       dict(as_mapping(mapping).columns))
+        check_coverage(args, columns, cs.used_fields, f"{cs.ref} reads", args.input, dict(as_mapping(mapping).columns))
 
     if args.engine == "duckdb":
         rows, absent = _batch_duckdb(args.input, cs, args.out, kind, mapping, id_column, keep, coverage)
@@ -118,11 +118,17 @@ def run_batch(args: argparse.Namespace) -> int:
         rows, absent = _batch_spark(args.input, cs, args.out, kind, mapping, id_column, keep, coverage)
     elapsed = time.perf_counter() - t0
     if absent:
-        _note(args, f"note: no column for {len(absent)} field(s) the set reads "
-                    f"({', '.join(absent[:8])}{', ...' if len(absent) > 8 else ''}); they are unknown in every row")
+        _note(
+            args,
+            f"note: no column for {len(absent)} field(s) the set reads "
+            f"({', '.join(absent[:8])}{', ...' if len(absent) > 8 else ''}); they are unknown in every row",
+        )
     rate = f" = {rows / elapsed:,.0f} rows/s" if rows and elapsed > 0 else ""
-    _note(args, f"scored {rows:,} rows with {cs.ref} on {args.engine} -> {args.out} "
-                f"(checked, scored and written in {elapsed:.2f} s{rate})")
+    _note(
+        args,
+        f"scored {rows:,} rows with {cs.ref} on {args.engine} -> {args.out} "
+        f"(checked, scored and written in {elapsed:.2f} s{rate})",
+    )
     return 0
 
 
@@ -134,16 +140,24 @@ def _is_packed(path: str) -> bool:
     import duckdb
 
     try:
-        rows = duckdb.connect().execute(
-            "SELECT 1 FROM parquet_kv_metadata(?) WHERE decode(key) = 'trafficscreen.packed'", [path]
-        ).fetchall()
+        rows = (
+            duckdb.connect()
+            .execute("SELECT 1 FROM parquet_kv_metadata(?) WHERE decode(key) = 'trafficscreen.packed'", [path])
+            .fetchall()
+        )
     except duckdb.Error:
         return False  # not readable as Parquet: the engine says so with its usual message
     return bool(rows)
 
 
 def _batch_duckdb(
-    source: str, cs: Any, out_path: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...],
+    source: str,
+    cs: Any,
+    out_path: str,
+    kind: str,
+    mapping: Any,
+    id_column: str | None,
+    keep: tuple[str, ...],
     coverage: Any = None,
 ) -> tuple[int, tuple[str, ...]]:
     need("duckdb")
@@ -178,9 +192,12 @@ def _write_duckdb(con: Any, rel: Any, out: str, kind: str) -> int:
         else:
             view = "_ts_output"
             rel.to_view(view)
-            copy = exp.Copy(this=exp.Table(this=exp.to_identifier(view, quoted=True)), kind=False,
-                            files=[exp.Literal.string(out)],
-                            params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("json"))])
+            copy = exp.Copy(
+                this=exp.Table(this=exp.to_identifier(view, quoted=True)),
+                kind=False,
+                files=[exp.Literal.string(out)],
+                params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("json"))],
+            )
             con.execute(copy.sql(dialect="duckdb"))
         if kind == "parquet":
             written = con.read_parquet(out)
@@ -199,15 +216,22 @@ def _write_duckdb(con: Any, rel: Any, out: str, kind: str) -> int:
 
 
 def _batch_spark(
-    source: str, cs: Any, out: str, kind: str, mapping: Any, id_column: str | None, keep: tuple[str, ...],
+    source: str,
+    cs: Any,
+    out: str,
+    kind: str,
+    mapping: Any,
+    id_column: str | None,
+    keep: tuple[str, ...],
     coverage: Any = None,
 ) -> tuple[int, tuple[str, ...]]:
     need("pyspark")
     from ..errors import Location
 
     if Path(out).exists():
-        raise TrafficscreenError("already exists; Spark writes a folder of part files and never overwrites one",
-                                 Location(out))
+        raise TrafficscreenError(
+            "already exists; Spark writes a folder of part files and never overwrites one", Location(out)
+        )
     from pyspark.sql import SparkSession
 
     from .spark import score_spark_plan
@@ -216,8 +240,9 @@ def _batch_spark(
     if spark is None:
         # whole-stage code generation turns a set's ~100 conditions into Java methods too large for the JVM
         # to compile; without it Spark ran this query about twice as fast (docs/performance.md)
-        spark = (SparkSession.builder.appName("trafficscreen")
-                 .config("spark.sql.codegen.wholeStage", "false").getOrCreate())
+        spark = (
+            SparkSession.builder.appName("trafficscreen").config("spark.sql.codegen.wholeStage", "false").getOrCreate()
+        )
     df, plan = score_spark_plan(source, cs, spark, mapping=mapping, id_column=id_column, keep=keep)
     if coverage is not None:
         coverage([fi.column for fi in plan.checked if fi.column])
@@ -234,27 +259,38 @@ def _batch_spark(
 
 def add_engine_option(parser: argparse.ArgumentParser, default: str = "columnar") -> None:
     """``--engine`` for a batch command: the columnar (polars) default, or a SQL engine."""
-    parser.add_argument("--engine", choices=[default, *ENGINES], default=default,
-                        help=f"scoring engine: {default} (default), duckdb (embedded SQL) or spark (PySpark)")
+    parser.add_argument(
+        "--engine",
+        choices=[default, *ENGINES],
+        default=default,
+        help=f"scoring engine: {default} (default), duckdb (embedded SQL) or spark (PySpark)",
+    )
 
 
 # --- registration ---------------------------------------------------------------------------------
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("sql", help="print a set's scoring query as SQL for DuckDB, Spark or a warehouse")
     p.add_argument("--set", help="set id, id@version or path (default: the shipped default set)")
     p.add_argument("--dialect", choices=DIALECTS, default="duckdb", help="SQL dialect (default: duckdb)")
-    p.add_argument("--table", default="encounters",
-                   help="table to read, optionally qualified: catalog.schema.table (default: encounters)")
-    p.add_argument("--mapping", "--columns", dest="mapping", metavar="FILE",
-                   help="column mapping: YAML of field id -> column name")
+    p.add_argument(
+        "--table",
+        default="encounters",
+        help="table to read, optionally qualified: catalog.schema.table (default: encounters)",
+    )
+    p.add_argument(
+        "--mapping", "--columns", dest="mapping", metavar="FILE", help="column mapping: YAML of field id -> column name"
+    )
     p.add_argument("--id-column", default="id", help="column copied to the output as the row's id (default: id)")
-    p.add_argument("--no-id", dest="id_column", action="store_const", const=None,
-                   help="the table has no id column")
+    p.add_argument("--no-id", dest="id_column", action="store_const", const=None, help="the table has no id column")
     p.add_argument("--keep", action="append", metavar="COLUMN", help="copy this column to the output (repeatable)")
-    p.add_argument("--check", action="store_true",
-                   help="print instead the query counting rows whose values break the data dictionary "
-                        "(run it first: every count should be 0)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="print instead the query counting rows whose values break the data dictionary "
+        "(run it first: every count should be 0)",
+    )
     p.add_argument("--compact", action="store_true", help="one line instead of indented SQL")
     p.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
     p.set_defaults(func=cmd_sql)

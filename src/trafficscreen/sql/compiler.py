@@ -77,6 +77,7 @@ def check_dialect(dialect: str) -> str:
 # --- small builders; every one returns a syntactically atomic node (a column, literal, call or
 # --- parenthesised expression), so nodes combine without any reliance on operator precedence
 
+
 def _p(e: exp.Expression) -> exp.Expression:
     from sqlglot import exp
 
@@ -251,6 +252,7 @@ def contains(container: exp.Expression, item: exp.Expression, dialect: str) -> e
 
 
 # --- the two-world generator ----------------------------------------------------------------------
+
 
 class SqlGen:
     """Builds (lo, hi) SQL expressions for conditions in one scope.
@@ -490,12 +492,17 @@ def build_query(
         lo, hi = SqlGen(checker, dialect, value=value).two(tree)
         computed += [(s[i][0], lo), (s[i][1], hi)]
     answered = f"{_INTERNAL}answered"
-    computed.append((answered, _wrap(_sum([_case([(_not_null(fields[f]), _num(1))], _num(0))
-                                            for f in cs.used_fields]))))
+    computed.append(
+        (answered, _wrap(_sum([_case([(_not_null(fields[f]), _num(1))], _num(0)) for f in cs.used_fields])))
+    )
     # the first stage reads the source: kept columns are source columns, renamed where asked
     from_source = [_col(src) if src == name else alias(_col(src), name) for src, name in kept]
-    stages.append((f"{_INTERNAL}indicators",
-                   exp.Select(expressions=[*from_source, *(alias(e, n) for n, e in computed)]).from_(source)))
+    stages.append(
+        (
+            f"{_INTERNAL}indicators",
+            exp.Select(expressions=[*from_source, *(alias(e, n) for n, e in computed)]).from_(source),
+        )
+    )
     carried = [*names_kept, *(n for n, _e in computed)]
 
     # 2. counts read by dimension rules (per dimension) and by level rules (over the whole set)
@@ -560,8 +567,7 @@ def build_query(
     if "dimensions_present" in level_reads:
         dp = (f"{_INTERNAL}all_dimensions_present_lo", f"{_INTERNAL}all_dimensions_present_hi")
         terms = [
-            (dp[w], _p(_sum([_case([(_col(dcols[k][w]), _num(1))], _num(0)) for k in range(n_dim)])))
-            for w in (0, 1)
+            (dp[w], _p(_sum([_case([(_col(dcols[k][w]), _num(1))], _num(0)) for k in range(n_dim)]))) for w in (0, 1)
         ]
         stage(f"{_INTERNAL}present", terms)
         set_counts["dimensions_present"] = (_col(dp[0]), _col(dp[1]))
@@ -621,6 +627,7 @@ def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
 
 # --- sources and printed queries ------------------------------------------------------------------
 
+
 def table_node(name: str) -> exp.Table:
     """A table node for ``name``, which may be qualified (``catalog.schema.table``); each part is quoted."""
     from sqlglot import exp
@@ -668,7 +675,5 @@ def to_sql(
     encounter id, typically).
     """
     check_dialect(dialect)
-    query = build_query(
-        cs, dialect, source=table_node(table), fields=column_fields(cs, dialect, columns), keep=keep
-    )
+    query = build_query(cs, dialect, source=table_node(table), fields=column_fields(cs, dialect, columns), keep=keep)
     return query.sql(dialect=dialect, pretty=pretty)

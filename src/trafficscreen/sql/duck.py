@@ -25,8 +25,18 @@ if TYPE_CHECKING:
 _INPUT = "_ts_input"
 _counter = itertools.count()
 
-_INT_TYPES = {"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger",
-              "ubigint", "uhugeint"}
+_INT_TYPES = {
+    "tinyint",
+    "smallint",
+    "integer",
+    "bigint",
+    "hugeint",
+    "utinyint",
+    "usmallint",
+    "uinteger",
+    "ubigint",
+    "uhugeint",
+}
 
 
 def duckdb_family(t: Any) -> Family:
@@ -77,8 +87,7 @@ def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckd
         if name.endswith(".csv"):
             _scan_first(p, "csv")
             # the dialect the columnar engine reads, not one the reader guesses from a sample
-            return connection.read_csv(text, header=True, all_varchar=True, sep=",", quotechar='"',
-                                       escapechar='"')
+            return connection.read_csv(text, header=True, all_varchar=True, sep=",", quotechar='"', escapechar='"')
         if name.endswith((".csv.gz", ".tsv", ".tsv.gz")):
             return connection.read_csv(text, header=True, all_varchar=True)
         if name.endswith((".jsonl", ".ndjson")):
@@ -86,8 +95,9 @@ def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckd
             return _unnest_answers(connection.read_json(text, format="newline_delimited"))
     except duckdb.Error:
         raise EncounterError("not readable as Parquet, CSV or JSON Lines", Location(text)) from None
-    raise EncounterError("unsupported input: give a .parquet, .csv or .jsonl file, or a folder of Parquet files",
-                         Location(text))
+    raise EncounterError(
+        "unsupported input: give a .parquet, .csv or .jsonl file, or a folder of Parquet files", Location(text)
+    )
 
 
 def _scan_first(path: Path, kind: str) -> None:
@@ -107,8 +117,11 @@ def _scan_first(path: Path, kind: str) -> None:
     except IntakeError as exc:
         raise EncounterError(str(exc), Location(str(path))) from None
     if problems:
-        raise EncounterError(f"{first_problems(problems, n_bad)} cannot be read; the SQL engines refuse a file "
-                             "with such rows (the columnar engine rejects them row by row)", Location(str(path)))
+        raise EncounterError(
+            f"{first_problems(problems, n_bad)} cannot be read; the SQL engines refuse a file "
+            "with such rows (the columnar engine rejects them row by row)",
+            Location(str(path)),
+        )
 
 
 def _renamed_case_duplicates(columns: Sequence[str]) -> str | None:
@@ -186,8 +199,16 @@ def score_duckdb(
 
     Returns a lazy relation with the columns of :func:`trafficscreen.sql.to_sql`.
     """
-    rel, _plan = score_duckdb_plan(source, indicator_set, mapping=mapping, id_column=id_column, keep=keep,
-                                   connection=connection, check=check, allow_draft=allow_draft)
+    rel, _plan = score_duckdb_plan(
+        source,
+        indicator_set,
+        mapping=mapping,
+        id_column=id_column,
+        keep=keep,
+        connection=connection,
+        check=check,
+        allow_draft=allow_draft,
+    )
     return rel
 
 
@@ -224,8 +245,13 @@ def score_duckdb_plan(
             raise_on_failures(plan, list(rows[0]), label)
     from sqlglot import exp
 
-    query = build_query(cs, "duckdb", source=exp.Table(this=exp.to_identifier(name, quoted=True)),
-                        fields=plan.expressions(), keep=plan.keep)
+    query = build_query(
+        cs,
+        "duckdb",
+        source=exp.Table(this=exp.to_identifier(name, quoted=True)),
+        fields=plan.expressions(),
+        keep=plan.keep,
+    )
     return _run(lambda: rel.query(name, query.sql(dialect="duckdb")), label), plan
 
 

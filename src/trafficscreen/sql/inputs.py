@@ -95,8 +95,6 @@ class InputPlan:
         return [(fi.field, fi.column, problem, cond) for fi in self.checked for problem, cond in fi.checks]
 
 
-
-
 def _find(columns: Sequence[str], name: str) -> str | None:
     return find_column(columns, name)  # the one rule every engine uses (exact, case included)
 
@@ -151,8 +149,9 @@ def plan_inputs(
     if mapped_id is not None:
         col = _find(columns, mapped_id)
         if col is None:
-            raise EncounterError(f"the column mapping names '{mapped_id}' as the id column, which the input lacks",
-                                 where)
+            raise EncounterError(
+                f"the column mapping names '{mapped_id}' as the id column, which the input lacks", where
+            )
         kept.append((col, "id"))
     elif id_column is not None and (col := _find(columns, id_column)) is not None:
         kept.append((col, col))
@@ -200,10 +199,13 @@ def _read(fd: FieldDef, col: str, family: Family, dialect: str, where: Location)
         text = _text(c)
         if t is FieldType.BOOLEAN:
             word = exp.Lower(this=text)
-            conv: exp.Expression = _case([
-                (exp.In(this=word, expressions=[lit("true"), lit("1")]), exp.Boolean(this=True)),
-                (exp.In(this=word, expressions=[lit("false"), lit("0")]), exp.Boolean(this=False)),
-            ], exp.Null())
+            conv: exp.Expression = _case(
+                [
+                    (exp.In(this=word, expressions=[lit("true"), lit("1")]), exp.Boolean(this=True)),
+                    (exp.In(this=word, expressions=[lit("false"), lit("0")]), exp.Boolean(this=False)),
+                ],
+                exp.Null(),
+            )
             why = "expected true or false, got text"
         elif t in (FieldType.INTEGER, FieldType.NUMBER):
             unsigned = exp.Trim(this=text, expression=lit("+"), position="LEADING")
@@ -218,17 +220,21 @@ def _read(fd: FieldDef, col: str, family: Family, dialect: str, where: Location)
                 bare = exp.Replace(this=bare, expression=lit(quote), replacement=lit(""))
             bare = exp.Replace(this=bare, expression=lit(","), replacement=lit("|"))
             s = exp.to_identifier("s")
-            items = exp.Transform(this=exp.Split(this=bare, expression=lit("|")),
-                                  expression=exp.Lambda(this=exp.Trim(this=exp.Column(this=s.copy())),
-                                                        expressions=[s.copy()]))
+            items = exp.Transform(
+                this=exp.Split(this=bare, expression=lit("|")),
+                expression=exp.Lambda(this=exp.Trim(this=exp.Column(this=s.copy())), expressions=[s.copy()]),
+            )
             nonempty = exp.NEQ(this=exp.Column(this=s.copy()), expression=lit(""))
             conv = exp.ArrayFilter(this=items, expression=exp.Lambda(this=nonempty, expressions=[s.copy()]))
             # only brackets ("[]", spaces inside allowed) are the empty set; separators or quotes alone
             # are no answer, and the row is refused as the columnar engine refuses it
-            empty_set = exp.EQ(this=exp.Replace(this=text.copy(), expression=lit(" "), replacement=lit("")),
-                               expression=lit("[]"))
-            no_items = _and(_not_null(text.copy()),
-                            _and(exp.EQ(this=exp.ArraySize(this=conv.copy()), expression=_num(0)), _not(empty_set)))
+            empty_set = exp.EQ(
+                this=exp.Replace(this=text.copy(), expression=lit(" "), replacement=lit("")), expression=lit("[]")
+            )
+            no_items = _and(
+                _not_null(text.copy()),
+                _and(exp.EQ(this=exp.ArraySize(this=conv.copy()), expression=_num(0)), _not(empty_set)),
+            )
             return FieldInput(fd.id, col, _case([(_is_null(text), exp.Null())], conv), [(EMPTY_LIST_REASON, no_items)])
         bad = _and(_not_null(text), _is_null(conv))
         return FieldInput(fd.id, col, conv, [(why, bad)])
@@ -248,8 +254,9 @@ def _value_checks(
     codes = [exp.Literal.string(c) for c in sorted(fd.codes)]
     choices = ", ".join(sorted(fd.codes))
     if fd.type is FieldType.ENUM:
-        out.append((f"the answer is not one of its choices ({choices})",
-                    _and(known, _not(exp.In(this=v, expressions=codes)))))
+        out.append(
+            (f"the answer is not one of its choices ({choices})", _and(known, _not(exp.In(this=v, expressions=codes))))
+        )
     elif fd.type is FieldType.SET:
         x = exp.to_identifier("x")
         item: exp.Expression = exp.Column(this=x.copy())
@@ -260,8 +267,12 @@ def _value_checks(
             items = exp.JSONValueArray(this=v, expression=exp.JSONPath(expressions=[exp.JSONPathRoot()]))
         stray = _or(exp.Is(this=item, expression=exp.Null()), _not(exp.In(this=item.copy(), expressions=codes)))
         size = exp.ArraySize(this=exp.ArrayFilter(this=items, expression=exp.Lambda(this=stray, expressions=[x])))
-        out.append((f"the list holds an answer that is not one of its choices ({choices})",
-                    _and(known, exp.GT(this=size, expression=_num(0)))))
+        out.append(
+            (
+                f"the list holds an answer that is not one of its choices ({choices})",
+                _and(known, exp.GT(this=size, expression=_num(0))),
+            )
+        )
     elif fd.type in (FieldType.INTEGER, FieldType.NUMBER):
         if family in (Family.FLOAT, Family.STRING):
             infinite = exp.EQ(this=exp.Abs(this=v), expression=_infinity())
@@ -270,14 +281,17 @@ def _value_checks(
             # NaN and infinities get that reason alone, never "a fraction" or "out of range" too
             known = _and(known, _not(not_finite.copy()))
         if fd.type is FieldType.INTEGER and family in (Family.FLOAT, Family.DECIMAL, Family.STRING):
-            out.append(("expected a whole number, got a fraction",
-                        _and(known, exp.NEQ(this=v, expression=exp.Floor(this=v)))))
+            out.append(
+                ("expected a whole number, got a fraction", _and(known, exp.NEQ(this=v, expression=exp.Floor(this=v))))
+            )
         if fd.min is not None:
-            out.append((f"below the smallest allowed value ({fd.min:g})",
-                        _and(known, exp.LT(this=v, expression=_num(fd.min)))))
+            out.append(
+                (f"below the smallest allowed value ({fd.min:g})", _and(known, exp.LT(this=v, expression=_num(fd.min))))
+            )
         if fd.max is not None:
-            out.append((f"above the largest allowed value ({fd.max:g})",
-                        _and(known, exp.GT(this=v, expression=_num(fd.max)))))
+            out.append(
+                (f"above the largest allowed value ({fd.max:g})", _and(known, exp.GT(this=v, expression=_num(fd.max))))
+            )
     return out
 
 
@@ -316,8 +330,9 @@ def warehouse_check_query(
         v = _col((columns or {}).get(f, f))
         for problem, cond in _value_checks(fd, v, family.get(fd.type, Family.OTHER), dialect):
             count = exp.Sum(this=_case([(cond, _num(1))], _num(0)))
-            cols.append(exp.Alias(this=exp.Coalesce(this=count, expressions=[_num(0)]),
-                                  alias=_ident(_check_name(f, problem))))
+            cols.append(
+                exp.Alias(this=exp.Coalesce(this=count, expressions=[_num(0)]), alias=_ident(_check_name(f, problem)))
+            )
     if not cols:
         cols.append(exp.Alias(this=exp.Count(this=exp.Star()), alias=_ident("rows")))
     return exp.Select(expressions=cols).from_(table)

@@ -86,8 +86,9 @@ def score_spark(
     in :func:`trafficscreen.sql.score_duckdb`. Returns a lazy DataFrame with the columns of
     :func:`trafficscreen.sql.to_sql`.
     """
-    out, _plan = score_spark_plan(df, indicator_set, spark, mapping=mapping, id_column=id_column, keep=keep,
-                                  check=check, allow_draft=allow_draft)
+    out, _plan = score_spark_plan(
+        df, indicator_set, spark, mapping=mapping, id_column=id_column, keep=keep, check=check, allow_draft=allow_draft
+    )
     return out
 
 
@@ -131,8 +132,13 @@ def score_spark_plan(
                 raise_on_failures(plan, list(row), label)
         from sqlglot import exp
 
-        query = build_query(cs, "spark", source=exp.Table(this=exp.to_identifier(view, quoted=True)),
-                            fields=plan.expressions(), keep=plan.keep)
+        query = build_query(
+            cs,
+            "spark",
+            source=exp.Table(this=exp.to_identifier(view, quoted=True)),
+            fields=plan.expressions(),
+            keep=plan.keep,
+        )
         # the query is analysed here, so the view can go once the DataFrame exists
         return session.sql(query.sql(dialect="spark")), plan
     except PySparkException as exc:
