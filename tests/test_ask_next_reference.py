@@ -78,7 +78,7 @@ def test_no_question_that_can_change_the_level_is_missed(ref: str) -> None:
     rules = {r.id for r in cs.dictionary.ask_rules}
     compiled = compile_ask_rules(cs.dictionary)
     checked = extra = relevant_total = 0
-    for _ in range(60):
+    for _ in range(200):
         unknown = rng.sample(small, min(MAX_UNKNOWN, len(small)))
         if len(list(itertools.product(*(_domain(by_id[f]) or [] for f in unknown)))) > 4000:
             continue

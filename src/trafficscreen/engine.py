@@ -14,7 +14,8 @@ from typing import Any
 from ._version import __version__
 from .compiled import CompiledSet
 from .errors import DraftSetError
-from .interview import CheckedAskRule, askability, compile_ask_rules
+from .expr.tree import names
+from .interview import CheckedAskRule, LevelLayer, askability, compile_ask_rules, open_fields
 from .messages import check_lang, msg
 from .model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
 from .model.encounter import Encounter, check_answers, split_encounter
@@ -216,6 +217,27 @@ class Screener:
         self._ruled_fields = {r: frozenset(f for f, rf in self._rule_of.items() if rf == r) for r in self._ask_rules}
         self._field_order = {fd.id: n for n, fd in enumerate(indicator_set.dictionary.fields)}
         self._ask_cache: dict[tuple[Any, ...], tuple[bool | None, tuple[int, ...]]] = {}
+        # conditions over three fields or more: which of their unanswered fields can still change them
+        self._wide = [
+            (i, tree, fields, frozenset(fields))
+            for i, ((tree, _c), fields) in enumerate(
+                zip(indicator_set.checked.indicators, indicator_set.indicator_fields, strict=True)
+            )
+            if len(fields) >= 3
+        ]
+        self._open_cache: dict[tuple[Any, ...], frozenset[str]] = {}
+        self._live_cache: dict[tuple[Any, ...], int] = {}
+        # which unknown indicators can still change the level (None: rules not monotone, filter off)
+        self._layer = LevelLayer.build(indicator_set)
+        self._layer_needs: frozenset[str] = (
+            frozenset(n for node in self._layer.atoms for n in names(node)) if self._layer else frozenset()
+        )
+        self._atom_indicators: list[int] = []
+        if self._layer is not None:
+            self._atom_indicators = [
+                sum(1 << i for i, feed in enumerate(self._layer.feeds) if feed >> k & 1)
+                for k in range(len(self._layer.atoms))
+            ]
 
     def screen(
         self, encounter: Encounter | Mapping[str, Any] | str | bytes, *, lang: str | None = None
@@ -303,13 +325,18 @@ class Screener:
             for bit, st in zip(self._bits, statuses, strict=True):
                 if st is None:
                     unknown |= bit
+            if self._layer is not None:
+                unknown &= self._live_indicators(statuses, dim_status, dim_counts, level, highest)
             # red flags first, in the set's priority order (immediate danger is asked about before anything
             # else); then the question that decides the most still-unknown indicators, since one answer
             # (often a no) then settles many at once; then the set's own priority order
+            dead = self._closed_fields(unknown, answers)
             shift = self._idx_bits
             keys = []
             for base, readers, f, flagged in self._question_keys:
                 hit = readers & unknown
+                if hit and f in dead:
+                    hit &= ~dead[f]
                 if hit and f not in answers:
                     keys.append(base if flagged else base - (hit.bit_count() << shift))
             keys.sort()
@@ -370,6 +397,67 @@ class Screener:
                 "warnings": list(parts.warnings),
             },
         )
+
+    def _closed_fields(self, unknown: int, answers: dict[str, Any]) -> dict[str, int]:
+        """For each field, the unknown indicators over three or more fields that it can no longer change
+        (their condition is settled on the other answers whatever it says): field -> bitmask."""
+        dead: dict[str, int] = {}
+        cache = self._open_cache
+        answered = answers.keys()
+        for i, tree, fields, field_set in self._wide:
+            if not unknown >> i & 1:
+                continue
+            known = field_set & answered
+            if not known:
+                continue  # nothing answered: every field can still change the condition
+            key = (i, frozenset((f, answers[f]) for f in known))
+            still = cache.get(key)
+            if still is None:
+                still = open_fields(tree, answers)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[key] = still
+            for f in fields:
+                if f not in still:
+                    dead[f] = dead.get(f, 0) | 1 << i
+        return dead
+
+    def _live_indicators(self, statuses: Any, dim_status: Any, dim_counts: Any, level: Level, highest: Level) -> int:
+        """Bitmask of the indicators that can still change the level (see :class:`LevelLayer`)."""
+        assert self._layer is not None
+        needs = self._layer_needs
+        env: dict[str, Any] = {dim_id: st for dim_id, st in zip(self._dim_ids, dim_status, strict=True)}
+        if "red_flag" in needs:
+            flags = [statuses[i] for i in self._red_flag_idx]
+            env["red_flag"] = True if True in flags else (None if None in flags else False)
+        if needs & {"strong", "medium", "weak", "points"}:
+            cols = [sum(col) for col in zip(*dim_counts, strict=True)]
+            for n, name in enumerate(("strong", "medium", "weak", "points")):
+                env[name] = (cols[2 * n], cols[2 * n + 1])
+        if "met" in needs:
+            met = statuses.count(True)
+            env["met"] = (met, met + statuses.count(None))
+        if "dimensions_present" in needs:
+            present = dim_status.count(True)
+            env["dimensions_present"] = (present, present + dim_status.count(None))
+        scales = self._level_scales
+        lo = scales.index(level) if level in scales else -1
+        hi = scales.index(highest) if highest in scales else -1
+        values = self._layer.atom_values(env)
+        key = (values, lo, hi)
+        cached = self._live_cache.get(key)
+        if cached is not None:
+            return cached
+        live = self._layer.live_atoms(values, lo, hi)
+        out = 0
+        k = 0
+        while live:
+            if live & 1:
+                out |= self._atom_indicators[k]
+            live >>= 1
+            k += 1
+        if len(self._live_cache) < _CACHE_LIMIT:
+            self._live_cache[key] = out
+        return out
 
     def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
         # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)

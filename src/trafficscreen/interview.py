@@ -17,6 +17,7 @@ examples are run when the dictionary loads, like an indicator's examples.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from .model.dictionary import DataDictionary, Respondent
 from .model.encounter import check_answers
 from .yamlsource import Positions
 
-__all__ = ["CheckedAskRule", "askability", "check_ask_rules", "compile_ask_rules"]
+__all__ = ["CheckedAskRule", "LevelLayer", "askability", "check_ask_rules", "compile_ask_rules"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,189 @@ def _check_examples(
                 raise SchemaError(
                     f"ask rule '{rule.id}': example should be {shown[expected]} but is {shown[got]}", where
                 )
+
+
+# --- which unknown indicators can still change the level ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelLayer:
+    """The set's level rules as monotone formulas over *atoms*: a dimension being present, ``red_flag``,
+    or one comparison of set-wide counts (``points >= 4``). Used to drop, soundly, the questions whose
+    answer cannot change the level whatever the other answers turn out to be.
+
+    An unknown indicator can change the level only through the atoms it feeds (its dimension's presence,
+    the red flag, the set-wide counts it adds to). With the atoms already known on the answers given, each
+    level still open (above the level reached, up to the highest possible) is a monotone formula whose
+    minimal terms are computed; an atom that appears in none of them cannot change that level in any
+    completion of the unknowns. So an indicator none of whose atoms is *live* cannot change the level, and
+    nor can a question that only such indicators read. This never drops a question that matters (a
+    brute-force test checks it); it keeps some that do not, where indicators share unanswered questions.
+    """
+
+    atoms: tuple[Node, ...]  # the atom trees, evaluated three-valued over the level rules' names
+    terms: tuple[tuple[frozenset[int], ...], ...]  # per level, lowest first: minimal terms of "at least it"
+    feeds: tuple[int, ...]  # per indicator: bitmask of the atoms it can change
+
+    @classmethod
+    def build(cls, cs: Any) -> LevelLayer | None:
+        """None when a level rule is not a monotone and/or of atoms (the filter then stays off)."""
+        from .expr.tree import And, Compare, Const, Name, Or
+
+        atoms: list[Node] = []
+        index: dict[Any, int] = {}
+
+        def atom(node: Node) -> int:
+            key = _strip(node)
+            if key not in index:
+                index[key] = len(atoms)
+                atoms.append(node)
+            return index[key]
+
+        def dnf(node: Node) -> list[frozenset[int]] | None:
+            match node:
+                case Or(operands=ops):
+                    out: list[frozenset[int]] = []
+                    for o in ops:
+                        sub = dnf(o)
+                        if sub is None:
+                            return None
+                        out.extend(sub)
+                    return out
+                case And(operands=ops):
+                    acc: list[frozenset[int]] = [frozenset()]
+                    for o in ops:
+                        sub = dnf(o)
+                        if sub is None:
+                            return None
+                        acc = [a | b for a in acc for b in sub]
+                        if len(acc) > 4096:
+                            return None
+                    return acc
+                case Name():
+                    return [frozenset({atom(node)})]
+                case Compare(op=op, right=Const()) if op in (">=", ">") and _monotone_count(node.left):
+                    return [frozenset({atom(node)})]
+            return None
+
+        per_rule: list[list[frozenset[int]]] = []
+        for tree, _checker in cs.checked.levels:
+            terms = dnf(tree)
+            if terms is None:
+                return None
+            per_rule.append(terms)
+        at_least = tuple(_minimal([t for rule in per_rule[j:] for t in rule]) for j in range(len(per_rule)))
+        d = cs.definition
+        feeds: list[int] = []
+        for ind in d.indicators:
+            reads = {ind.dimension, "met", "dimensions_present"}
+            if ind.red_flag:
+                reads.add("red_flag")
+            if ind.strength is not None:
+                reads.add(ind.strength.value)
+            if ind.weight_points:
+                reads.add("points")
+            mask = 0
+            for k, node in enumerate(atoms):
+                if set(names(node)) & reads:
+                    mask |= 1 << k
+            feeds.append(mask)
+        return cls(tuple(atoms), at_least, tuple(feeds))
+
+    def atom_values(self, env: dict[str, Any]) -> tuple[Any, ...]:
+        """Each atom's value (True/False/None) given the level rules' names in ``env``: dimensions and
+        red_flag as True/False/None, counts as (lo, hi) intervals."""
+        return tuple(evaluate(node, env) for node in self.atoms)
+
+    def live_atoms(self, values: tuple[Any, ...], lo: int, hi: int) -> int:
+        """Bitmask of the atoms that can still change the level, given every atom's value and the open
+        levels ``lo < j <= hi`` (indexes into the set's levels, -1 for none)."""
+        live = 0
+        for j in range(lo + 1, hi + 1):
+            for term in _restricted(self.terms[j], values):
+                for k in term:
+                    live |= 1 << k
+        return live
+
+
+def _restricted(terms: tuple[frozenset[int], ...], values: Sequence[Any]) -> tuple[frozenset[int], ...]:
+    """The minimal terms still open: terms with a false atom dropped, true atoms removed."""
+    out: list[frozenset[int]] = []
+    for term in terms:
+        if any(values[k] is False for k in term):
+            continue
+        rest = frozenset(k for k in term if values[k] is not True)
+        if not rest:
+            return ()  # already true in every completion: nothing can change it
+        out.append(rest)
+    return _minimal(out)
+
+
+def _minimal(terms: list[frozenset[int]]) -> tuple[frozenset[int], ...]:
+    unique = sorted(set(terms), key=len)
+    kept: list[frozenset[int]] = []
+    for t in unique:
+        if not any(k <= t for k in kept):
+            kept.append(t)
+    return tuple(kept)
+
+
+def _monotone_count(node: Node) -> bool:
+    """A sum of count names and non-negative constants: larger counts never make it smaller."""
+    from .expr.tree import Arith, Const, Name
+
+    match node:
+        case Name():
+            return True
+        case Const(value=v):
+            return isinstance(v, int | float) and v >= 0
+        case Arith(op="+", left=a, right=b):
+            return _monotone_count(a) and _monotone_count(b)
+    return False
+
+
+def _strip(node: Node) -> Any:
+    """A node without positions, to recognise the same atom written twice."""
+    from .expr.tree import Compare, Const, Name
+
+    match node:
+        case Name(id=i):
+            return ("name", i)
+        case Const(value=v):
+            return ("const", v)
+        case Compare(op=op, left=a, right=b):
+            return ("cmp", op, _strip(a), _strip(b))
+    return ("other", repr(node))
+
+
+def open_fields(node: Node, answers: dict[str, Any]) -> frozenset[str]:
+    """The unanswered fields a condition can still depend on, given ``answers``.
+
+    The condition is simplified on what is known (an ``or`` with a true part is true, an ``and`` with a
+    false part is false, a part whose value is known is dropped); the fields left in it are the only ones
+    whose answer can still change it. A field that drops out cannot change the condition in any
+    completion, so a question that only such conditions read is not worth asking.
+    """
+    from .expr.tree import And, Not, Or
+
+    def walk(n: Node) -> tuple[Any, frozenset[str]]:
+        match n:
+            case And(operands=ops) | Or(operands=ops):
+                decisive = isinstance(n, Or)
+                rest: set[str] = set()
+                all_known = True
+                for o in ops:
+                    value, fields = walk(o)
+                    if value is decisive:
+                        return decisive, frozenset()
+                    if value is None:
+                        all_known = False
+                        rest |= fields
+                return (not decisive if all_known else None), frozenset(rest)
+            case Not(operand=o):
+                value, fields = walk(o)
+                return (None if value is None else not value), fields
+        value = evaluate(n, answers)
+        return value, (frozenset() if value is not None else frozenset(names(n)))
+
+    return walk(node)[1]
