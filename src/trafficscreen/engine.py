@@ -225,7 +225,7 @@ class Screener:
             )
             if len(fields) >= 3
         ]
-        self._open_cache: dict[tuple[Any, ...], frozenset[str]] = {}
+        self._open_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._live_cache: dict[tuple[Any, ...], int] = {}
         # which unknown indicators can still change the level (None: rules not monotone, filter off)
         self._layer = LevelLayer.build(indicator_set)
@@ -411,14 +411,15 @@ class Screener:
             if not known:
                 continue  # nothing answered: every field can still change the condition
             key = (i, frozenset((f, answers[f]) for f in known))
-            still = cache.get(key)
-            if still is None:
+            closed = cache.get(key)
+            if closed is None:
                 still = open_fields(tree, answers)
+                closed = tuple(f for f in fields if f not in still and f not in answers)
                 if len(cache) < _CACHE_LIMIT:
-                    cache[key] = still
-            for f in fields:
-                if f not in still:
-                    dead[f] = dead.get(f, 0) | 1 << i
+                    cache[key] = closed
+            bit = 1 << i
+            for f in closed:
+                dead[f] = dead.get(f, 0) | bit
         return dead
 
     def _live_indicators(self, statuses: Any, dim_status: Any, dim_counts: Any, level: Level, highest: Level) -> int:

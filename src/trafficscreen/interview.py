@@ -154,6 +154,7 @@ class LevelLayer:
     atoms: tuple[Node, ...]  # the atom trees, evaluated three-valued over the level rules' names
     terms: tuple[tuple[frozenset[int], ...], ...]  # per level, lowest first: minimal terms of "at least it"
     feeds: tuple[int, ...]  # per indicator: bitmask of the atoms it can change
+    plans: tuple[tuple[str, float, tuple[str, ...], float] | None, ...] = ()  # per atom: a fast count compare
 
     @classmethod
     def build(cls, cs: Any) -> LevelLayer | None:
@@ -218,12 +219,24 @@ class LevelLayer:
                 if set(names(node)) & reads:
                     mask |= 1 << k
             feeds.append(mask)
-        return cls(tuple(atoms), at_least, tuple(feeds))
+        return cls(tuple(atoms), at_least, tuple(feeds), tuple(_count_plan(a) for a in atoms))
 
     def atom_values(self, env: dict[str, Any]) -> tuple[Any, ...]:
         """Each atom's value (True/False/None) given the level rules' names in ``env``: dimensions and
         red_flag as True/False/None, counts as (lo, hi) intervals."""
-        return tuple(evaluate(node, env) for node in self.atoms)
+        out: list[Any] = []
+        for node, plan in zip(self.atoms, self.plans, strict=True):
+            if plan is None:
+                out.append(evaluate(node, env))
+                continue
+            op, const, terms, bound = plan
+            lo = const + sum(env[t][0] for t in terms)
+            hi = const + sum(env[t][1] for t in terms)
+            if op == ">=":
+                out.append(True if lo >= bound else (False if hi < bound else None))
+            else:
+                out.append(True if lo > bound else (False if hi <= bound else None))
+        return tuple(out)
 
     def live_atoms(self, values: tuple[Any, ...], lo: int, hi: int) -> int:
         """Bitmask of the atoms that can still change the level, given every atom's value and the open
@@ -317,3 +330,32 @@ def open_fields(node: Node, answers: dict[str, Any]) -> frozenset[str]:
         return value, (frozenset() if value is not None else frozenset(names(n)))
 
     return walk(node)[1]
+
+
+def _count_plan(node: Node) -> tuple[str, float, tuple[str, ...], float] | None:
+    """``count + count + k >= c`` as (op, k, counts, c); None for an atom evaluated by the interpreter."""
+    from .expr.tree import Arith, Compare, Const, Name
+
+    if not isinstance(node, Compare) or not isinstance(node.right, Const):
+        return None
+    bound = node.right.value
+    if isinstance(bound, bool) or not isinstance(bound, int | float):
+        return None
+    terms: list[str] = []
+    consts: list[float] = []
+
+    def walk(n: Node) -> bool:
+        match n:
+            case Name(id=i):
+                terms.append(i)
+                return True
+            case Const(value=v) if isinstance(v, int | float) and not isinstance(v, bool):
+                consts.append(float(v))
+                return True
+            case Arith(op="+", left=a, right=b):
+                return walk(a) and walk(b)
+        return False
+
+    if not walk(node.left):
+        return None
+    return node.op, sum(consts), tuple(terms), float(bound)
