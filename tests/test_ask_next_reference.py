@@ -95,6 +95,9 @@ def test_no_question_that_can_change_the_level_is_missed(ref: str) -> None:
             f for f in unknown if (rule := by_id[f].askable_when) and askability(compiled[rule], answers)[0] is None
         }
         assert relevant <= offered | waiting, f"missed {sorted(relevant - offered - waiting)}"
+        recording = {q.field for q in result.worth_recording}
+        assert not relevant & recording, "a question listed as only worth recording can change the level"
+        assert not recording & offered
         if not relevant:
             assert result.settled or offered & set(unknown) or waiting
         checked += 1

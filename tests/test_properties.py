@@ -80,10 +80,13 @@ def test_ask_next_is_exactly_the_unanswered_fields_of_unknown_indicators(
     reference in test_ask_next_reference.py."""
     answers = data.draw(answers_for(screener.set))
     r = screener.screen({"answers": answers})
+    expected = {f for i in r.indicators if i.status.value == "unknown" for f in i.fields if f not in answers}
+    recording = {q.field for q in r.worth_recording}
+    assert recording <= expected and len(r.worth_recording) == len(recording)
     if r.settled:
         assert r.ask_next == [] and r.cannot_ask == []
         return
-    expected = {f for i in r.indicators if i.status.value == "unknown" for f in i.fields if f not in answers}
+    assert not recording & {q.field for q in r.ask_next}
     asked = {q.field for q in r.ask_next}
     blocked = {f for g in r.cannot_ask for f in g.fields}
     rules = {

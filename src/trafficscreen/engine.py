@@ -319,12 +319,21 @@ class Screener:
         red_flags = [self._ids[i] for i in self._red_flag_idx if statuses[i] is True]
 
         ask_next: list[Question] = []
-        if highest.rank > level.rank:
-            # an unanswered field is worth asking when an indicator reading it is still unknown
-            unknown = 0
-            for bit, st in zip(self._bits, statuses, strict=True):
-                if st is None:
-                    unknown |= bit
+        worth: list[int] = []  # question indexes: unknown facts that can no longer change the level
+        still_unknown = 0
+        for bit, st in zip(self._bits, statuses, strict=True):
+            if st is None:
+                still_unknown |= bit
+        if highest.rank <= level.rank:
+            worth = [
+                n
+                for n, (_b, readers, f, _fl) in enumerate(self._question_keys)
+                if readers & still_unknown and f not in answers
+            ]
+        else:
+            # an unanswered field is worth asking when an indicator reading it is still unknown and can
+            # still change the level
+            unknown = still_unknown
             if self._layer is not None:
                 unknown &= self._live_indicators(statuses, dim_status, dim_counts, level, highest)
             # red flags first, in the set's priority order (immediate danger is asked about before anything
@@ -333,22 +342,33 @@ class Screener:
             dead = self._closed_fields(unknown, answers)
             shift = self._idx_bits
             keys = []
-            for base, readers, f, flagged in self._question_keys:
+            for n, (base, readers, f, flagged) in enumerate(self._question_keys):
+                if f in answers:
+                    continue
                 hit = readers & unknown
                 if hit and f in dead:
                     hit &= ~dead[f]
-                if hit and f not in answers:
+                if hit:
                     keys.append(base if flagged else base - (hit.bit_count() << shift))
+                elif readers & still_unknown:
+                    worth.append(n)
             keys.sort()
             order, mask = self._question_order, (1 << shift) - 1
             questions = parts.questions
             ask_next = [questions[order[k & mask]] for k in keys]
         cannot_ask: list[CannotAsk] = []
         not_askable = 0
+        recording = [parts.questions[self._question_order[n]] for n in worth]
         if self._ask_rules:
             rule_status = {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
             if ask_next:
                 ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts, rule_status)
+            if recording and ask_next:  # a fact an ask rule reads is asked first, not merely recorded
+                asked = {q.field for q in ask_next}
+                recording = [q for q in recording if q.field not in asked]
+            if recording:  # only what someone present can answer now
+                rule_of = self._rule_of
+                recording = [q for q in recording if (r := rule_of.get(q.field)) is None or rule_status[r][0] is True]
             not_askable = sum(
                 len(fields.difference(answers))
                 for rule_id, fields in self._ruled_fields.items()
@@ -391,6 +411,7 @@ class Screener:
                 "forms": self._form_list(parts, statuses),
                 "ask_next": ask_next,
                 "cannot_ask": cannot_ask,
+                "worth_recording": recording,
                 "dimensions": dimensions,
                 "indicators": indicators,
                 "notice": parts.notice,

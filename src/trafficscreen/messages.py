@@ -42,6 +42,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "text.more": "... and {n} more (see the JSON output)",
         "text.cannot_ask": "Cannot be asked now (the facts stay unknown, never 'no')",
         "text.same_reason": "for the same reason",
+        "text.worth_recording": (
+            "{n} more unanswered questions cannot change the level but are worth recording for a referral "
+            "(see the JSON output)."
+        ),
         "text.source": "source",
         "text.sources": "Sources of the indicators met",
         "strength.strong": "strong",
@@ -93,6 +97,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "text.more": "... e mais {n} (ver a saída JSON)",
         "text.cannot_ask": "Não se pode perguntar agora (os factos ficam desconhecidos, nunca 'não')",
         "text.same_reason": "pelo mesmo motivo",
+        "text.worth_recording": (
+            "Mais {n} perguntas sem resposta não podem mudar o nível, mas vale a pena registá-las para uma "
+            "referenciação (ver a saída JSON)."
+        ),
         "text.source": "fonte",
         "text.sources": "Fontes dos indicadores cumpridos",
         "strength.strong": "forte",
@@ -143,6 +151,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "text.more": "... og {n} til (se JSON-utdata)",
         "text.cannot_ask": "Kan ikke spørres om nå (opplysningene er ukjente, aldri 'nei')",
         "text.same_reason": "av samme grunn",
+        "text.worth_recording": (
+            "{n} ubesvarte spørsmål til kan ikke endre nivået, men er verdt å dokumentere ved en henvisning "
+            "(se JSON-utdata)."
+        ),
         "text.source": "kilde",
         "text.sources": "Kilder for de oppfylte indikatorene",
         "strength.strong": "sterk",

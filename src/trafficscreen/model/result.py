@@ -16,7 +16,7 @@ from .dictionary import Respondent
 from .indicator_set import Status, Strength
 
 RESULT_SCHEMA_VERSION = "1.2.0"
-"""1.2.0 added ``cannot_ask`` and ``completeness.not_askable`` (who can be asked); 1.1.0 is in CHANGELOG.md."""
+"""1.2.0 added ``cannot_ask``, ``worth_recording`` and ``completeness.not_askable``; see CHANGELOG.md."""
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -148,6 +148,11 @@ class ScreeningResult(_Out):
     )
     cannot_ask: list[CannotAsk] = Field(
         default_factory=list, description="questions that could still matter but cannot be asked of anyone present"
+    )
+    worth_recording: list[Question] = Field(
+        default_factory=list,
+        description="unanswered questions of indicators still unknown whose answer can no longer change the "
+        "level, that someone present can answer: worth recording for a referral, not needed for the screen",
     )
     dimensions: list[DimensionOutcome]
     indicators: list[IndicatorOutcome]

@@ -70,6 +70,9 @@ def render_text(result: ScreeningResult) -> str:
             lines.extend(_wrap(f"[{q.asked_of.value}{flag}] {q.question}", bullet=f"{n}. "))
         if len(result.ask_next) > ASK_NEXT_SHOWN:
             lines.append("  " + msg(lang, "text.more", n=str(len(result.ask_next) - ASK_NEXT_SHOWN)))
+    if result.worth_recording:
+        lines.append("")
+        lines.extend(textwrap.wrap(msg(lang, "text.worth_recording", n=str(len(result.worth_recording))), WIDTH))
     if result.cannot_ask:
         lines.append("")
         lines.append(msg(lang, "text.cannot_ask"))
