@@ -299,9 +299,16 @@ def test_d01_jsonl_row_naming_a_field_twice_is_rejected(tmp_path: Path, mini: Co
         '{"id": "a", "deceived": true, "deceived": false}\n{"id": "b", "deceived": true}\n', encoding="utf-8"
     )
     result = CohortInput(src).score(mini)
-    assert result.rejects.rows() == [(1, None, "line 1: field 'deceived' named twice (the last would silently win)")]
+    assert result.rejects.rows() == [
+        (
+            1,
+            None,
+            "line 1: duplicate key 'deceived' in a JSON object (JSON read here may name a key once; "
+            "the last one would silently win)",
+        )
+    ]
     assert result.scored.get_column("id").to_list() == ["b"]
-    with pytest.raises(EncounterError, match="named twice"):
+    with pytest.raises(EncounterError, match="duplicate key 'deceived'"):
         score_duckdb(src, mini)
 
 

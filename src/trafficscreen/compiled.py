@@ -8,8 +8,9 @@ into one generated Python function, so a screen is a single call with no tree wa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConditionError, SchemaError
 from .expr.parser import ConditionSyntaxError, parse_condition
@@ -19,6 +20,9 @@ from .expr.types import ConditionTypeError, Scope, T, TypeChecker, VarType
 from .model.dictionary import DataDictionary, FieldType
 from .model.indicator_set import IndicatorSet, Strength
 from .yamlsource import Positions
+
+if TYPE_CHECKING:
+    from .interview import CheckedAskRule
 
 COUNT_NAMES = ("strong", "medium", "weak", "points", "met")
 LEVEL_ONLY_NAMES = ("red_flag", "dimensions_present")
@@ -181,6 +185,13 @@ class CompiledSet:
         self.used_fields: tuple[str, ...] = tuple(used)
         self.source_code = self._generate()
         self.run = build_function(self.source_code, "_run", self._namespace, f"<trafficscreen {definition.ref}>")
+
+    @cached_property
+    def ask_rules(self) -> dict[str, CheckedAskRule]:
+        """The dictionary's ask rules, parsed once (they were checked when the dictionary loaded)."""
+        from .interview import compile_ask_rules
+
+        return compile_ask_rules(self.dictionary)
 
     @property
     def id(self) -> str:

@@ -15,7 +15,7 @@ from ._version import __version__
 from .compiled import CompiledSet
 from .errors import DraftSetError
 from .expr.tree import names
-from .interview import CheckedAskRule, LevelLayer, askability, compile_ask_rules, open_fields
+from .interview import CheckedAskRule, LevelLayer, askability, open_fields
 from .messages import check_lang, msg
 from .model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
 from .model.encounter import Encounter, check_answers, split_encounter
@@ -123,7 +123,7 @@ class _LangParts:
                 red_flag=any(d.indicators[i].red_flag for i in idx),
             )
         # the facts an ask rule reads (age, who is present) are asked first when a rule is still open
-        for f in sorted({n for r in compile_ask_rules(cs.dictionary).values() for n in r.reads}):
+        for f in sorted({n for r in cs.ask_rules.values() for n in r.reads}):
             if f not in self.questions:
                 fd = cs.dictionary.by_id[f]
                 self.questions[f] = Question(
@@ -208,7 +208,7 @@ class Screener:
         self._used = frozenset(indicator_set.used_fields)
         self._dim_ids = [dim.id for dim in d.dimensions]
         self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
-        rules = compile_ask_rules(indicator_set.dictionary)
+        rules = indicator_set.ask_rules
         by_id = indicator_set.dictionary.by_id
         self._rule_of: dict[str, str] = {
             f: rule_id for f in indicator_set.used_fields if (rule_id := by_id[f].askable_when) is not None

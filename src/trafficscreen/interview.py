@@ -159,7 +159,7 @@ class LevelLayer:
     @classmethod
     def build(cls, cs: Any) -> LevelLayer | None:
         """None when a level rule is not a monotone and/or of atoms (the filter then stays off)."""
-        from .expr.tree import And, Compare, Const, Name, Or
+        from .expr.tree import And, Compare, Name, Or
 
         atoms: list[Node] = []
         index: dict[Any, int] = {}
@@ -193,7 +193,7 @@ class LevelLayer:
                     return acc
                 case Name():
                     return [frozenset({atom(node)})]
-                case Compare(op=op, right=Const()) if op in (">=", ">") and _monotone_count(node.left):
+                case Compare(op=op) if op in (">=", ">") and _count_plan(node) is not None:
                     return [frozenset({atom(node)})]
             return None
 
@@ -271,20 +271,6 @@ def _minimal(terms: list[frozenset[int]]) -> tuple[frozenset[int], ...]:
     return tuple(kept)
 
 
-def _monotone_count(node: Node) -> bool:
-    """A sum of count names and non-negative constants: larger counts never make it smaller."""
-    from .expr.tree import Arith, Const, Name
-
-    match node:
-        case Name():
-            return True
-        case Const(value=v):
-            return isinstance(v, int | float) and v >= 0
-        case Arith(op="+", left=a, right=b):
-            return _monotone_count(a) and _monotone_count(b)
-    return False
-
-
 def _strip(node: Node) -> Any:
     """A node without positions, to recognise the same atom written twice."""
     from .expr.tree import Compare, Const, Name
@@ -333,7 +319,8 @@ def open_fields(node: Node, answers: dict[str, Any]) -> frozenset[str]:
 
 
 def _count_plan(node: Node) -> tuple[str, float, tuple[str, ...], float] | None:
-    """``count + count + k >= c`` as (op, k, counts, c); None for an atom evaluated by the interpreter."""
+    """``count + count + k >= c`` as (op, k, counts, c): a sum of counts and non-negative constants, which
+    larger counts never make smaller. None for anything else (then not a monotone atom)."""
     from .expr.tree import Arith, Compare, Const, Name
 
     if not isinstance(node, Compare) or not isinstance(node.right, Const):
@@ -349,7 +336,7 @@ def _count_plan(node: Node) -> tuple[str, float, tuple[str, ...], float] | None:
             case Name(id=i):
                 terms.append(i)
                 return True
-            case Const(value=v) if isinstance(v, int | float) and not isinstance(v, bool):
+            case Const(value=v) if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0:
                 consts.append(float(v))
                 return True
             case Arith(op="+", left=a, right=b):

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..expr.tree import And, Compare, Const, ConstList, In, Name, Node, Not
-from ..interview import compile_ask_rules
 from ..messages import check_lang
 from ..model.common import LANGUAGES
 from ..model.dictionary import FieldDef, FieldType
@@ -158,7 +157,7 @@ def questionnaire_fields(cs: CompiledSet) -> tuple[str, ...]:
     because the engine asks those first and needs their answers to decide what may be asked."""
     used = set(cs.used_fields)
     by_id = cs.dictionary.by_id
-    rules = compile_ask_rules(cs.dictionary)
+    rules = cs.ask_rules
     wanted = set(used)
     for f in cs.used_fields:
         rule = by_id[f].askable_when
@@ -183,7 +182,7 @@ def ask_enable_when(
     by_id = cs.dictionary.by_id
     fields = {f: by_id[f] for f in order}
     position = {f: i for i, f in enumerate(order)}
-    rules = compile_ask_rules(cs.dictionary)
+    rules = cs.ask_rules
     texts = {r.id: [req.when.strip() for req in r.requires] for r in cs.dictionary.ask_rules}
     out: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
     for b in order:

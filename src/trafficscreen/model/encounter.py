@@ -35,7 +35,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # --- strict JSON -------------------------------------------------------------------------------------
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
@@ -84,7 +84,7 @@ def strict_json_loads(text: str | bytes) -> Any:
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_bounded_int, parse_constant=_no_constant)
+    data = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_int=_bounded_int, parse_constant=_no_constant)
     if _SURROGATE_ESCAPE.search(text):  # only an escape can put a surrogate into decoded UTF-8
         _check_unicode(data)
     return data

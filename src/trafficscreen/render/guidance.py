@@ -26,6 +26,7 @@ from ..errors import SchemaError
 from ..model.common import Level
 from ..model.referral import Contact, ReferralPack, SiteFile, SiteSlot, text_in
 from ..model.result import ScreeningResult
+from .text import unaskable_groups
 
 if TYPE_CHECKING:
     from .sandbox import GuidanceSandbox
@@ -209,7 +210,10 @@ def build_context(
         "questions": groups,
         "questions_more": _more(say, len(result.ask_next) - len(shown)),
         "no_questions": not result.ask_next,
-        "cannot_ask": _cannot_ask(result, esc),
+        "cannot_ask": [
+            {"title": esc(c.title), "n": len(c.fields), "reasons": [esc(r) for r in reasons]}
+            for c, reasons in unaskable_groups(result)
+        ],
         "jurisdiction": esc(text_in(pack.title, lang)),
         "pack": esc(pack.ref),
         "pack_verified": pack.verified,
@@ -284,14 +288,3 @@ def render_guidance(
 
 
 __all__ = ["FORMATS", "build_context", "render_guidance"]
-
-
-def _cannot_ask(result: ScreeningResult, esc: Callable[[str], Any]) -> list[dict[str, Any]]:
-    """The groups of questions no one present can be asked; a reason shared by two groups is said once."""
-    said: set[str] = set()
-    out = []
-    for c in result.cannot_ask:
-        reasons = [r for r in c.reasons if r not in said]
-        said.update(reasons)
-        out.append({"title": esc(c.title), "n": len(c.fields), "reasons": [esc(r) for r in reasons]})
-    return out

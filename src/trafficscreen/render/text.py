@@ -6,7 +6,7 @@ import textwrap
 
 from ..messages import msg
 from ..model.common import Level
-from ..model.result import IndicatorStatus, ScreeningResult
+from ..model.result import CannotAsk, IndicatorStatus, ScreeningResult
 
 WIDTH = 88
 ASK_NEXT_SHOWN = 8
@@ -76,10 +76,7 @@ def render_text(result: ScreeningResult) -> str:
     if result.cannot_ask:
         lines.append("")
         lines.append(msg(lang, "text.cannot_ask"))
-        said: set[str] = set()
-        for group in result.cannot_ask:
-            reasons = [r for r in group.reasons if r not in said]  # the same reason once, for the first group
-            said.update(reasons)
+        for group, reasons in unaskable_groups(result):
             why = " ".join(reasons) or msg(lang, "text.same_reason")
             lines.extend(_wrap(f"{group.title} ({len(group.fields)}): {why}", bullet="- "))
     lines.append("")
@@ -87,3 +84,15 @@ def render_text(result: ScreeningResult) -> str:
     if result.level is Level.NONE:
         lines.insert(0, "")
     return "\n".join(lines).strip("\n") + "\n"
+
+
+def unaskable_groups(result: ScreeningResult) -> list[tuple[CannotAsk, list[str]]]:
+    """Each group of questions no one present can be asked, with the reasons not already given for an
+    earlier group (two groups often share one, such as the child not being seen alone)."""
+    said: set[str] = set()
+    out = []
+    for group in result.cannot_ask:
+        reasons = [r for r in group.reasons if r not in said]
+        said.update(reasons)
+        out.append((group, reasons))
+    return out

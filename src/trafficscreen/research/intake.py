@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import shown_name
+from ..errors import JSONInputError
 from ..mapping import column_name_problem
+from ..model.encounter import no_duplicate_keys
 
 LOW_SHARE = 0.5
 """Below this share of the fields a set reads (or, for ``pack``, of the dictionary's fields) having a
@@ -154,27 +155,12 @@ def _no_constants(name: str) -> float:
     return math.nan if name == "NaN" else math.inf if name == "Infinity" else -math.inf
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
 def _parse_line(text: str) -> tuple[dict[str, Any] | None, str | None]:
     """One JSON Lines object, flattened (``answers`` unnested), or the reason it cannot be used."""
     try:
-        value = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_pairs)
-    except _DuplicateKey as exc:
-        return None, f"field '{shown_name(exc.key)}' named twice (the last would silently win)"
+        value = json.loads(text, parse_constant=_no_constants, object_pairs_hook=no_duplicate_keys)
+    except JSONInputError as exc:  # a key named twice: the same refusal as for one encounter
+        return None, exc.message
     except (ValueError, RecursionError):
         return None, "not valid JSON"
     if not isinstance(value, dict):

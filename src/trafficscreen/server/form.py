@@ -155,11 +155,9 @@ class FormBuilder:
     """Reads the form's submissions and plans each step of the interview for one set."""
 
     def __init__(self, compiled: CompiledSet) -> None:
-        from ..interview import compile_ask_rules
-
         self.set = compiled
         dictionary = compiled.dictionary
-        gates = {f for rule in compile_ask_rules(dictionary).values() for f in rule.reads}
+        gates = {f for rule in compiled.ask_rules.values() for f in rule.reads}
         wanted = set(compiled.used_fields) | gates | set(START_FIELDS)
         self.by_id: dict[str, FieldDef] = {fd.id: fd for fd in dictionary.fields if fd.id in wanted}
         order = {fid: n for n, fid in enumerate(START_FIELDS)}
