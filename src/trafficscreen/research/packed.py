@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -36,9 +36,7 @@ from ..model.dictionary import DataDictionary, FieldDef, FieldType
 from .columnar import NO, YES, code_dtype, encoded_columns, mask_dtype, uses_mask, value_codes
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, empty_rejects, file_format
 from .intake import ROW_PROBLEM
-
-if TYPE_CHECKING:
-    from .batch import BatchResult
+from .scoring import SYNTHETIC, BatchResult, check, columnar, scoring_plan
 
 PACKED_KEY = "trafficscreen.packed"
 LAYOUT = 1
@@ -80,8 +78,6 @@ def pack(
     ``cs`` names the dictionary (any set over it will do); the result can be scored by every set over
     that dictionary, through :func:`write_packed` and :func:`read_packed`.
     """
-    from .batch import check
-
     columns = df.columns
     if mapping:
         # the columns as they will be named; check() renames them itself, to name them in its reasons
@@ -96,7 +92,7 @@ def pack(
 
 
 def write_packed(checked: CheckedFrame, path: str | Path) -> None:
-    """Write a checked cohort (checked for *every* field it has, see :func:`.batch.check`) as a packed file."""
+    """Write a checked cohort (checked for *every* field it has, see :func:`.scoring.check`) as a packed file."""
     p = Path(path)
     if file_format(p) != "parquet":
         raise CohortError("a packed cohort is a Parquet file; name it .parquet", Location(str(p)))
@@ -211,8 +207,6 @@ class _Plan:
 def _plan(
     path: str | Path, cs: CompiledSet, keep: Sequence[str], id_column: str | None, fields: Sequence[str] | None
 ) -> _Plan:
-    from .batch import SYNTHETIC
-
     p = Path(path)
     where = Location(str(p))
     layout = packed_layout(p)
@@ -321,12 +315,10 @@ def score_packed(
     """Read and score a packed cohort, the fast path of batch scoring.
 
     The same rows, columns and rejects as :func:`read_packed` followed by
-    :func:`.batch.score_checked`; each chunk of ``chunk_rows`` rows is read and scored in one pass, and
+    :func:`.scoring.score_checked`; each chunk of ``chunk_rows`` rows is read and scored in one pass, and
     the encoded columns are never gathered into one frame first. ``progress`` is called with the
     number of rows done after each chunk.
     """
-    from .batch import BatchResult
-
     plan = _plan(path, cs, keep, id_column, None)
     try:
         total = int(pl.scan_parquet(Path(path)).select(pl.len()).collect().item())
@@ -349,8 +341,6 @@ def score_packed(
 
 
 def _score_rows(plan: _Plan, cs: CompiledSet, lf: pl.LazyFrame, keep_row: bool, statuses: bool) -> BatchResult:
-    from .batch import BatchResult, columnar, scoring_plan
-
     rows = lf
     bad = "\x00bad"
     if plan.checks:
