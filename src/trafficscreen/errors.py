@@ -1,30 +1,67 @@
-"""Exceptions raised by trafficscreen.
+"""Exceptions raised by trafficscreen: every public one is defined here, and drawn below.
 
 Every error names *what* is wrong and *where* (a file, line and column for YAML, a field id for an
-encounter) and never carries a patient's answer. The hierarchy::
+encounter) and never carries a patient's answer. Each class has a stable ``code`` (shown after the
+name); the server's JSON error bodies carry it, so a client can branch on the code rather than on
+wording that may change. The hierarchy::
 
-    TrafficscreenError
-    ├── ContentError              an indicator set, dictionary or other shipped/authored YAML is unusable
-    │   ├── YAMLSyntaxError       not YAML, a duplicated key, too large, too deep, an alias
-    │   ├── SchemaError           a key or value the format does not allow
-    │   ├── ConditionError        a condition that does not parse or does not type-check
-    │   └── TemplateError         a guidance template that is broken or reaches outside its sandbox
-    │       └── TemplateLimitError  a template that computes too much: too large a value or output,
-    │                               too many loop turns or calls
-    ├── SetNotFoundError          no set, dictionary or referral pack under that id or version, or a
-    │                             path that does not exist
-    ├── DraftSetError             a draft or retired set asked for where only active sets are allowed
-    ├── EncounterError            an encounter that does not fit the set's data dictionary
-    │   └── JSONInputError        JSON this library refuses to read: a duplicated key, an integer of
-    │                             more than 4,300 digits, a lone surrogate, an input too large or not a file
-    └── UnsupportedLanguageError  a language the content is not written in
+    TrafficscreenError                    error
+    ├── ContentError                      content.invalid
+    │   ├── YAMLSyntaxError               content.yaml_syntax
+    │   ├── SchemaError                   content.schema
+    │   ├── ConditionError                content.condition
+    │   └── TemplateError                 content.template
+    │       └── TemplateLimitError        content.template_limit
+    ├── SetNotFoundError                  set.not_found
+    ├── DraftSetError                     set.draft
+    ├── EncounterError                    encounter.invalid
+    │   ├── JSONInputError                encounter.json_refused
+    │   ├── CohortError                   cohort.invalid
+    │   └── ResultFileError               result_file.invalid
+    ├── UnsupportedLanguageError          language.unsupported
+    ├── MissingExtraError                 extra.missing         (also an ImportError)
+    ├── FhirError                         fhir.error
+    │   ├── FhirNotInstalledError         fhir.not_installed    (also a MissingExtraError)
+    │   ├── FhirExportError               fhir.export
+    │   ├── FhirValidationError           fhir.invalid
+    │   ├── QuestionnaireResponseError    fhir.questionnaire_response  (also an EncounterError)
+    │   └── NextQuestionError             fhir.next_question
+    ├── SqlError                          sql.invalid
+    ├── ServerConfigError                 server.config
+    └── ReplayStoreError                  server.replay_store
+
+A class is drawn under its first base; "also" names its other one.
+
+What each one means:
+
+- ContentError: an indicator set, dictionary or other shipped/authored YAML is unusable; YAMLSyntaxError:
+  not YAML, a duplicated key, too large, too deep, an alias; SchemaError: a key or value the format does
+  not allow; ConditionError: a condition that does not parse or does not type-check; TemplateError: a
+  guidance template that is broken or reaches outside its sandbox; TemplateLimitError: one that computes
+  too much (too large a value or output, too many loop turns or calls).
+- SetNotFoundError: no set, dictionary or referral pack under that id or version, or no such path.
+- DraftSetError: a draft or retired set where only active sets are allowed (``allow_draft=True`` opts in).
+- EncounterError: an encounter that does not fit the set's data dictionary; JSONInputError: JSON this
+  library refuses to read (a duplicated key, an integer of more than 4,300 digits, a lone surrogate, an
+  input too large or not a file); CohortError: a cohort (file, columns, mapping, label or rows) that
+  cannot be scored; ResultFileError: a screening result file that cannot be read back;
+  QuestionnaireResponseError: a FHIR response that does not fit the set's questionnaire.
+- UnsupportedLanguageError: a language the content is not written in.
+- MissingExtraError: an optional extra (``research``, ``scale``, ``fhir``, ``server``, ``postgres``) is
+  needed and not installed.
+- FhirError: anything the FHIR part refuses: an export it cannot make valid, output a validator rejects,
+  a ``$next-question`` request it cannot answer.
+- SqlError: a query that cannot be built as asked (an unknown dialect, a bad table or column name).
+- ServerConfigError: a server setting that cannot be used; ReplayStoreError: the replay store of the
+  CDS Hooks service cannot be read or written.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 _SHOWN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SHOWN_NAME_CHARS = 40
@@ -57,7 +94,12 @@ class Location:
 
 
 class TrafficscreenError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this library raises on purpose.
+
+    ``code`` is stable across releases (a client may branch on it); the message may be reworded.
+    """
+
+    code: ClassVar[str] = "error"
 
     def __init__(self, message: str, location: Location | None = None) -> None:
         self.message = message
@@ -68,22 +110,32 @@ class TrafficscreenError(Exception):
 class ContentError(TrafficscreenError):
     """An indicator set, data dictionary or other content file cannot be used."""
 
+    code = "content.invalid"
+
 
 class YAMLSyntaxError(ContentError):
     """The file is not YAML this library accepts (syntax, duplicate keys, size, depth, aliases)."""
+
+    code = "content.yaml_syntax"
 
 
 class SchemaError(ContentError):
     """A key or value that the content format does not allow."""
 
+    code = "content.schema"
+
 
 class ConditionError(ContentError):
     """A condition that does not parse, names an unknown field, or compares values of the wrong type."""
+
+    code = "content.condition"
 
 
 class TemplateError(ContentError):
     """A guidance template that does not parse, uses a name it was not given, or reaches for Python
     internals (``__class__``, ``__globals__``, ``mro`` and the like), which the sandbox refuses."""
+
+    code = "content.template"
 
 
 class TemplateLimitError(TemplateError):
@@ -91,20 +143,35 @@ class TemplateLimitError(TemplateError):
     too many loop turns or calls. Deployers' templates are untrusted; the limits keep one from
     exhausting memory or time."""
 
+    code = "content.template_limit"
+
 
 class SetNotFoundError(TrafficscreenError):
     """No indicator set, dictionary or referral pack with that id, version or path."""
+
+    code = "set.not_found"
 
 
 class DraftSetError(TrafficscreenError):
     """A draft or retired set was asked for where only active sets may be used."""
 
+    code = "set.draft"
+
 
 class EncounterError(TrafficscreenError):
     """An encounter does not fit the data dictionary: an unknown field, or an answer of the wrong type.
 
-    The message names the field, never the answer it carried.
+    The message names the field, never the answer it carried. ``problems`` lists every problem found
+    (the message shows the first), each worded the same way.
     """
+
+    code = "encounter.invalid"
+
+    def __init__(
+        self, message: str, location: Location | None = None, *, problems: Sequence[str] | None = None
+    ) -> None:
+        super().__init__(message, location)
+        self.problems: list[str] = list(problems) if problems else [message]
 
 
 class JSONInputError(EncounterError):
@@ -112,6 +179,111 @@ class JSONInputError(EncounterError):
     silently win), an integer of more than 4,300 digits, a lone surrogate (not Unicode), an input larger
     than the limit or a path that is not a regular file. The message names the key, never a value."""
 
+    code = "encounter.json_refused"
+
+
+class CohortError(EncounterError):
+    """A cohort that cannot be scored: a file, column mapping or label column that cannot be used as a
+    whole, or rows that do not fit the data dictionary. An :class:`EncounterError` (a cohort is many
+    encounters), so code that caught that still catches this."""
+
+    code = "cohort.invalid"
+
+
+class ResultFileError(EncounterError):
+    """A screening result file (``trafficscreen guidance`` reads one) that is not valid JSON or not a
+    result this version can read. An :class:`EncounterError` for the callers that caught that."""
+
+    code = "result_file.invalid"
+
 
 class UnsupportedLanguageError(TrafficscreenError):
     """A language the content is not written in."""
+
+    code = "language.unsupported"
+
+
+class MissingExtraError(TrafficscreenError, ImportError):
+    """An optional extra is needed for this and is not installed: ``extra`` names it (``research``,
+    ``scale``, ``fhir``, ``server``, ``postgres``), ``module`` the package found missing.
+
+    Also an :class:`ImportError`, since that is what a missing package is to Python callers.
+    """
+
+    code = "extra.missing"
+
+    def __init__(self, extra: str, module: str | None = None, *, needed_for: str = "this") -> None:
+        self.extra = extra
+        self.module = module
+        what = module if module is not None else f"the {extra} extra"
+        super().__init__(f"{needed_for} needs {what}; install the {extra} extra: pip install 'trafficscreen[{extra}]'")
+
+
+class FhirError(TrafficscreenError):
+    """Something the FHIR part refuses to do."""
+
+    code = "fhir.error"
+
+
+class FhirNotInstalledError(FhirError, MissingExtraError):
+    """The optional ``fhir.resources`` package is needed (to validate) and is not installed."""
+
+    code = "fhir.not_installed"
+
+    def __init__(self) -> None:
+        MissingExtraError.__init__(self, "fhir", "fhir.resources", needed_for="validating FHIR resources")
+
+
+class FhirExportError(FhirError):
+    """Arguments to :func:`~trafficscreen.fhir.to_fhir` that cannot make a valid Bundle."""
+
+    code = "fhir.export"
+
+
+class FhirValidationError(FhirError):
+    """Output rejected by fhir.resources or by :func:`~trafficscreen.fhir.check_bundle`; ``problems``
+    lists every rejection."""
+
+    code = "fhir.invalid"
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[str] = problems or [message]
+
+
+class QuestionnaireResponseError(FhirError, EncounterError):
+    """A QuestionnaireResponse that is not a response to this set's questionnaire, or holds an answer of
+    the wrong type. The message names the linkId, never the answer."""
+
+    code = "fhir.questionnaire_response"
+
+
+class NextQuestionError(FhirError):
+    """A ``$next-question`` request this service cannot answer; ``status`` is the HTTP status (400 for a
+    request of the wrong shape, 422 for a response that does not fit the set's questionnaire)."""
+
+    code = "fhir.next_question"
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SqlError(TrafficscreenError):
+    """A query that cannot be built as asked: an unknown dialect, a bad table or column name, a clash
+    between a kept column and an output column."""
+
+    code = "sql.invalid"
+
+
+class ServerConfigError(TrafficscreenError):
+    """A server setting that cannot be used (a missing key file, an unsafe frame-ancestors source...)."""
+
+    code = "server.config"
+
+
+class ReplayStoreError(TrafficscreenError):
+    """The replay store cannot be used right now (a database that went away). A hook call is then
+    refused with HTTP 503: a token that cannot be checked for replay is not accepted."""
+
+    code = "server.replay_store"

@@ -41,7 +41,7 @@ from ..errors import EncounterError, Location
 from ..messages import msg
 from ..model.common import LANGUAGES, Level
 from ._common import TS_BASE, check_version, security_labels, set_urls
-from .errors import FhirError, QuestionnaireResponseError
+from .errors import NextQuestionError, QuestionnaireResponseError
 from .importer import (
     GROUP_PREFIX,
     INTRO_LINK_ID,
@@ -119,15 +119,6 @@ WORDS: dict[str, dict[str, str]] = {
         "det kan fortsatt stige til {highest}.",
     },
 }
-
-
-class NextQuestionError(FhirError):
-    """A ``$next-question`` request this service cannot answer; ``status`` is the HTTP status (400 for a
-    request of the wrong shape, 422 for a response that does not fit the set's questionnaire)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def operation_outcome(message: str, status: int = 400) -> dict[str, Any]:

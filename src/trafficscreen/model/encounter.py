@@ -206,9 +206,7 @@ def check_answers(answers: Mapping[str, Any], dictionary: DataDictionary, source
             out[key] = normal
     if problems:
         more = f" (and {count - 1} more problem(s))" if count > 1 else ""
-        err = EncounterError(problems[0] + more, Location(source))
-        err.problems = problems  # type: ignore[attr-defined]
-        raise err
+        raise EncounterError(problems[0] + more, Location(source), problems=problems)
     return out
 
 

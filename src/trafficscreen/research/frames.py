@@ -27,16 +27,12 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import Location, TrafficscreenError
+from ..errors import CohortError as CohortError  # re-exported: its old home
+from ..errors import Location
 from ..mapping import column_name_problem
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
 from .columnar import NO, YES, encoded_columns, encoded_dtype, uses_mask, value_codes
 from .intake import ROW_PROBLEM, IntakeError, RowProblem, check_output_dir, scan_csv, scan_jsonl
-
-
-class CohortError(TrafficscreenError):
-    """A cohort file, column mapping or label column that cannot be used as a whole."""
-
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 ROW = "row"

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..engine import DEFAULT_SET
-from ..errors import TrafficscreenError
+from ..errors import ServerConfigError as ServerConfigError  # re-exported: its old home
 from ..messages import check_lang
 
 MAX_BODY_BYTES = 256 * 1024
@@ -34,10 +34,6 @@ a deployment names its jurisdiction (``--jurisdiction`` or a site file)."""
 
 _KEYWORDS = frozenset({"'self'", "'none'"})
 _HOST_SOURCE = re.compile(r"^(https?://)(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
-
-
-class ServerConfigError(TrafficscreenError):
-    """A server setting that cannot be used (a missing key file, an unsafe frame-ancestors source...)."""
 
 
 def check_frame_ancestor(source: str) -> str:

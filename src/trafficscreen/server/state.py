@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import TrafficscreenError
+from ..errors import MissingExtraError
+from ..errors import ReplayStoreError as ReplayStoreError  # re-exported: its old home
 from .config import CLOCK_LEEWAY, ServerConfigError
 
 TABLE = "trafficscreen_jti_seen"
@@ -35,11 +36,6 @@ PURGE_EVERY = 1000
 STATE_DIR_ENV = "TRAFFICSCREEN_STATE_DIR"
 """Environment variable naming the state directory when ``--state-dir`` is not given."""
 SQLITE_FILE = "replay.sqlite3"
-
-
-class ReplayStoreError(TrafficscreenError):
-    """The replay store cannot be used right now (a database that went away). A hook call is then
-    refused with HTTP 503: a token that cannot be checked for replay is not accepted."""
 
 
 class ReplayStore(Protocol):
@@ -142,9 +138,7 @@ class PostgresReplayStore(_SqlStore):
         try:
             import psycopg
         except ImportError:
-            raise ServerConfigError(
-                "a PostgreSQL replay store needs psycopg: pip install 'trafficscreen[postgres]'"
-            ) from None
+            raise MissingExtraError("postgres", "psycopg", needed_for="a PostgreSQL replay store") from None
         self._psycopg = psycopg
         self._url = url
         self._conn: Any = None
