@@ -7,24 +7,25 @@ into one generated Python function, so a screen is a single call with no tree wa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .core.plan import COUNT_NAMES, REPORTED_COUNTS, Members, SetPlan
 from .errors import ConditionError, SchemaError
 from .expr.parser import ConditionSyntaxError, parse_condition
 from .expr.pycompile import PyGen, build_function
 from .expr.tree import Node, names, uses_is_known
 from .expr.types import ConditionTypeError, Scope, T, TypeChecker, VarType
 from .model.dictionary import DataDictionary, FieldType
-from .model.indicator_set import IndicatorSet, Strength
+from .model.indicator_set import IndicatorSet
 from .yamlsource import Positions
 
 if TYPE_CHECKING:
     from .interview import CheckedAskRule
 
-COUNT_NAMES = ("strong", "medium", "weak", "points", "met")
 LEVEL_ONLY_NAMES = ("red_flag", "dimensions_present")
 RESERVED = frozenset(COUNT_NAMES + LEVEL_ONLY_NAMES)
 
@@ -156,7 +157,16 @@ def check_set(definition: IndicatorSet, dictionary: DataDictionary, positions: P
     return CheckedSet(tuple(indicator_trees), tuple(dim_trees), tuple(level_trees), tuple(warnings))
 
 
-_STRENGTHS = (Strength.STRONG, Strength.MEDIUM, Strength.WEAK)
+Status = bool | None
+"""True (met, present, holds), False, or None (unknown)."""
+DimensionCounts = tuple[int, int, int, int, int, int, int, int]
+"""Strong, medium, weak and points of one dimension, each as (at least, at most)."""
+RunFunction = Callable[
+    [Mapping[str, Any]],
+    tuple[tuple[Status, ...], tuple[Status, ...], tuple[DimensionCounts, ...], tuple[Status, ...]],
+]
+"""The compiled function: answers → (indicator statuses, dimension statuses, dimension counts, level
+rules), each in set order."""
 
 
 class CompiledSet:
@@ -183,8 +193,11 @@ class CompiledSet:
             for f in fs:
                 used.setdefault(f, None)
         self.used_fields: tuple[str, ...] = tuple(used)
+        self.plan = SetPlan.of(definition, checked)
         self.source_code = self._generate()
-        self.run = build_function(self.source_code, "_run", self._namespace, f"<trafficscreen {definition.ref}>")
+        # unique per content, so two versions or drafts of one set never share a traceback source
+        filename = f"<trafficscreen {definition.ref} {sha256[:12]}>"
+        self.run: RunFunction = build_function(self.source_code, "_run", self._namespace, filename)
 
     @cached_property
     def ask_rules(self) -> dict[str, CheckedAskRule]:
@@ -208,80 +221,65 @@ class CompiledSet:
     def _generate(self) -> str:
         """Python source of ``_run(answers)``.
 
-        Every condition is compiled in two worlds (see :meth:`PyGen.two`): ``x_lo`` is "certainly
+        Every condition is compiled in two worlds (see :mod:`.expr.worlds`): ``x_lo`` is "certainly
         true", ``x_hi`` "may be true". Counts of met indicators are then plain sums: at least the sum of
         the lo values, at most the sum of the hi values. The function returns the same values as the
         reference evaluator — True, False or None (unknown) — for indicators, dimensions and levels.
         """
-        d = self.definition
+        plan = self.plan
         consts: dict[str, Any] = {"_S": (False, None, True)}
         self._namespace: dict[str, Any] = consts
         field_var = {f: f"f_{f}" for f in self.dictionary.by_id}
         lines = ["def _run(a):", "    get = a.get"]
-        for f in self.used_fields:
-            lines.append(f"    {field_var[f]} = get({f!r})")
+        lines += [f"    {field_var[f]} = get({f!r})" for f in self.used_fields]
         for i, (tree, checker) in enumerate(self.checked.indicators):
             lo, hi = PyGen(checker, field_var.__getitem__, consts).two(tree)
-            lines.append(f"    s{i}_lo = {lo}")
-            lines.append(f"    s{i}_hi = {hi}")
-
-        dim_index = {dim.id: k for k, dim in enumerate(d.dimensions)}
-        members: list[list[int]] = [[] for _ in d.dimensions]
-        for i, ind in enumerate(d.indicators):
-            members[dim_index[ind.dimension]].append(i)
-
-        def total(idx: list[int], world: str, weight: bool = False) -> str:
-            terms = [(f"{d.indicators[i].weight_points} * s{i}_{world}" if weight else f"s{i}_{world}") for i in idx]
-            return " + ".join(terms) or "0"
-
-        def count_lines(prefix: str, idx: list[int], wanted: set[str]) -> None:
-            # only the counts a rule reads, plus the per-dimension counts every result reports
-            for strength in _STRENGTHS:
-                if strength.value in wanted:
-                    sel = [i for i in idx if d.indicators[i].strength is strength]
-                    for world in ("lo", "hi"):
-                        lines.append(f"    {prefix}_{strength.value}_{world} = {total(sel, world)}")
-            for world in ("lo", "hi"):
-                if "points" in wanted:
-                    lines.append(f"    {prefix}_points_{world} = {total(idx, world, weight=True)}")
-                if "met" in wanted:
-                    lines.append(f"    {prefix}_met_{world} = {total(idx, world)}")
-
-        reported = {s.value for s in _STRENGTHS} | {"points"}
-        level_reads = {n for tree, _c in self.checked.levels for n in names(tree)}
-
+            lines += [f"    s{i}_lo = {lo}", f"    s{i}_hi = {hi}"]
         for k, (_text, tree, checker) in enumerate(self.checked.dimensions):
-            count_lines(f"d{k}", members[k], reported | set(names(tree)))
+            read = (n for n in COUNT_NAMES if n in plan.dimension_reads[k])
+            for n in dict.fromkeys((*REPORTED_COUNTS, *read)):
+                lines += _count_lines(f"d{k}_{n}", plan.dimension_count(k, n))
             lo, hi = PyGen(checker, lambda n, k=k: f"d{k}_{n}", consts).two(tree)  # type: ignore[misc]
-            lines.append(f"    D{k}_lo = {lo}")
-            lines.append(f"    D{k}_hi = {hi}")
-        count_lines("L", list(range(len(d.indicators))), level_reads)
-        n_dim = len(d.dimensions)
+            lines += [f"    D{k}_lo = {lo}", f"    D{k}_hi = {hi}"]
+        for n in plan.level_counts:
+            lines += _count_lines(f"L_{n}", plan.set_count(n))
+        n_dim = len(plan.dimension_ids)
         for world in ("lo", "hi"):
             dims = " + ".join(f"D{k}_{world}" for k in range(n_dim)) or "0"
-            lines.append(f"    L_dimensions_present_{world} = {dims}")
-        flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
-        for world in ("lo", "hi"):
-            lines.append(f"    rf_{world} = {' or '.join(f's{i}_{world}' for i in flags) or 'False'}")
-        for k in range(n_dim):
-            lines.append(f"    D{k} = _S[D{k}_lo + D{k}_hi]")
-        lines.append("    rf = _S[rf_lo + rf_hi]")
-        # level rules see dimensions and red_flag as yes/no names and the set-wide counts as intervals
-        level_var = {dim.id: f"D{k}" for k, dim in enumerate(d.dimensions)}
-        level_var["red_flag"] = "rf"
-        for n in (*COUNT_NAMES, "dimensions_present"):
-            level_var[n] = f"L_{n}"
+            flags = " or ".join(f"s{i}_{world}" for i in plan.red_flags) or "False"
+            lines += [f"    L_dimensions_present_{world} = {dims}", f"    rf_{world} = {flags}"]
+        # level rules see dimensions and red_flag as yes/no pairs and the set-wide counts as intervals
+        pairs = {dim: f"D{k}" for k, dim in enumerate(plan.dimension_ids)} | {"red_flag": "rf"}
         for j, (tree, checker) in enumerate(self.checked.levels):
-            lo, hi = PyGen(checker, level_var.__getitem__, consts).two(tree)
+            lo, hi = _LevelGen(checker, pairs, consts).two(tree)
             lines.append(f"    l{j} = _S[{lo} + {hi}]")
-        n_ind, n_lvl = len(d.indicators), len(d.levels)
-        statuses = "".join(f"_S[s{i}_lo + s{i}_hi], " for i in range(n_ind))
-        dstat = "".join(f"D{k}, " for k in range(n_dim))
+        statuses = "".join(f"_S[s{i}_lo + s{i}_hi], " for i in range(len(plan.indicator_ids)))
+        dstat = "".join(f"_S[D{k}_lo + D{k}_hi], " for k in range(n_dim))
         counts = "".join(
-            f"(d{k}_strong_lo, d{k}_strong_hi, d{k}_medium_lo, d{k}_medium_hi, d{k}_weak_lo, d{k}_weak_hi, "
-            f"d{k}_points_lo, d{k}_points_hi), "
+            "(" + ", ".join(f"d{k}_{n}_{w}" for n in REPORTED_COUNTS for w in ("lo", "hi")) + "), "
             for k in range(n_dim)
         )
-        lvls = "".join(f"l{j}, " for j in range(n_lvl))
+        lvls = "".join(f"l{j}, " for j in range(len(plan.scales)))
         lines.append(f"    return ({statuses}), ({dstat}), ({counts}), ({lvls})")
         return "\n".join(lines) + "\n"
+
+
+def _count_lines(var: str, members: Members) -> list[str]:
+    """A count's interval as two sums: of the indicators certainly met, and of those not ruled out."""
+
+    def total(world: str) -> str:
+        return " + ".join(f"{w} * s{i}_{world}" if w != 1 else f"s{i}_{world}" for i, w in members) or "0"
+
+    return [f"    {var}_lo = {total('lo')}", f"    {var}_hi = {total('hi')}"]
+
+
+class _LevelGen(PyGen):
+    """Level rules read a dimension or ``red_flag`` from its two worlds, and counts as ``L_<count>``."""
+
+    def __init__(self, checker: TypeChecker, pairs: dict[str, str], consts: dict[str, Any]) -> None:
+        super().__init__(checker, lambda n: f"L_{n}", consts)
+        self.pairs = pairs
+
+    def name(self, name: str) -> tuple[str, str]:
+        v = self.pairs[name]
+        return f"{v}_lo", f"{v}_hi"

@@ -3,13 +3,13 @@
 The query walks the same parsed and type-checked condition trees as the Python compiler
 (:mod:`trafficscreen.expr.pycompile`) and the columnar backend, with the same meaning.
 
-**Two worlds instead of NULL logic.** Every condition becomes two plain boolean SQL expressions that are
-never NULL: *lo* ("certainly true") and *hi* ("possibly true"), exactly as :meth:`PyGen.two` does in
-Python. An atom that reads a field is guarded by ``field IS NOT NULL`` in *lo* and ``field IS NULL`` in
-*hi*; ``not`` swaps the worlds; ``and``/``or`` act within each. An indicator is then *met* where *lo*
-holds, *unknown* where only *hi* holds and *not met* elsewhere. Nothing depends on how a dialect treats
-NULL inside ``IN``, array look-ups or CASE, which differs between engines (PostgreSQL's rewrite of an
-array look-up, for one, turns an unknown list into "no").
+**Two worlds instead of NULL logic.** Every condition becomes two plain boolean SQL expressions that are never
+NULL: *lo* ("certainly true") and *hi* ("possibly true"), as every backend does through the one lowering of
+:mod:`trafficscreen.expr.worlds`. An atom that reads a field is guarded by ``field IS NOT NULL`` in *lo* and
+``field IS NULL`` in *hi*; ``not`` swaps the worlds; ``and``/``or`` act within each. An indicator is then
+*met* where *lo* holds, *unknown* where only *hi* holds and *not met* elsewhere. Nothing depends on how a
+dialect treats NULL inside ``IN``, array look-ups or CASE, which differs between engines (PostgreSQL's rewrite
+of an array look-up, for one, turns an unknown list into "no").
 
 **Counts are intervals.** A dimension rule reads the counts of its met indicators as intervals: at least
 the sum of the *lo* flags, at most the sum of the *hi* flags. Level rules read dimensions and
@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING
 
 from ..compiled import COUNT_NAMES, CompiledSet
 from ..errors import TrafficscreenError
-from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or, names
-from ..expr.types import T, TypeChecker
+from ..expr.tree import Scalar, names
+from ..expr.types import TypeChecker
+from ..expr.worlds import GuardedWorlds
 from ..model.common import LEVELS_IN_ORDER
 from ..model.dictionary import FieldType
 from ..model.indicator_set import Strength
@@ -175,7 +176,6 @@ def _const(value: bool | int | float | str | date) -> exp.Expression:
 
 _CMP_CLASS = {"<": "LT", "<=": "LTE", ">": "GT", ">=": "GTE", "==": "EQ", "!=": "NEQ"}
 _ARITH_CLASS = {"+": "Add", "-": "Sub", "*": "Mul"}
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def _cmp(op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
@@ -254,8 +254,8 @@ def contains(container: exp.Expression, item: exp.Expression, dialect: str) -> e
 # --- the two-world generator ----------------------------------------------------------------------
 
 
-class SqlGen:
-    """Builds (lo, hi) SQL expressions for conditions in one scope.
+class SqlGen(GuardedWorlds["exp.Expression"]):
+    """Builds (lo, hi) SQL expressions for conditions in one scope (see :mod:`..expr.worlds`).
 
     Field scope: ``value(name)`` gives the SQL value of a field (NULL = unknown). Count scope:
     ``pair(name)`` gives the (lo, hi) of a yes/no name (a dimension, ``red_flag``) and ``interval(name)``
@@ -273,131 +273,68 @@ class SqlGen:
     ) -> None:
         self.checker = checker
         self.dialect = dialect
-        self.value = value
-        self.pair = pair
-        self.count = interval
+        self._value = value
+        self._pair = pair
+        self._count = interval
 
-    # how a name is read, by scope
-    def _name_pair(self, name: str) -> Pair:
-        if self.value is not None:
-            v = self.value(name)
+    # --- primitives -------------------------------------------------------------------------------
+    def literal(self, value: bool) -> exp.Expression:
+        return _bool(value)
+
+    def all_of(self, parts: Sequence[exp.Expression]) -> exp.Expression:
+        return _junction("and", parts)
+
+    def any_of(self, parts: Sequence[exp.Expression]) -> exp.Expression:
+        return _junction("or", parts)
+
+    def negate(self, e: exp.Expression) -> exp.Expression:
+        return _not(e)
+
+    def compare(self, op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        return _cmp(op, a, b)
+
+    def number(self, value: int | float) -> exp.Expression:
+        return _num(value)
+
+    def arith(self, op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        return _arith(op, a, b)
+
+    def member(self, item: exp.Expression, values: tuple[Scalar, ...], negate: bool) -> exp.Expression:
+        return _in_list(item, [_const(v) for v in values], negate)
+
+    def name(self, name: str) -> Pair:
+        if self._value is not None:
+            v = self._value(name)
             return _coalesce(v, False), _coalesce(v, True)
-        assert self.pair is not None
-        return self.pair(name)
+        assert self._pair is not None
+        return self._pair(name)
 
-    def _known(self, name: str) -> exp.Expression:
-        if self.value is not None:
-            return _not_null(self.value(name))
-        lo, hi = self._name_pair(name)
-        return _or(lo, _not(hi))
+    def count(self, name: str) -> Pair:
+        assert self._count is not None
+        return self._count(name)
 
-    def _unknown(self, name: str) -> exp.Expression:
-        if self.value is not None:
-            return _is_null(self.value(name))
-        lo, hi = self._name_pair(name)
-        return _and(hi, _not(lo))
+    def value(self, name: str) -> exp.Expression:
+        assert self._value is not None
+        return self._value(name)
 
-    def _plain(self, node: Node) -> exp.Expression:
-        """A value expression that assumes every name it reads is known."""
-        match node:
-            case Const(value=v):
-                return _const(v)
-            case Name(id=i):
-                if self.value is not None:
-                    return self.value(i)
-                return self._name_pair(i)[0]  # a known yes/no name: its lo and hi agree
-            case Arith(op=op, left=a, right=b):
-                return _arith(op, self._plain(a), self._plain(b))
-        raise TypeError(f"not a value node: {type(node).__name__}")  # pragma: no cover
+    def constant(self, value: Scalar) -> exp.Expression:
+        return _const(value)
 
-    def _atom(self, node: Node, expr: exp.Expression) -> Pair:
-        fields = names(node)
-        if not fields:
-            return expr, expr
-        known = [self._known(f) for f in fields]
-        unknown = [self._unknown(f) for f in fields]
-        return _and(*known, expr), _or(*unknown, expr)
+    def known(self, name: str) -> exp.Expression:
+        return _not_null(self.value(name))
 
-    def two(self, node: Node) -> Pair:
-        """(lo, hi): the condition certainly holds / may hold. Neither is ever NULL."""
-        match node:
-            case Name(id=i):
-                return self._name_pair(i)
-            case Const(value=v):
-                return _bool(bool(v)), _bool(bool(v))
-            case Not(operand=o):
-                lo, hi = self.two(o)
-                return _not(hi), _not(lo)
-            case And(operands=ops) | Or(operands=ops):
-                kind = "and" if isinstance(node, And) else "or"
-                parts = [self.two(o) for o in ops]
-                return _junction(kind, [p[0] for p in parts]), _junction(kind, [p[1] for p in parts])
-            case IsKnown(name=nm, negate=neg):
-                e = self._unknown(nm.id) if neg else self._known(nm.id)
-                return e, e
-            case Compare(op=op, left=a, right=b):
-                if T.COUNT in (self.checker.typeof(a), self.checker.typeof(b)):
-                    return _two_intervals(op, self.interval(a), self.interval(b))
-                return self._atom(node, _cmp(op, self._plain(a), self._plain(b)))
-            case In(item=item, container=container, negate=neg):
-                if isinstance(container, ConstList):
-                    values = [_const(c.value) for c in container.items]
-                    if self.checker.typeof(item) is T.COUNT:
-                        lo, hi = self.interval(item)
-                        inside = _in_list(lo, values, neg)
-                        return _and(_cmp("==", lo, hi), inside), _or(_cmp("!=", lo, hi), inside)
-                    return self._atom(node, _in_list(self._plain(item), values, neg))
-                assert isinstance(container, Name) and self.value is not None
-                found = contains(self.value(container.id), self._plain(item), self.dialect)
-                return self._atom(node, _not(found) if neg else found)
-        raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+    def unknown(self, name: str) -> exp.Expression:
+        return _is_null(self.value(name))
 
-    def interval(self, node: Node) -> Pair:
-        match node:
-            case Const(value=v):
-                assert isinstance(v, (int, float)) and not isinstance(v, bool)
-                return _num(v), _num(v)
-            case Name(id=i):
-                assert self.count is not None
-                return self.count(i)
-            case Arith(op="+", left=a, right=b):
-                (al, ah), (bl, bh) = self.interval(a), self.interval(b)
-                return _arith("+", al, bl), _arith("+", ah, bh)
-            case Arith(op="-", left=a, right=b):
-                (al, ah), (bl, bh) = self.interval(a), self.interval(b)
-                return _arith("-", al, bh), _arith("-", ah, bl)
-            case Arith(op="*", left=a, right=b):
-                const, other = (a, b) if isinstance(a, Const) else (b, a)
-                assert isinstance(const, Const)
-                c = const.value
-                assert isinstance(c, (int, float)) and not isinstance(c, bool)
-                ol, oh = self.interval(other)
-                if c >= 0:
-                    return _arith("*", _num(c), ol), _arith("*", _num(c), oh)
-                return _arith("*", _num(c), oh), _arith("*", _num(c), ol)
-        raise TypeError(f"not a count node: {type(node).__name__}")  # pragma: no cover
+    def contains(self, container: exp.Expression, item: exp.Expression, negate: bool) -> exp.Expression:
+        found = contains(container, item, self.dialect)
+        return _not(found) if negate else found
 
 
 def _coalesce(v: exp.Expression, default: bool) -> exp.Expression:
     from sqlglot import exp
 
     return exp.Coalesce(this=v, expressions=[_bool(default)])
-
-
-def _two_intervals(op: str, a: Pair, b: Pair) -> Pair:
-    """Same truth table as ``PyGen._two_intervals``: lo holds for every pair of values, hi for some."""
-    if op in (">", ">="):
-        op, a, b = _FLIP[op], b, a
-    (al, ah), (bl, bh) = a, b
-    if op == "<":
-        return _cmp("<", ah, bl), _cmp("<", al, bh)
-    if op == "<=":
-        return _cmp("<=", ah, bl), _cmp("<=", al, bh)
-    point = _and(_cmp("==", al, ah), _cmp("==", ah, bl), _cmp("==", bl, bh))
-    overlap = _not(_or(_cmp("<", ah, bl), _cmp("<", bh, al)))
-    if op == "==":
-        return point, overlap
-    return _not(overlap), _not(point)
 
 
 # --- the whole set as one query -------------------------------------------------------------------
