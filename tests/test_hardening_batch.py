@@ -80,7 +80,7 @@ def test_d03_interrupted_batch_keeps_the_earlier_output(
 def test_d03_interrupted_duckdb_batch_keeps_the_earlier_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import trafficscreen.sql.commands as sqlcmd
+    import trafficscreen.cli.sql as sqlcmd
 
     src = _csv(tmp_path / "c.csv", FULL)
     out = tmp_path / "out.parquet"

@@ -337,7 +337,7 @@ def test_postgres_store_forgets_expired_tokens(postgres_url: str) -> None:
 
 def test_serve_options_name_the_shared_store(tmp_path: Path) -> None:
     from trafficscreen.cli import build_parser
-    from trafficscreen.server.cli import build_config, cmd_serve
+    from trafficscreen.cli.serve import build_config, cmd_serve
 
     args = build_parser().parse_args(
         ["serve", "--state-dir", str(tmp_path), "--replay-store", "postgresql://ts@db.example/ts"]

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import MINI_SET
 from trafficscreen.cli import main
-from trafficscreen.research.commands import Progress
+from trafficscreen.cli.research import Progress
 from trafficscreen.research.evaluate import SYNTHETIC_WARNING
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,7 +249,7 @@ def test_progress_bar_only_on_a_terminal() -> None:
 
 def test_importing_the_commands_does_not_import_polars() -> None:
     code = (
-        "import sys, trafficscreen, trafficscreen.research, trafficscreen.research.commands; "
+        "import sys, trafficscreen, trafficscreen.research, trafficscreen.cli.research; "
         "print('polars' in sys.modules, 'numpy' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True, check=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from trafficscreen.cli import build_parser, main
-from trafficscreen.server.cli import build_config
+from trafficscreen.cli.serve import build_config
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str], words: str) -> None:

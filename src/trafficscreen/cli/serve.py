@@ -1,6 +1,6 @@
 """``trafficscreen serve``: run the CDS Hooks service and the triage form under uvicorn.
 
-Registered through ``cli.COMMAND_MODULES``; the web framework is imported only when the command runs.
+Registered through ``COMMAND_MODULES`` in :mod:`._main`; the web framework is imported only when the command runs.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _loopback(host: str) -> bool:
 
 def build_config(args: argparse.Namespace) -> Any:
     from ..engine import DEFAULT_SET
-    from .config import ServerConfig
+    from ..server.config import ServerConfig
 
     return ServerConfig(
         set_ref=args.set or DEFAULT_SET,
@@ -144,12 +144,12 @@ def build_config(args: argparse.Namespace) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .config import ServerConfigError
+    from ..server.config import ServerConfigError
 
     try:
         import uvicorn
 
-        from .app import create_app
+        from ..server.app import create_app
     except ImportError:
         raise ServerConfigError("the server needs the 'server' extra: pip install 'trafficscreen[server]'") from None
     if not 0 < args.port < 65536:
@@ -193,7 +193,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         import os
 
-        from .app import CONFIG_ENV
+        from ..server.app import CONFIG_ENV
 
         os.environ[CONFIG_ENV] = config.to_json()
         uvicorn.run("trafficscreen.server.app:app_from_environment", factory=True, workers=args.workers, **options)

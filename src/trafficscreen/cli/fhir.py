@@ -1,6 +1,6 @@
 """``trafficscreen fhir export`` and ``trafficscreen fhir questionnaire``.
 
-Registered through ``cli.COMMAND_MODULES``; everything heavy is imported inside the command functions.
+Registered through ``COMMAND_MODULES`` in :mod:`._main`; everything heavy is imported inside the command functions.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import argparse
 import json
 import sys
 from typing import Any
+
+from ._io import read_input
 
 FHIR_VERSIONS = ("R4B", "R5")  # kept here so that building the parser imports nothing else
 
@@ -79,17 +81,16 @@ def _print(obj: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from ..cli import _read_input
     from ..engine import DEFAULT_SET, Screener
     from ..errors import EncounterError, Location
+    from ..fhir.export import to_fhir
+    from ..fhir.importer import read_questionnaire_response
     from ..loader import load_set
     from ..messages import check_lang
     from ..model.encounter import parse_encounter_json
     from ..model.result import ScreeningResult
-    from .export import to_fhir
-    from .importer import read_questionnaire_response
 
-    data, source = _read_input(args.input)
+    data, source = read_input(args.input)
     response = read_questionnaire_response(data, source)
     qr: dict[str, Any] | None = None
     result: ScreeningResult
@@ -152,13 +153,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_questionnaire(args: argparse.Namespace) -> int:
     from ..engine import DEFAULT_SET
+    from ..fhir.questionnaire import questionnaire
     from ..loader import load_set
-    from .questionnaire import questionnaire
 
     compiled = load_set(args.set or DEFAULT_SET, allow_draft=args.allow_draft)
     q = questionnaire(compiled, args.fhir_version, args.lang, enable_when=not args.no_enable_when)
     if args.validate:
-        from .check import validate_questionnaire
+        from ..fhir.check import validate_questionnaire
 
         validate_questionnaire(q, args.fhir_version)
     _print(q)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import TrafficscreenError
+from ._io import check_coverage
 
 
 class ResearchExtraMissing(TrafficscreenError):
@@ -69,7 +70,7 @@ def _load(ref: str, allow_draft: bool) -> Any:
 def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
     if not getattr(args, "columns", None):
         return None
-    from .frames import read_mapping
+    from ..research.frames import read_mapping
 
     return read_mapping(args.columns)
 
@@ -79,7 +80,7 @@ def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
 
 def _check_outputs(input_path: str, out_path: Path, rejects_path: Path | None) -> None:
     """Refuse outputs that would overwrite the input or each other, or that go to a missing folder."""
-    from .intake import IntakeError, check_output_dir, same_file
+    from ..research.intake import IntakeError, check_output_dir, same_file
 
     if same_file(input_path, out_path):
         raise TrafficscreenError(f"{out_path}: --out names the input file; write the output to a new file")
@@ -96,28 +97,6 @@ def _check_outputs(input_path: str, out_path: Path, rejects_path: Path | None) -
                 raise TrafficscreenError(f"{p}: {exc}") from None
 
 
-def check_coverage(
-    args: argparse.Namespace, columns: Any, wanted: Any, what: str, source: str, mapping: dict[str, str] | None = None
-) -> None:
-    """No field column at all: an error unless --allow-no-fields; fewer than half: a warning on standard error."""
-    from .intake import coverage_message, field_coverage
-
-    cov = field_coverage(columns, list(wanted), mapping)
-    message = coverage_message(cov, what, source)
-    if message is None:
-        return
-    if cov.none:
-        if not getattr(args, "allow_no_fields", False):
-            raise TrafficscreenError(message)
-        print(
-            f"warning: {source}: none of the {len(cov.wanted)} field(s) {what} has a column in the input; "
-            "every answer is unknown (--allow-no-fields)",
-            file=sys.stderr,
-        )
-        return
-    print(message, file=sys.stderr)
-
-
 def _interrupted(out_path: Path | str) -> int:
     print(
         f"trafficscreen: interrupted; {out_path} was not written (an earlier file there is unchanged)", file=sys.stderr
@@ -126,7 +105,7 @@ def _interrupted(out_path: Path | str) -> int:
 
 
 def _write_rejects(rejects: Any, rejects_path: Path, explicit: bool) -> None:
-    from .frames import write_table
+    from ..research.frames import write_table
 
     if rejects.height or explicit:
         # a named report is always rewritten, empty when nothing was rejected: a report from an earlier
@@ -142,7 +121,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         _check_outputs(args.input, out_path, rejects_path)
         if getattr(args, "engine", "columnar") != "columnar":  # SQL engines: trafficscreen.sql
-            from ..sql.commands import run_batch
+            from .sql import run_batch
 
             return run_batch(args)
         return _batch_columnar(args, out_path, rejects_path)
@@ -152,8 +131,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _batch_columnar(args: argparse.Namespace, out_path: Path, rejects_path: Path) -> int:
     _need("polars")
-    from .batch import CohortInput, score_in_chunks
-    from .frames import file_format, write_table
+    from ..research.batch import CohortInput, score_in_chunks
+    from ..research.frames import file_format, write_table
 
     file_format(out_path)
     file_format(rejects_path)
@@ -271,7 +250,7 @@ def _clean(payload: Any) -> Any:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import SYNTHETIC_WARNING, csv_rows, evaluate_counts, render_table
+    from ..research.evaluate import SYNTHETIC_WARNING, csv_rows, evaluate_counts, render_table
 
     if args.counts is not None:
         if args.scored or args.set:
@@ -286,8 +265,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if not args.label:
             raise TrafficscreenError("--label COLUMN is required to evaluate a cohort")
         _need("polars")
-        from .batch import CohortInput
-        from .cohorts import evaluate_scored, score_for_evaluation
+        from ..research.batch import CohortInput
+        from ..research.cohorts import evaluate_scored, score_for_evaluation
 
         mapping = _mapping(args) if args.set else None
         cohort = CohortInput(args.scored, mapping=mapping)
@@ -302,7 +281,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             df = cohort.frame
         ev = evaluate_scored(df, args.label, ci=args.ci, confidence=args.confidence, n_rejected=n_rejected)
         if args.roc:
-            from .svg import roc_svg
+            from ..research.svg import roc_svg
 
             Path(args.roc).write_text(
                 roc_svg([(ev.set_ref or "set", ev.roc, ev.auc)], synthetic=ev.synthetic), encoding="utf-8"
@@ -318,10 +297,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     _need("polars")
-    from .batch import CohortInput
-    from .cohorts import compare_frames
-    from .compare import csv_rows, render_table
-    from .evaluate import SYNTHETIC_WARNING
+    from ..research.batch import CohortInput
+    from ..research.cohorts import compare_frames
+    from ..research.compare import csv_rows, render_table
+    from ..research.evaluate import SYNTHETIC_WARNING
 
     sets = [_load(ref, args.allow_draft) for ref in args.set]
     mapping = _mapping(args)
@@ -330,7 +309,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         check_coverage(args, cohort.columns(), cs.used_fields, f"{cs.ref} reads", args.cohort, mapping)
     cmp = compare_frames(cohort, sets, args.label, ci=args.ci, confidence=args.confidence)
     if args.roc:
-        from .svg import roc_svg
+        from ..research.svg import roc_svg
 
         curves = [(e.set_ref or "?", e.roc, e.auc) for e in cmp.evaluations]
         Path(args.roc).write_text(roc_svg(curves, synthetic=cmp.synthetic), encoding="utf-8")
@@ -345,8 +324,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     _need("polars")
-    from .frames import file_format, read_table
-    from .packed import pack, write_packed
+    from ..research.frames import file_format, read_table
+    from ..research.packed import pack, write_packed
 
     out_path = Path(args.out)
     if file_format(out_path) != "parquet":
@@ -392,8 +371,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     _need("polars")
     _need("numpy")
-    from .frames import file_format, write_table
-    from .synth import synth_cohort
+    from ..research.frames import file_format, write_table
+    from ..research.synth import synth_cohort
 
     if args.n < 1:
         raise TrafficscreenError("--n must be at least 1")
@@ -468,7 +447,7 @@ def register(sub: Any) -> None:
     b.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
     b.add_argument("--quiet", action="store_true", help="no summary on standard error")
     _allow_no_fields(b)
-    from ..sql.commands import add_engine_option
+    from .sql import add_engine_option
 
     add_engine_option(b)
     b.set_defaults(func=cmd_batch)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TrafficscreenError
-from .dialects import DIALECTS, ENGINES
+from ..sql.dialects import DIALECTS, ENGINES
+from ._io import check_coverage
 
 _OUTPUT_SUFFIXES = (".parquet", ".csv", ".jsonl", ".ndjson")
 
@@ -46,7 +47,7 @@ def _note(args: argparse.Namespace, message: str) -> None:
 def cmd_sql(args: argparse.Namespace) -> int:
     need("sqlglot")
     from ..mapping import as_mapping
-    from .compiler import to_sql
+    from ..sql.compiler import to_sql
 
     cs = _load(args.set, args.allow_draft)
     mapping = as_mapping(args.mapping)
@@ -59,7 +60,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         keep.append(args.id_column)
     keep.extend(k for k in args.keep or () if k not in keep)
     if args.check:
-        from .inputs import check_sql
+        from ..sql.inputs import check_sql
 
         text = check_sql(cs, args.dialect, table=args.table, columns=mapping.columns, pretty=not args.compact)
     else:
@@ -108,7 +109,6 @@ def run_batch(args: argparse.Namespace) -> int:
 
     def coverage(columns: Any) -> None:
         from ..mapping import as_mapping
-        from ..research.commands import check_coverage
 
         check_coverage(args, columns, cs.used_fields, f"{cs.ref} reads", args.input, dict(as_mapping(mapping).columns))
 
@@ -164,7 +164,7 @@ def _batch_duckdb(
     import duckdb
 
     from ..research.intake import atomic_output
-    from .duck import score_duckdb_plan
+    from ..sql.duck import score_duckdb_plan
 
     con = duckdb.connect()
     try:
@@ -234,7 +234,7 @@ def _batch_spark(
         )
     from pyspark.sql import SparkSession
 
-    from .spark import score_spark_plan
+    from ..sql.spark import score_spark_plan
 
     spark = SparkSession.getActiveSession()
     if spark is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .model.result import ScreeningResult
+    from ..model.result import ScreeningResult
 
 GUIDANCE_FORMATS = ("text", "markdown", "html")
 
@@ -39,7 +39,7 @@ def add_screen_options(sc: argparse.ArgumentParser) -> None:
 
 def check_screen_args(args: argparse.Namespace) -> None:
     """Refuse option combinations before anything is read (exit 2 through main())."""
-    from .errors import TrafficscreenError
+    from ..errors import TrafficscreenError
 
     if args.guidance:
         if args.format not in GUIDANCE_FORMATS:
@@ -55,7 +55,7 @@ def check_screen_args(args: argparse.Namespace) -> None:
 def _render(
     result: ScreeningResult, args: argparse.Namespace, lang: str | None, patient_label: str | None = None
 ) -> str:
-    from .render.guidance import render_guidance
+    from ..render.guidance import render_guidance
 
     return render_guidance(
         result,
@@ -77,10 +77,10 @@ def write_guidance(result: ScreeningResult, args: argparse.Namespace) -> int:
 def _read_result(path: str) -> ScreeningResult:
     from pydantic import ValidationError
 
-    from .cli import read_bounded
-    from .errors import EncounterError, JSONInputError, Location
-    from .model.encounter import strict_json_loads
-    from .model.result import ScreeningResult
+    from ..errors import EncounterError, JSONInputError, Location
+    from ..model.encounter import strict_json_loads
+    from ..model.result import ScreeningResult
+    from ._io import read_bounded
 
     # bounded, regular files only, and strict JSON: a key named twice is refused, never the last one winning
     data, source = read_bounded(path, 4 * 1024 * 1024, what="result")
