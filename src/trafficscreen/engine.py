@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ._deprecation import renamed_keyword
 from ._version import __version__
 from .compiled import CompiledSet
-from .errors import DraftSetError
 from .expr.tree import names
 from .interview import CheckedAskRule, LevelLayer, askability, open_fields
+from .loader import DEFAULT_SET as DEFAULT_SET  # re-exported: its old home
+from .loader import resolve_set
 from .messages import check_lang, msg
 from .model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
 from .model.encounter import Encounter, check_answers, split_encounter
@@ -160,15 +162,7 @@ class Screener:
     """
 
     def __init__(self, indicator_set: CompiledSet | str | Path, *, lang: str = "en", allow_draft: bool = False) -> None:
-        if not isinstance(indicator_set, CompiledSet):
-            from .loader import load_set
-
-            indicator_set = load_set(indicator_set, allow_draft=allow_draft)
-        elif indicator_set.definition.status is not Status.ACTIVE and not allow_draft:
-            raise DraftSetError(
-                f"set '{indicator_set.id}' is {indicator_set.definition.status.value}; "
-                "pass allow_draft=True to screen with it for research"
-            )
+        indicator_set = resolve_set(indicator_set, allow_draft=allow_draft)  # the one draft policy
         self.set = indicator_set
         self.lang = check_lang(lang)
         self._parts = {code: _LangParts(indicator_set, code) for code in LANGUAGES}
@@ -538,24 +532,22 @@ class Screener:
         return first + askable, cannot
 
 
+@renamed_keyword("set", "indicator_set")
 def screen(
     encounter: Encounter | Mapping[str, Any],
-    set: CompiledSet | str | Path | None = None,
+    indicator_set: CompiledSet | str | Path | None = None,
     *,
     lang: str = "en",
     allow_draft: bool = False,
 ) -> ScreeningResult:
     """Screen one encounter with a set (default: the shipped default set).
 
-    Builds a :class:`Screener` each call; keep a Screener to screen many encounters.
+    A set that is not active, compiled or named, is refused unless ``allow_draft`` is true (see
+    :func:`~trafficscreen.loader.resolve_set`). Builds a :class:`Screener` each call; keep a Screener
+    to screen many encounters. ``set=`` is the deprecated name of ``indicator_set=``.
     """
-    from .loader import load_set
+    compiled = resolve_set(indicator_set, allow_draft=allow_draft)
+    return Screener(compiled, lang=lang, allow_draft=allow_draft).screen(encounter)
 
-    compiled = set if isinstance(set, CompiledSet) else load_set(set or DEFAULT_SET, allow_draft=allow_draft)
-    return Screener(compiled, lang=lang, allow_draft=allow_draft or isinstance(set, CompiledSet)).screen(encounter)
-
-
-DEFAULT_SET = "paediatric-default"
-"""The set ``screen`` uses when none is named."""
 
 LEVEL_ORDER = LEVELS_IN_ORDER

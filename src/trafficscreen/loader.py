@@ -236,18 +236,30 @@ def _check_file_name(doc: Document, ident: str, version: str) -> None:
         )
 
 
-def resolve_set(indicator_set: CompiledSet | str | Path, *, allow_draft: bool = False) -> CompiledSet:
-    """A compiled set from an id, ``id@version``, path or an already compiled set; drafts only when allowed."""
+DEFAULT_SET = "paediatric-default"
+"""The set an entry point uses when none is named."""
+
+
+def resolve_set(indicator_set: CompiledSet | str | Path | None = None, *, allow_draft: bool = False) -> CompiledSet:
+    """The set an entry point screens or scores with: an id, ``id@version``, path or compiled set
+    (``None``: :data:`DEFAULT_SET`). The one draft policy, shared by every entry point.
+
+    A set that is not active (a research draft, a retired version) is refused with
+    :class:`~trafficscreen.errors.DraftSetError` unless ``allow_draft`` is true, *however it was named
+    or loaded*: a draft must never produce clinical-looking output because it arrived compiled.
+    :func:`load_set` still loads a draft named by its version (loading is not screening: validation,
+    diffs and the catalogue read drafts); whatever screens or scores comes through here.
+    """
     from .compiled import CompiledSet
 
     if isinstance(indicator_set, CompiledSet):
-        if indicator_set.definition.status is not Status.ACTIVE and not allow_draft:
-            raise DraftSetError(
-                f"set '{indicator_set.id}' is {indicator_set.definition.status.value}; "
-                "allow drafts to use it for research"
-            )
-        return indicator_set
-    return load_set(indicator_set, allow_draft=allow_draft)
+        compiled = indicator_set
+    else:
+        compiled = load_set(indicator_set if indicator_set is not None else DEFAULT_SET, allow_draft=allow_draft)
+    status = compiled.definition.status
+    if status is not Status.ACTIVE and not allow_draft:
+        raise DraftSetError(f"set '{compiled.id}' is {status.value}; pass allow_draft=True to use it for research")
+    return compiled
 
 
 def load_set(
@@ -281,11 +293,13 @@ def load_set(
 
 
 __all__ = [
+    "DEFAULT_SET",
     "ConditionError",
     "Document",
     "content_root",
     "load_dictionary",
     "load_set",
+    "resolve_set",
     "shipped_dictionaries",
     "shipped_sets",
 ]

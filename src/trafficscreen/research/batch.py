@@ -18,19 +18,21 @@ from pathlib import Path
 
 import polars as pl
 
+from .._deprecation import renamed_keyword
 from ..compiled import CompiledSet
-from ..errors import EncounterError
+from ..errors import CohortError
 from ..loader import resolve_set
-from .frames import ROW, CheckedFrame, CohortError, empty_rejects
+from .frames import ROW, CheckedFrame, empty_rejects
 from .scoring import SYNTHETIC as SYNTHETIC  # re-exported: callers import these from here
 from .scoring import BatchResult, check, score_checked
 from .scoring import columnar as columnar
 from .scoring import scoring_plan as scoring_plan
 
 
+@renamed_keyword("set", "indicator_set")
 def score_file(
     path: str | Path,
-    set: CompiledSet | str | Path,
+    indicator_set: CompiledSet | str | Path,
     *,
     id_column: str | None = "id",
     keep: Sequence[str] = (),
@@ -38,13 +40,15 @@ def score_file(
     allow_draft: bool = False,
     allow_no_fields: bool = False,
 ) -> pl.DataFrame:
-    """Score a cohort file, plain or packed (see :mod:`.packed`), as :func:`score_frame` scores a frame."""
-    return _score_all(CohortInput(path, mapping=mapping), set, id_column, keep, allow_draft, allow_no_fields)
+    """Score a cohort file, plain or packed (see :mod:`.packed`), as :func:`score_frame` scores a frame.
+    ``set=`` is the deprecated name of ``indicator_set=``."""
+    cohort = CohortInput(path, mapping=mapping)
+    return _score_all(cohort, indicator_set, id_column, keep, allow_draft, allow_no_fields)
 
 
 def _score_all(
     cohort: CohortInput,
-    set: CompiledSet | str | Path,
+    indicator_set: CompiledSet | str | Path,
     id_column: str | None,
     keep: Sequence[str],
     allow_draft: bool,
@@ -53,7 +57,7 @@ def _score_all(
     """Every row scored, or an error naming the first row that does not fit."""
     from .intake import field_coverage
 
-    cs = resolve_set(set, allow_draft=allow_draft)
+    cs = resolve_set(indicator_set, allow_draft=allow_draft)  # the one draft policy
     if not allow_no_fields and field_coverage(cohort.columns(), list(cs.used_fields), cohort.mapping).none:
         # every answer would be unknown in every row: almost always a wrong header or a forgotten mapping
         raise CohortError(
@@ -63,15 +67,16 @@ def _score_all(
     result = cohort.score(cs, id_column=id_column, keep=keep)
     if result.rejects.height:
         first = result.rejects.row(0, named=True)
-        raise EncounterError(
+        raise CohortError(
             f"{result.n_rejected} row(s) do not fit {cs.dictionary.ref}; first: row {first[ROW]}, {first['reason']}"
         )
     return result.scored
 
 
+@renamed_keyword("set", "indicator_set")
 def score_frame(
     df: pl.DataFrame,
-    set: CompiledSet | str | Path,
+    indicator_set: CompiledSet | str | Path,
     *,
     id_column: str | None = "id",
     keep: Sequence[str] = (),
@@ -82,13 +87,15 @@ def score_frame(
     """Score every row of ``df`` with an indicator set, with the columnar backend.
 
     ``df`` has one column per dictionary field (null = unknown), named by field id or renamed through
-    ``mapping`` (field id → column). Raises :class:`~trafficscreen.errors.EncounterError` naming the
-    first problem (row number, field; never the value) when any row does not fit the dictionary; the
-    ``trafficscreen batch`` command instead writes such rows to a rejects file and scores the rest. A frame
-    with no column for any field the set reads raises :class:`~trafficscreen.research.frames.CohortError`
-    unless ``allow_no_fields`` is true (every answer would be unknown in every row).
+    ``mapping`` (field id → column). Raises :class:`~trafficscreen.errors.CohortError` (an
+    ``EncounterError``) naming the first problem (row number, field; never the value) when any row does
+    not fit the dictionary; the ``trafficscreen batch`` command instead writes such rows to a rejects file
+    and scores the rest. A frame with no column for any field the set reads raises ``CohortError`` too
+    unless ``allow_no_fields`` is true (every answer would be unknown in every row). A set that is not
+    active is refused unless ``allow_draft`` is true. ``set=`` is the deprecated name of ``indicator_set=``.
     """
-    return _score_all(CohortInput(df, mapping=mapping), set, id_column, keep, allow_draft, allow_no_fields)
+    cohort = CohortInput(df, mapping=mapping)
+    return _score_all(cohort, indicator_set, id_column, keep, allow_draft, allow_no_fields)
 
 
 class CohortInput:
