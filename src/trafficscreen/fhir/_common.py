@@ -35,6 +35,12 @@ EXT_FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 EXT_OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 URI_IDENTIFIER = "urn:ietf:rfc:3986"
 
+# --- linkIds of the Questionnaire's items that are not fields (written and read back) -----------
+GROUP_PREFIX = "group-"
+"""linkIds of the groups (one per respondent); field ids never hold a '-', so they cannot collide."""
+INTRO_LINK_ID = "intro"
+"""linkId of the display item at the top of the questionnaire."""
+
 # --- this project's own code systems ----------------------------------------------------------------
 TS_BASE = "https://trafficscreen.org/fhir"
 TS_CODES = f"{TS_BASE}/CodeSystem/trafficscreen"

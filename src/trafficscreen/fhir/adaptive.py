@@ -40,11 +40,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import EncounterError, Location
 from ..messages import msg
 from ..model.common import LANGUAGES, Level
-from ._common import TS_BASE, check_version, security_labels, set_urls
+from ._common import GROUP_PREFIX, INTRO_LINK_ID, TS_BASE, check_version, security_labels, set_urls
 from .errors import NextQuestionError, QuestionnaireResponseError
 from .importer import (
-    GROUP_PREFIX,
-    INTRO_LINK_ID,
     MAX_DEPTH,
     MAX_ITEMS,
     _answer,

@@ -14,16 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Location, SetNotFoundError
 from ..model.dictionary import FieldDef, FieldType
-from ._common import NONE_OF_THESE, TS_CODES, set_id_from_questionnaire_url, set_urls
+from ._common import GROUP_PREFIX, INTRO_LINK_ID, NONE_OF_THESE, TS_CODES, set_id_from_questionnaire_url, set_urls
 from .errors import QuestionnaireResponseError
 
 if TYPE_CHECKING:
     from ..compiled import CompiledSet
-
-GROUP_PREFIX = "group-"
-"""linkIds of the groups (one per respondent); field ids never hold a '-', so they cannot collide."""
-INTRO_LINK_ID = "intro"
-"""linkId of the display item at the top of the questionnaire."""
 
 QR_STATUSES = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
 MAX_DEPTH = 8
@@ -140,7 +135,7 @@ def encounter_from_questionnaire_response(
     d = cs.definition
     check_questionnaire_reference(qr, set_urls(d.id, d.canonical_url).questionnaire, d.version, source)
 
-    from .questionnaire import questionnaire_fields  # imported here: questionnaire imports this module's helpers
+    from .questionnaire import questionnaire_fields  # imported here: the Questionnaire is built only when needed
 
     # the questionnaire's items: every field an indicator reads, and who is present (read by ask rules)
     fields = {f: cs.dictionary.by_id[f] for f in questionnaire_fields(cs)}

@@ -39,6 +39,8 @@ from ._common import (
     EXT_MAX_VALUE,
     EXT_MIN_VALUE,
     EXT_OPTION_EXCLUSIVE,
+    GROUP_PREFIX,
+    INTRO_LINK_ID,
     NONE_OF_THESE,
     TS_CODES,
     FhirVersion,
@@ -47,7 +49,6 @@ from ._common import (
     text,
     translations,
 )
-from .importer import GROUP_PREFIX, INTRO_LINK_ID
 
 if TYPE_CHECKING:
     from ..compiled import CompiledSet

@@ -18,20 +18,16 @@ Every refusal is an :class:`AuthError` with a short reason that never repeats th
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .config import CLOCK_LEEWAY, MAX_TOKEN_LIFETIME, ServerConfigError
-
-if TYPE_CHECKING:
-    from .state import ReplayStore
+from .state import ReplayCache as ReplayCache  # re-exported: its old home
+from .state import ReplayStore
 
 MAX_TOKEN_CHARS = 16 * 1024
 MAX_JWKS_BYTES = 1024 * 1024
-REPLAY_CACHE_SIZE = 100_000
 
 
 class AuthError(Exception):
@@ -85,34 +81,6 @@ def load_jwks(path: Path) -> dict[str, Any]:
     if not out:
         raise ServerConfigError(f"{path}: no signing key ('use' must be 'sig' or absent)")
     return out
-
-
-class ReplayCache:
-    """``jti`` values seen, kept until their token expires; bounded, oldest dropped first. It lives in
-    one process: the server uses the shared store of :mod:`trafficscreen.server.state` unless told
-    ``--replay-store memory``."""
-
-    def __init__(self, limit: int = REPLAY_CACHE_SIZE) -> None:
-        self.limit = limit
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_use(self, iss: str, jti: str, exp: float, now: float) -> bool:
-        key = (iss, jti)
-        with self._lock:
-            if key in self._seen and self._seen[key] + CLOCK_LEEWAY >= now:
-                return False
-            if len(self._seen) >= self.limit:
-                for k in [k for k, e in self._seen.items() if e + CLOCK_LEEWAY < now]:
-                    del self._seen[k]
-                while len(self._seen) >= self.limit:
-                    self._seen.popitem(last=False)
-            self._seen[key] = exp
-            return True
-
-    def close(self) -> None:
-        with self._lock:
-            self._seen.clear()
 
 
 class TokenVerifier:

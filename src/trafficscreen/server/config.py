@@ -53,6 +53,21 @@ def _check_url(value: str, what: str) -> str:
     return value.rstrip("/")
 
 
+REPLAY_STORE_HELP = (
+    "the replay store is 'memory' (one process only), sqlite:///ABSOLUTE/PATH or postgresql://USER@HOST[:PORT]/DATABASE"
+)
+
+
+def check_replay_store(value: str) -> str:
+    """A replay-store setting, checked without connecting (the URL is never repeated: it may hold a
+    password)."""
+    if value == "memory" or value.startswith(("postgresql://", "postgres://")):
+        return value
+    if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+        return value
+    raise ServerConfigError(REPLAY_STORE_HELP)
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """Settings of one server. Every path is read when the application is created.
@@ -92,8 +107,6 @@ class ServerConfig:
     def __post_init__(self) -> None:
         check_lang(self.lang)
         if self.replay_store is not None:
-            from .state import check_replay_store
-
             check_replay_store(self.replay_store)
         if self.state_dir is not None and Path(self.state_dir).exists() and not Path(self.state_dir).is_dir():
             raise ServerConfigError(f"{self.state_dir}: the state directory is not a folder")

@@ -23,12 +23,13 @@ import contextlib
 import os
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import MissingExtraError
 from ..errors import ReplayStoreError as ReplayStoreError  # re-exported: its old home
-from .config import CLOCK_LEEWAY, ServerConfigError
+from .config import CLOCK_LEEWAY, REPLAY_STORE_HELP, ServerConfigError
 
 TABLE = "trafficscreen_jti_seen"
 PURGE_EVERY = 1000
@@ -36,6 +37,7 @@ PURGE_EVERY = 1000
 STATE_DIR_ENV = "TRAFFICSCREEN_STATE_DIR"
 """Environment variable naming the state directory when ``--state-dir`` is not given."""
 SQLITE_FILE = "replay.sqlite3"
+REPLAY_CACHE_SIZE = 100_000
 
 
 class ReplayStore(Protocol):
@@ -43,6 +45,34 @@ class ReplayStore(Protocol):
         """True the first time ``(iss, jti)`` is seen while its token is valid; False for a replay."""
 
     def close(self) -> None: ...
+
+
+class ReplayCache:
+    """``jti`` values seen, kept until their token expires; bounded, oldest dropped first. It lives in
+    one process: the server uses a shared store (SQLite or PostgreSQL, below) unless told
+    ``--replay-store memory``."""
+
+    def __init__(self, limit: int = REPLAY_CACHE_SIZE) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_use(self, iss: str, jti: str, exp: float, now: float) -> bool:
+        key = (iss, jti)
+        with self._lock:
+            if key in self._seen and self._seen[key] + CLOCK_LEEWAY >= now:
+                return False
+            if len(self._seen) >= self.limit:
+                for k in [k for k, e in self._seen.items() if e + CLOCK_LEEWAY < now]:
+                    del self._seen[k]
+                while len(self._seen) >= self.limit:
+                    self._seen.popitem(last=False)
+            self._seen[key] = exp
+            return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._seen.clear()
 
 
 def default_state_dir() -> Path:
@@ -181,8 +211,6 @@ def _first_line(exc: BaseException) -> str:
 
 def open_replay_store(replay_store: str | None, state_dir: Path | None) -> ReplayStore:
     """The store a server's settings name: ``None`` is SQLite in the state directory."""
-    from .auth import ReplayCache
-
     if replay_store == "memory":
         return ReplayCache()
     if replay_store is None:
@@ -191,19 +219,4 @@ def open_replay_store(replay_store: str | None, state_dir: Path | None) -> Repla
         return SqliteReplayStore(Path(replay_store[len("sqlite://") :]))
     if replay_store.startswith(("postgresql://", "postgres://")):
         return PostgresReplayStore(replay_store)
-    raise ServerConfigError(REPLAY_STORE_HELP)
-
-
-REPLAY_STORE_HELP = (
-    "the replay store is 'memory' (one process only), sqlite:///ABSOLUTE/PATH or postgresql://USER@HOST[:PORT]/DATABASE"
-)
-
-
-def check_replay_store(value: str) -> str:
-    """A replay-store setting, checked without connecting (the URL is never repeated: it may hold a
-    password)."""
-    if value == "memory" or value.startswith(("postgresql://", "postgres://")):
-        return value
-    if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
-        return value
     raise ServerConfigError(REPLAY_STORE_HELP)
