@@ -45,13 +45,13 @@ test: $(STAMP)
 
 # The inner loop: lint, types, content and the tests that need no browser, Spark, PostgreSQL or Node.js
 # validator (those run in `make test`). Not a substitute for `make test` before committing.
-SLOW_TESTS := tests/test_server_browser.py tests/test_sql_spark.py tests/test_sql_postgres.py tests/test_fhir_validator.py
+SLOW_MARKERS := not browser and not spark and not postgres and not fhir_validator
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/trafficscreen validate indicators --quiet
-	$(BIN)/python -m pytest -x $(addprefix --ignore=,$(SLOW_TESTS)) -k "not postgres"
+	$(BIN)/python -m pytest -x -m "$(SLOW_MARKERS)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

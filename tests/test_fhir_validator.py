@@ -20,6 +20,8 @@ from conftest import MINI_SET
 from fhir_support import EXAMPLE_ENCOUNTERS, EXAMPLE_RESPONSE, ROOT, default_screener, default_set, example
 from trafficscreen.fhir import encounter_from_questionnaire_response, questionnaire, to_fhir
 
+pytestmark = pytest.mark.fhir_validator
+
 TOOL = ROOT / "tools" / "fhir-validator"
 SCRIPT = TOOL / "validate.js"
 SETUP = "bash scripts/setup.d/40-fhir-validator.sh"

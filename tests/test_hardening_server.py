@@ -315,11 +315,13 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
+@pytest.mark.postgres
 def test_replay_refused_by_another_worker_postgres(jwks: Path, signer: Signer, postgres_url: str) -> None:
     config = ServerConfig(jwks=jwks, issuers=(ISSUER,), jurisdiction="GB", replay_store=postgres_url)
     assert_replay_refused_across_workers(config, signer)
 
 
+@pytest.mark.postgres
 def test_postgres_store_forgets_expired_tokens(postgres_url: str) -> None:
     from trafficscreen.server.state import PostgresReplayStore
 

@@ -23,6 +23,8 @@ from trafficscreen.referral import load_messages
 from trafficscreen.server.form import CANNOT_ASK, NONE_OF_THESE
 from trafficscreen.server.words import WORDS
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"

@@ -19,9 +19,12 @@ from trafficscreen.sql import check_sql, to_sql
 from trafficscreen.sql.compiler import sql_type
 
 BIN = postgres_bin()
-pytestmark = pytest.mark.skipif(
-    BIN is None, reason="PostgreSQL server binaries are not installed (scripts/setup.d/30-postgresql.sh)"
-)
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        BIN is None, reason="PostgreSQL server binaries are not installed (scripts/setup.d/30-postgresql.sh)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,8 @@ from trafficscreen.errors import EncounterError
 from trafficscreen.research import write_table
 from trafficscreen.sql import output_columns, score_duckdb, score_spark
 
+pytestmark = pytest.mark.spark
+
 MINI = str(MINI_SET)
 
 
