@@ -9,7 +9,10 @@ indicators is *not* a negative finding.
 >>> result.level.value
 'none'
 
-The public names are loaded on first use, so ``import trafficscreen`` stays cheap.
+The public names are loaded on first use, so ``import trafficscreen`` stays cheap. ``__all__`` holds
+only what a base install (no extras) can import, so ``from trafficscreen import *`` always works;
+``trafficscreen.score_frame`` stays importable with the ``research`` extra (it lives in
+:mod:`trafficscreen.research`), and without it raises :class:`MissingExtraError` naming the extra.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
         ContentError,
         DraftSetError,
         EncounterError,
+        MissingExtraError,
         SchemaError,
         SetNotFoundError,
         TemplateError,
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
     from .model.result import ScreeningResult
     from .render.guidance import render_guidance
     from .render.text import render_text
-    from .research.batch import score_frame
+    from .research.batch import score_frame as score_frame  # importable, not in __all__ (an extra)
     from .validate import Issue, validate_paths
 
 _EXPORTS: dict[str, str] = {
@@ -54,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "ContentError": ".errors",
     "DraftSetError": ".errors",
     "EncounterError": ".errors",
+    "MissingExtraError": ".errors",
     "SchemaError": ".errors",
     "SetNotFoundError": ".errors",
     "TemplateError": ".errors",
@@ -70,7 +75,7 @@ _EXPORTS: dict[str, str] = {
     "ScreeningResult": ".model.result",
     "render_guidance": ".render.guidance",
     "render_text": ".render.text",
-    "score_frame": ".research.batch",
+    "score_frame": ".research.batch",  # not in __all__: needs the research extra
     "Issue": ".validate",
     "validate_paths": ".validate",
 }
@@ -88,6 +93,7 @@ __all__ = [
     "IndicatorSet",
     "Issue",
     "Level",
+    "MissingExtraError",
     "SchemaError",
     "Screener",
     "ScreeningResult",
@@ -101,7 +107,6 @@ __all__ = [
     "load_set",
     "render_guidance",
     "render_text",
-    "score_frame",
     "screen",
     "validate_paths",
 ]

@@ -13,21 +13,17 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import TrafficscreenError
+from ..errors import MissingExtraError, TrafficscreenError
 from ._io import check_coverage
 
-
-class ResearchExtraMissing(TrafficscreenError):
-    """The optional research dependencies are not installed."""
+ResearchExtraMissing = MissingExtraError  # the old name, kept for one release
 
 
 def _need(module: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ResearchExtraMissing(
-            f"this command needs {module}; install the research extra: pip install 'trafficscreen[research]'"
-        )
+        raise MissingExtraError("research", module, needed_for="this command")
 
 
 class Progress:

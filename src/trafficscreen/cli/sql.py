@@ -11,22 +11,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import TrafficscreenError
+from ..errors import MissingExtraError, TrafficscreenError
 from ..sql.dialects import DIALECTS, ENGINES
 from ._io import check_coverage
 
 _OUTPUT_SUFFIXES = (".parquet", ".csv", ".jsonl", ".ndjson")
 
 
-class ScaleExtraMissing(TrafficscreenError):
-    """The optional scale-out dependencies are not installed."""
+ScaleExtraMissing = MissingExtraError  # the old name, kept for one release
 
 
 def need(module: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ScaleExtraMissing(f"this needs {module}; install the scale extra: pip install 'trafficscreen[scale]'")
+        raise MissingExtraError("scale", module)
 
 
 def _load(ref: str | None, allow_draft: bool) -> Any:

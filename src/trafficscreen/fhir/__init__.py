@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         FhirExportError,
         FhirNotInstalledError,
         FhirValidationError,
+        NextQuestionError,
         QuestionnaireResponseError,
     )
     from .export import QUALITATIVE_RISK, to_fhir
@@ -39,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "FhirExportError": ".errors",
     "FhirNotInstalledError": ".errors",
     "FhirValidationError": ".errors",
+    "NextQuestionError": ".errors",
     "QuestionnaireResponseError": ".errors",
     "QUALITATIVE_RISK": ".export",
     "to_fhir": ".export",
@@ -52,6 +54,7 @@ __all__ = [
     "FhirExportError",
     "FhirNotInstalledError",
     "FhirValidationError",
+    "NextQuestionError",
     "QuestionnaireResponseError",
     "check_bundle",
     "check_resource",

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ..errors import CohortError
     from .batch import CohortInput, score_file, score_frame
     from .cohorts import compare_frames, evaluate_scored
     from .columnar import ColumnarSet
     from .evaluate import Evaluation, evaluate_counts, metrics_from_counts
-    from .frames import CohortError, read_table, write_table
+    from .frames import read_table, write_table
     from .packed import pack, read_packed, score_packed, write_packed
     from .stats import clopper_pearson, mcnemar, wilson
     from .synth import synth_cohort
@@ -34,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "Evaluation": ".evaluate",
     "evaluate_counts": ".evaluate",
     "metrics_from_counts": ".evaluate",
-    "CohortError": ".frames",
+    "CohortError": "..errors",
     "read_table": ".frames",
     "write_table": ".frames",
     "pack": ".packed",

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ..errors import ServerConfigError
     from .app import create_app
-    from .config import ServerConfig, ServerConfigError
+    from .config import ServerConfig
 
 _EXPORTS: dict[str, str] = {
     "create_app": ".app",
     "ServerConfig": ".config",
-    "ServerConfigError": ".config",
+    "ServerConfigError": "..errors",
 }
 
 __all__ = ["ServerConfig", "ServerConfigError", "create_app"]

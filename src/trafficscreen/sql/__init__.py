@@ -32,8 +32,8 @@ _EXPORTS: dict[str, str] = {
     "to_sql": ".compiler",
     "score_duckdb": ".duck",
     "check_sql": ".inputs",
-    "ColumnMapping": ".mapping",
-    "load_mapping": ".mapping",
+    "ColumnMapping": "..mapping",
+    "load_mapping": "..mapping",
     "score_spark": ".spark",
 }
 
