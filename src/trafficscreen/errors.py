@@ -215,8 +215,8 @@ class MissingExtraError(TrafficscreenError, ImportError):
     def __init__(self, extra: str, module: str | None = None, *, needed_for: str = "this") -> None:
         self.extra = extra
         self.module = module
-        what = module if module is not None else f"the {extra} extra"
-        super().__init__(f"{needed_for} needs {what}; install the {extra} extra: pip install 'trafficscreen[{extra}]'")
+        what = f"{module}; install the {extra} extra" if module is not None else f"the {extra} extra"
+        super().__init__(f"{needed_for} needs {what}: pip install 'trafficscreen[{extra}]'")
 
 
 class FhirError(TrafficscreenError):

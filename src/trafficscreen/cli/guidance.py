@@ -77,7 +77,7 @@ def write_guidance(result: ScreeningResult, args: argparse.Namespace) -> int:
 def _read_result(path: str) -> ScreeningResult:
     from pydantic import ValidationError
 
-    from ..errors import EncounterError, JSONInputError, Location
+    from ..errors import JSONInputError, Location, ResultFileError
     from ..model.encounter import strict_json_loads
     from ..model.result import ScreeningResult
     from ._io import read_bounded
@@ -89,7 +89,7 @@ def _read_result(path: str) -> ScreeningResult:
     except JSONInputError as exc:
         raise JSONInputError(exc.message, Location(source)) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise EncounterError("not valid JSON", Location(source)) from None
+        raise ResultFileError("not valid JSON", Location(source)) from None
     try:
         return ScreeningResult.model_validate(parsed)
     except ValidationError as exc:
@@ -97,8 +97,8 @@ def _read_result(path: str) -> ScreeningResult:
         where = ".".join(str(x) for x in first.get("loc", ())) or "the document"
         kind = first.get("type", "")
         if kind == "json_invalid":
-            raise EncounterError("not valid JSON", Location(source)) from None
-        raise EncounterError(
+            raise ResultFileError("not valid JSON", Location(source)) from None
+        raise ResultFileError(
             f"not a screening result (`trafficscreen schema result`): {where}: {first.get('msg', 'invalid')}",
             Location(source),
         ) from None

@@ -144,14 +144,14 @@ def build_config(args: argparse.Namespace) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ..server.config import ServerConfigError
+    from ..errors import MissingExtraError, ServerConfigError
 
     try:
         import uvicorn
 
         from ..server.app import create_app
     except ImportError:
-        raise ServerConfigError("the server needs the 'server' extra: pip install 'trafficscreen[server]'") from None
+        raise MissingExtraError("server", needed_for="the server") from None
     if not 0 < args.port < 65536:
         raise ServerConfigError("--port must be between 1 and 65535")
     if not 1 <= args.workers <= 64:
