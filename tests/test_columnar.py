@@ -7,22 +7,14 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from conftest import MINI_SET
 from research_helpers import frame_of, random_answers
-from strategies import ENUM_CODES, SET_CODES, conditions, count_rules, field_envs, intervals
-from trafficscreen.compiled import field_scope
 from trafficscreen.engine import DEFAULT_SET, Screener
-from trafficscreen.expr.interpret import _and, _or, evaluate
-from trafficscreen.expr.parser import parse_condition
-from trafficscreen.expr.types import Scope, T, TypeChecker, VarType
+from trafficscreen.expr.interpret import _and, _or
 from trafficscreen.loader import load_set
-from trafficscreen.model.dictionary import DataDictionary
 from trafficscreen.research.batch import columnar, score_frame
-from trafficscreen.research.columnar import INDICATOR_STATUS, CountGen, FieldGen, encoded_dtype, value_codes
-from trafficscreen.research.frames import encode
+from trafficscreen.research.columnar import INDICATOR_STATUS
 
 N_ENCOUNTERS = 10_000
 
@@ -71,90 +63,6 @@ def test_polars_boolean_operators_are_kleene() -> None:
     assert got.get_column("and").to_list() == [_and([a, b]) for a, b in pairs]
     assert got.get_column("or").to_list() == [_or([a, b]) for a, b in pairs]
     assert got.get_column("not").to_list() == [None if a is None else not a for a, _ in pairs]
-
-
-def _dictionary() -> DataDictionary:
-    """The field scope of tests/strategies.py as a data dictionary."""
-
-    def f(ident: str, kind: str, **extra: Any) -> dict[str, Any]:
-        return {
-            "id": ident,
-            "type": kind,
-            "label": {"en": ident},
-            "question": {"en": ident},
-            "asked_of": "child",
-            **extra,
-        }
-
-    values = lambda codes: [{"code": c, "label": {"en": c}} for c in codes]  # noqa: E731
-    return DataDictionary.model_validate(
-        {
-            "id": "props",
-            "version": "1.0.0",
-            "title": {"en": "props"},
-            "fields": [
-                f("fa", "boolean"),
-                f("fb", "boolean"),
-                f("fc", "boolean"),
-                f("age", "integer"),
-                f("n2", "integer"),
-                f("who", "enum", values=values(ENUM_CODES)),
-                f("work", "set", values=values(SET_CODES)),
-            ],
-        }
-    )
-
-
-PROPS = _dictionary()
-
-
-def _encode(env: dict[str, Any]) -> dict[str, Any]:
-    out = dict(env)
-    if env["who"] is not None:
-        out["who"] = value_codes(PROPS.by_id["who"]).index(env["who"])
-    if env["work"] is not None:
-        out["work"] = sum(1 << value_codes(PROPS.by_id["work"]).index(c) for c in env["work"])
-    return out
-
-
-@settings(max_examples=120, deadline=None)
-@given(text=conditions(), envs=st.lists(field_envs(), min_size=1, max_size=30))
-def test_field_conditions_match_the_reference_evaluator(text: str, envs: list[dict[str, Any]]) -> None:
-    tree = parse_condition(text)
-    checker = TypeChecker(field_scope(PROPS))
-    checker.check(tree)
-    schema = {f.id: encoded_dtype(f) for f in PROPS.fields}
-    raw = pl.DataFrame([_encode(e) for e in envs], schema=schema, orient="row")
-    df = raw.select([e for f in PROPS.fields for e in encode(f, pl.col(f.id))])
-    must, may = FieldGen(checker, PROPS.by_id).rails(tree)
-    got = df.with_columns(pl.when(must).then(True).when(~may).then(False).alias("v")).get_column("v").to_list()
-    assert got == [evaluate(tree, e) for e in envs]
-
-
-@settings(max_examples=120, deadline=None)
-@given(text=count_rules(), data=st.lists(st.tuples(intervals(), intervals(), intervals()), min_size=1, max_size=30))
-def test_count_rules_match_the_reference_evaluator(
-    text: str, data: list[tuple[tuple[int, int], tuple[int, int], tuple[int, int]]]
-) -> None:
-    tree = parse_condition(text)
-    checker = TypeChecker(Scope("count", {n: VarType(T.COUNT) for n in ("strong", "medium", "weak")}))
-    checker.check(tree)
-    names = ("strong", "medium", "weak")
-    df = pl.DataFrame(
-        {f"{n}_{end}": [row[k][j] for row in data] for k, n in enumerate(names) for j, end in enumerate(("lo", "hi"))},
-        schema={f"{n}_{e}": pl.Int16 for n in names for e in ("lo", "hi")},
-    )
-
-    def count(n: str) -> tuple[pl.Expr, pl.Expr]:
-        return pl.col(f"{n}_lo"), pl.col(f"{n}_hi")
-
-    def no_flag(n: str) -> tuple[pl.Expr, pl.Expr]:
-        raise AssertionError(n)
-
-    must, may = CountGen(checker, no_flag, count).rails(tree)
-    got = df.with_columns(pl.when(must).then(True).when(~may).then(False).alias("v")).get_column("v").to_list()
-    expected = [evaluate(tree, dict(zip(names, row, strict=True))) for row in data]
-    assert got == expected
 
 
 def test_a_frame_without_a_field_column_treats_it_as_unknown(mini: Any) -> None:

@@ -9,122 +9,19 @@ from typing import Any
 import duckdb
 import pytest
 import sqlglot
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sqlglot import exp
 
 from conftest import MINI_SET
 from sql_support import SET_REFS, cohort, expected, normalise
-from strategies import conditions, count_rules, field_envs, intervals
 from trafficscreen.compiled import CompiledSet
 from trafficscreen.engine import DEFAULT_SET
-from trafficscreen.expr.interpret import evaluate
 from trafficscreen.expr.parser import parse_condition
 from trafficscreen.expr.types import Scope, T, TypeChecker, VarType
 from trafficscreen.loader import load_set
 from trafficscreen.sql import DIALECTS, SqlError, to_sql
 from trafficscreen.sql.compiler import SqlGen, build_query, column_fields, output_columns, table_node
 
-FIELD_SCOPE = Scope(
-    "field",
-    {
-        "fa": VarType(T.BOOL),
-        "fb": VarType(T.BOOL),
-        "fc": VarType(T.BOOL),
-        "age": VarType(T.NUM),
-        "n2": VarType(T.NUM),
-        "who": VarType(T.ENUM, frozenset({"parent", "employer", "none"})),
-        "work": VarType(T.SET, frozenset({"domestic", "street", "farm"})),
-    },
-)
-FIELD_TYPES = {
-    "fa": "BOOLEAN",
-    "fb": "BOOLEAN",
-    "fc": "BOOLEAN",
-    "age": "BIGINT",
-    "n2": "BIGINT",
-    "who": "VARCHAR",
-    "work": "VARCHAR[]",
-}
 COUNT_SCOPE = Scope("count", {n: VarType(T.COUNT) for n in ("strong", "medium", "weak")})
-
-
-@functools.cache
-def con() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect()
-
-
-def _literal(value: Any) -> exp.Expression:
-    if value is None:
-        return exp.Null()
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, int):
-        return exp.Literal.number(value)
-    if isinstance(value, str):
-        return exp.Literal.string(value)
-    return exp.Array(expressions=[exp.Literal.string(v) for v in sorted(value)])
-
-
-def _status(lo: bool, hi: bool) -> bool | None:
-    assert hi or not lo, "lo must imply hi"
-    return True if lo else (None if hi else False)
-
-
-def _world_pairs(sql_lo: exp.Expression, sql_hi: exp.Expression, rows: exp.Expression) -> list[tuple[bool, bool]]:
-    query = exp.Select(expressions=[sql_lo, sql_hi]).from_(rows)
-    return [(bool(a), bool(b)) for a, b in con().sql(query.sql(dialect="duckdb")).fetchall()]
-
-
-@settings(max_examples=150, deadline=None)
-@given(conditions(), st.lists(field_envs(), min_size=1, max_size=12))
-def test_field_conditions_match_the_interpreter(text: str, envs: list[dict[str, Any]]) -> None:
-    tree = parse_condition(text)
-    checker = TypeChecker(FIELD_SCOPE)
-    checker.check(tree)
-    names = list(FIELD_SCOPE.names)
-    # every row of VALUES, cast to the field's type, so a column that is NULL throughout is still typed
-    values = exp.Values(
-        expressions=[exp.Tuple(expressions=[_literal(env[n]) for n in names]) for env in envs],
-        alias=exp.TableAlias(this=exp.to_identifier("v"), columns=[exp.to_identifier(f"raw_{n}") for n in names]),
-    )
-    typed = exp.Select(
-        expressions=[
-            exp.Alias(
-                this=exp.Cast(this=exp.column(f"raw_{n}"), to=exp.DataType.build(FIELD_TYPES[n], dialect="duckdb")),
-                alias=exp.to_identifier(n),
-            )
-            for n in names
-        ]
-    ).from_(values)
-    rows = exp.Subquery(this=typed, alias=exp.TableAlias(this=exp.to_identifier("t")))
-    gen = SqlGen(checker, "duckdb", value=lambda n: exp.column(n, quoted=True))
-    lo, hi = gen.two(tree)
-    got = _world_pairs(lo, hi, rows)
-    for env, (a, b) in zip(envs, got, strict=True):
-        assert _status(a, b) is evaluate(tree, env), (text, env)
-
-
-@settings(max_examples=150, deadline=None)
-@given(count_rules(), st.lists(st.tuples(intervals(), intervals(), intervals()), min_size=1, max_size=12))
-def test_count_rules_match_the_interpreter(text: str, cases: list[tuple[tuple[int, int], ...]]) -> None:
-    tree = parse_condition(text)
-    checker = TypeChecker(COUNT_SCOPE)
-    checker.check(tree)
-    count_names = ("strong", "medium", "weak")
-    cols = [f"{n}_{w}" for n in count_names for w in ("lo", "hi")]
-    values = exp.Values(
-        expressions=[exp.Tuple(expressions=[exp.Literal.number(v) for iv in case for v in iv]) for case in cases],
-        alias=exp.TableAlias(this=exp.to_identifier("t"), columns=[exp.to_identifier(c) for c in cols]),
-    )
-    gen = SqlGen(
-        checker, "duckdb", interval=lambda n: (exp.column(f"{n}_lo", quoted=True), exp.column(f"{n}_hi", quoted=True))
-    )
-    lo, hi = gen.two(tree)
-    got = _world_pairs(lo, hi, values)
-    for case, (a, b) in zip(cases, got, strict=True):
-        env = dict(zip(count_names, case, strict=True))
-        assert _status(a, b) is evaluate(tree, env), (text, env)
 
 
 @pytest.mark.parametrize("ref", SET_REFS)

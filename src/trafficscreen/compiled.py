@@ -17,8 +17,9 @@ from .core.plan import COUNT_NAMES, REPORTED_COUNTS, Members, SetPlan
 from .errors import ConditionError, SchemaError
 from .expr.parser import ConditionSyntaxError, parse_condition
 from .expr.pycompile import PyGen, build_function
-from .expr.tree import Node, names, uses_is_known
+from .expr.tree import Compare, In, IsKnown, Node, names, uses_is_known
 from .expr.types import ConditionTypeError, Scope, T, TypeChecker, VarType
+from .expr.worlds import Worlds
 from .model.dictionary import DataDictionary, FieldType
 from .model.indicator_set import IndicatorSet
 from .yamlsource import Positions
@@ -251,7 +252,7 @@ class CompiledSet:
         # level rules see dimensions and red_flag as yes/no pairs and the set-wide counts as intervals
         pairs = {dim: f"D{k}" for k, dim in enumerate(plan.dimension_ids)} | {"red_flag": "rf"}
         for j, (tree, checker) in enumerate(self.checked.levels):
-            lo, hi = _LevelGen(checker, pairs, consts).two(tree)
+            lo, hi = LevelPyGen(checker, pairs, consts).two(tree)
             lines.append(f"    l{j} = _S[{lo} + {hi}]")
         statuses = "".join(f"_S[s{i}_lo + s{i}_hi], " for i in range(len(plan.indicator_ids)))
         dstat = "".join(f"_S[D{k}_lo + D{k}_hi], " for k in range(n_dim))
@@ -273,7 +274,7 @@ def _count_lines(var: str, members: Members) -> list[str]:
     return [f"    {var}_lo = {total('lo')}", f"    {var}_hi = {total('hi')}"]
 
 
-class _LevelGen(PyGen):
+class LevelPyGen(PyGen):
     """Level rules read a dimension or ``red_flag`` from its two worlds, and counts as ``L_<count>``."""
 
     def __init__(self, checker: TypeChecker, pairs: dict[str, str], consts: dict[str, Any]) -> None:
@@ -283,3 +284,6 @@ class _LevelGen(PyGen):
     def name(self, name: str) -> tuple[str, str]:
         v = self.pairs[name]
         return f"{v}_lo", f"{v}_hi"
+
+    def field_test(self, node: Compare | In | IsKnown) -> tuple[str, str]:
+        return Worlds.field_test(self, node)  # only ``is known`` of a dimension or red_flag

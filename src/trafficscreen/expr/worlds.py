@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
+from .interpret import evaluate
 from .tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or, Scalar, names
 from .types import T, TypeChecker
 
@@ -123,12 +124,21 @@ class Worlds(Generic[E]):
                     return self.compare_intervals(op, self.interval(a), self.interval(b))
                 if kinds == (T.BOOL, T.BOOL):
                     return self._compare_yes_no(op, self.two(a), self.two(b))
+                if not names(node):
+                    return self._constant_test(node)
                 return self.field_test(node)
             case In(item=item, container=ConstList(items=items), negate=neg) if self.checker.typeof(item) is T.COUNT:
                 return self._count_in_list(self.interval(item), tuple(c.value for c in items), neg)
+            case In() if not names(node):
+                return self._constant_test(node)
             case In() | IsKnown():
                 return self.field_test(node)
         raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+
+    def _constant_test(self, node: Compare | In) -> tuple[E, E]:
+        """A test that reads no name has one answer, worked out here by the reference evaluator."""
+        e = self.literal(evaluate(node, {}) is True)
+        return e, e
 
     def _junction(self, node: And | Or) -> tuple[E, E]:
         parts = self.junction_parts(node)
@@ -250,9 +260,7 @@ class GuardedWorlds(Worlds[E]):
             e = self.unknown(node.name.id) if node.negate else self.known(node.name.id)
             return e, e
         test = self.plain_test(node)
-        fields = names(node)
-        if not fields:
-            return test, test
+        fields = names(node)  # never empty: a test without names is answered in ``two``
         known = [self.known(f) for f in fields]
         unknown = [self.unknown(f) for f in fields]
         return self.all_of([*known, test]), self.any_of([*unknown, test])

@@ -48,11 +48,11 @@ from typing import Any
 import polars as pl
 
 from ..compiled import CompiledSet
-from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or
+from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Or, Scalar
 from ..expr.types import T, TypeChecker
+from ..expr.worlds import Worlds
 from ..model.common import LEVELS_IN_ORDER
 from ..model.dictionary import FieldDef, FieldType
-from ..model.indicator_set import Indicator, Strength
 
 INDICATOR_STATUSES = ("met", "not_met", "unknown")
 DIMENSION_STATUSES = ("present", "absent", "unknown")
@@ -127,89 +127,66 @@ def value_codes(fd: FieldDef) -> tuple[str, ...]:
     return tuple(v.code for v in fd.values or ())
 
 
-@dataclass(frozen=True)
-class _AnyOf:
-    """Internal node: any of several values is in a set-of-choices field (merged ``in`` tests)."""
-
-    field: str
-    items: tuple[Node, ...]
-
-
-class _RailsGen:
-    """``and``, ``or``, ``not``, constants and yes/no equality on (must, may) rails; subclasses give the rest."""
-
-    checker: TypeChecker
-
-    def rails(self, node: Node | _AnyOf) -> Rails:
-        match node:
-            case Const(value=v):
-                c = pl.lit(bool(v), dtype=pl.Boolean)
-                return c, c
-            case Not(operand=o):
-                must, may = self.rails(o)
-                return ~may, ~must
-            case And(operands=ops):
-                parts = [self.rails(o) for o in ops]
-                return _all([p[0] for p in parts]), _all([p[1] for p in parts])
-            case Or(operands=ops):
-                parts = [self.rails(o) for o in self._or_operands(ops)]
-                return _any([p[0] for p in parts]), _any([p[1] for p in parts])
-            case Compare(left=a, right=b, op=op) if self.checker.typeof(a) is T.BOOL:
-                return _compare_rails(op, self.rails(a), self.rails(b))
-        return self._leaf(node)
-
-    def _or_operands(self, ops: Sequence[Node]) -> Sequence[Node | _AnyOf]:
-        return ops
-
-    def _leaf(self, node: Node | _AnyOf) -> Rails:  # pragma: no cover - every subclass has its own
-        raise NotImplementedError
-
-
-class FieldGen(_RailsGen):
+class FieldGen(Worlds[pl.Expr]):
     """polars expressions for indicator conditions over encoded field columns, as (must, may) rails."""
 
     def __init__(self, checker: TypeChecker, fields: dict[str, FieldDef]) -> None:
         self.checker = checker
         self.fields = fields
 
-    def _leaf(self, node: Node | _AnyOf) -> Rails:
-        match node:
-            case Name(id=i):
-                return pl.col(i + YES), ~pl.col(i + NO)
-            case IsKnown(name=nm, negate=neg) if self.fields[nm.id].type is FieldType.BOOLEAN:
-                known = pl.col(nm.id + YES) | pl.col(nm.id + NO)
-                return (~known, ~known) if neg else (known, known)
-            case _AnyOf(field=f, items=items):
-                bits = 0
-                for item in items:
-                    bits |= 1 << self._code(f, item)
-                dt = mask_dtype(self.fields[f])
-                hit = (pl.col(f) & pl.lit(bits, dtype=dt)) != pl.lit(0, dtype=dt)
-                return hit.fill_null(False), hit.fill_null(True)
-            case Compare() | In() | IsKnown():
-                # a test on a field that is not yes/no: null (unknown) when its operand is null
-                test = self._test(node)
-                return test.fill_null(False), test.fill_null(True)
-        raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+    # --- primitives (the rails are never null) ------------------------------------------------------
+    def literal(self, value: bool) -> pl.Expr:
+        return pl.lit(value, dtype=pl.Boolean)
 
-    def _or_operands(self, ops: Sequence[Node]) -> list[Node | _AnyOf]:
+    def all_of(self, parts: Sequence[pl.Expr]) -> pl.Expr:
+        return _all(parts)
+
+    def any_of(self, parts: Sequence[pl.Expr]) -> pl.Expr:
+        return _any(parts)
+
+    def negate(self, e: pl.Expr) -> pl.Expr:
+        return ~e
+
+    def name(self, name: str) -> Rails:
+        return pl.col(name + YES), ~pl.col(name + NO)
+
+    def field_test(self, node: Compare | In | IsKnown) -> Rails:
+        if isinstance(node, IsKnown) and self.fields[node.name.id].type is FieldType.BOOLEAN:
+            known = pl.col(node.name.id + YES) | pl.col(node.name.id + NO)
+            return (~known, ~known) if node.negate else (known, known)
+        # polars propagates null (unknown) through a test on a null operand, so one fill per world
+        # replaces a guard per field
+        test = self._test(node)
+        return test.fill_null(False), test.fill_null(True)
+
+    def junction_parts(self, node: And | Or) -> list[Rails]:
         """``"a" in f or "b" in f`` → one test of f against both bits (same meaning, unknown included)."""
+        if isinstance(node, And):
+            return super().junction_parts(node)
         groups: dict[str, list[Node]] = {}
-        for o in ops:
+        for o in node.operands:
             if self._is_set_test(o):
                 assert isinstance(o, In) and isinstance(o.container, Name)
                 groups.setdefault(o.container.id, []).append(o.item)
-        out: list[Node | _AnyOf] = []
-        for o in ops:
+        out: list[Rails] = []
+        for o in node.operands:
             if not self._is_set_test(o):
-                out.append(o)
+                out.append(self.two(o))
                 continue
             assert isinstance(o, In) and isinstance(o.container, Name)
             items = groups.pop(o.container.id, None)
-            if items is None:
-                continue  # merged into the first test of its field
-            out.append(o if len(items) == 1 else _AnyOf(o.container.id, tuple(items)))
+            if items is not None:  # else merged into the first test of its field
+                out.append(self._any_bit(o.container.id, items))
         return out
+
+    # --- the backend's own encoding: choices as codes, sets of choices as bit masks -------------------
+    def _any_bit(self, field: str, items: list[Node]) -> Rails:
+        bits = 0
+        for item in items:
+            bits |= 1 << self._code(field, item)
+        dt = mask_dtype(self.fields[field])
+        hit = (pl.col(field) & pl.lit(bits, dtype=dt)) != pl.lit(0, dtype=dt)
+        return hit.fill_null(False), hit.fill_null(True)
 
     def _is_set_test(self, node: Node) -> bool:
         return (
@@ -220,7 +197,7 @@ class FieldGen(_RailsGen):
             and uses_mask(self.fields[node.container.id])
         )
 
-    def _test(self, node: Node) -> pl.Expr:
+    def _test(self, node: Compare | In | IsKnown) -> pl.Expr:
         match node:
             case Compare():
                 return self._compare(node)
@@ -286,7 +263,7 @@ class FieldGen(_RailsGen):
         return pl.col(container.id).list.contains(pl.lit(item.value))
 
 
-class CountGen(_RailsGen):
+class CountGen(Worlds[pl.Expr]):
     """polars expressions for rules over counts, as (must, may) rails of plain Boolean columns."""
 
     def __init__(
@@ -296,90 +273,39 @@ class CountGen(_RailsGen):
         count: Callable[[str], Interval],
     ) -> None:
         self.checker = checker
-        self.flag = flag
-        self.count = count
+        self._flag = flag
+        self._count = count
 
-    def _leaf(self, node: Node | _AnyOf) -> Rails:
-        match node:
-            case Name(id=i):
-                return self.flag(i)
-            case Compare():
-                return self._compare(node)
-            case In(item=item, container=container, negate=neg):
-                must, may = self._in(item, container)
-                return (~may, ~must) if neg else (must, may)
-            case IsKnown(name=nm, negate=neg):
-                must, may = self.flag(nm.id)
-                known = must | ~may
-                return (~known, ~known) if neg else (known, known)
-        raise TypeError(f"not a yes/no node: {type(node).__name__}")  # pragma: no cover
+    def literal(self, value: bool) -> pl.Expr:
+        return pl.lit(value, dtype=pl.Boolean)
 
-    def interval(self, node: Node) -> Interval:
-        match node:
-            case Const(value=v):
-                return pl.lit(v), pl.lit(v)
-            case Name(id=i):
-                return self.count(i)
-            case Arith(op="+", left=a, right=b):
-                (al, ah), (bl, bh) = self.interval(a), self.interval(b)
-                return al + bl, ah + bh
-            case Arith(op="-", left=a, right=b):
-                (al, ah), (bl, bh) = self.interval(a), self.interval(b)
-                return al - bh, ah - bl
-            case Arith(op="*", left=a, right=b):
-                const, other = (a, b) if isinstance(a, Const) else (b, a)
-                assert isinstance(const, Const) and isinstance(const.value, (int, float))
-                c = const.value
-                ol, oh = self.interval(other)
-                return (c * ol, c * oh) if c >= 0 else (c * oh, c * ol)
-        raise TypeError(f"not a count node: {type(node).__name__}")  # pragma: no cover
+    def all_of(self, parts: Sequence[pl.Expr]) -> pl.Expr:
+        return _all(parts)
 
-    def _compare(self, node: Compare) -> Rails:
-        lt, rt = self.checker.typeof(node.left), self.checker.typeof(node.right)
-        op = node.op
-        if T.COUNT in (lt, rt):
-            a, b = self.interval(node.left), self.interval(node.right)
-            if op in (">", ">="):
-                op, a, b = ("<" if op == ">" else "<="), b, a
-            (al, ah), (bl, bh) = a, b
-            if op == "<":
-                return ah < bl, al < bh
-            if op == "<=":
-                return ah <= bl, al <= bh
-            point = (al == ah) & (ah == bl) & (bl == bh)
-            overlap = (ah >= bl) & (bh >= al)
-            return (point, overlap) if op == "==" else (~overlap, ~point)
-        v = _compare_values(op, _plain(node.left), _plain(node.right))  # constants only
-        return v, v
+    def any_of(self, parts: Sequence[pl.Expr]) -> pl.Expr:
+        return _any(parts)
 
-    def _in(self, item: Node, container: Node) -> Rails:
-        assert isinstance(container, ConstList)
-        values = pl.Series([c.value for c in container.items]).implode()
-        if self.checker.typeof(item) is T.COUNT:
-            lo, hi = self.interval(item)
-            # known only when the interval is a single value
-            inside = lo.is_in(values)
-            return (lo == hi) & inside, (lo != hi) | inside
-        v = _plain(item).is_in(values)
-        return v, v
+    def negate(self, e: pl.Expr) -> pl.Expr:
+        return ~e
 
+    def compare(self, op: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
+        return _compare_values(op, a, b)
 
-def _compare_rails(op: str, a: Rails, b: Rails) -> Rails:
-    """``==`` / ``!=`` of two yes/no values given as rails."""
-    (am, ay), (bm, by) = a, b
-    same = (am & bm) | (~ay & ~by)  # both known and equal
-    differ = (am & ~by) | (~ay & bm)  # both known and different
-    return (same, ~differ) if op == "==" else (differ, ~same)
+    def number(self, value: int | float) -> pl.Expr:
+        return pl.lit(value)
 
+    def arith(self, op: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
+        return _arith(op, a, b)
 
-def _plain(node: Node) -> pl.Expr:
-    """A constant expression in a rule over counts (numbers and arithmetic on them)."""
-    match node:
-        case Const(value=v):
-            return pl.lit(v)
-        case Arith(op=op, left=a, right=b):
-            return _arith(op, _plain(a), _plain(b))
-    raise TypeError(f"not a constant: {type(node).__name__}")  # pragma: no cover
+    def member(self, item: pl.Expr, values: tuple[Scalar, ...], negate: bool) -> pl.Expr:
+        inside = item.is_in(pl.Series(list(values)).implode())
+        return ~inside if negate else inside
+
+    def name(self, name: str) -> Rails:
+        return self._flag(name)
+
+    def count(self, name: str) -> Interval:
+        return self._count(name)
 
 
 def _arith(op: str, x: pl.Expr, y: pl.Expr) -> pl.Expr:
@@ -419,32 +345,6 @@ def _any(parts: Sequence[pl.Expr]) -> pl.Expr:
     return _fold(lambda a, b: a | b, parts)
 
 
-def _count_bound(node: Node, bounds: dict[str, int]) -> int:
-    """Largest absolute value any count expression in ``node`` can take (to pick an integer width)."""
-    match node:
-        case Name(id=i):
-            return bounds.get(i, 0)
-        case Const(value=v):
-            return abs(int(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
-        case Arith(op=op, left=a, right=b):
-            x, y = _count_bound(a, bounds), _count_bound(b, bounds)
-            return x * y if op == "*" else x + y
-        case Not(operand=o):
-            return _count_bound(o, bounds)
-        case And(operands=ops) | Or(operands=ops):
-            return max(_count_bound(o, bounds) for o in ops)
-        case Compare(left=a, right=b) | In(item=a, container=b):
-            return max(_count_bound(a, bounds), _count_bound(b, bounds))
-    return 0
-
-
-def _largest_counts(indicators: Sequence[Indicator], idx: Iterable[int]) -> dict[str, int]:
-    """The largest value each count can take over the indicators ``idx``."""
-    chosen = [indicators[i] for i in idx]
-    out = {s.value: sum(1 for ind in chosen if ind.strength is s) for s in Strength}
-    return out | {"met": len(chosen), "points": sum(ind.weight_points for ind in chosen)}
-
-
 @dataclass(frozen=True)
 class _CountSpec:
     """One count interval a rule reads: over which indicators and with which weights."""
@@ -461,8 +361,9 @@ class ColumnarSet:
     def __init__(self, cs: CompiledSet) -> None:
         self.set = cs
         d = cs.definition
-        self.indicator_ids = tuple(ind.id for ind in d.indicators)
-        self.dimension_ids = tuple(dim.id for dim in d.dimensions)
+        plan = cs.plan
+        self.indicator_ids = plan.indicator_ids
+        self.dimension_ids = plan.dimension_ids
         self.used_fields = cs.used_fields
         fields = cs.dictionary.by_id
         self.columns: dict[str, pl.DataType] = {}
@@ -472,31 +373,19 @@ class ColumnarSet:
         self._s = [f"{_TMP}s{i}" for i in range(n_ind)]  # must: the indicator is met
         self._t = [f"{_TMP}t{i}" for i in range(n_ind)]  # may: the indicator is not ruled out
 
-        # the widest count decides the integer width of every count column
-        dim_index = {dim.id: k for k, dim in enumerate(d.dimensions)}
-        members: list[list[int]] = [[] for _ in d.dimensions]
-        for i, ind in enumerate(d.indicators):
-            members[dim_index[ind.dimension]].append(i)
-        whole_set = _largest_counts(d.indicators, range(n_ind)) | {"dimensions_present": len(d.dimensions)}
-        widest = max(
-            [
-                _count_bound(t, _largest_counts(d.indicators, members[k]))
-                for k, (_, t, _) in enumerate(cs.checked.dimensions)
-            ]
-            + [_count_bound(t, whole_set) for t, _ in cs.checked.levels]
-            + list(whole_set.values())
-        )
-        # narrow integers: each count term writes a column per row, so bytes per value is the cost
+        # the widest count decides the integer width of every count column; narrow integers: each count
+        # term writes a column per row, so bytes per value is the cost
         self._int = next(
             t
             for t, bits in ((pl.Int8, 7), (pl.Int16, 15), (pl.Int32, 31), (pl.Int64, 63))
-            if widest < 2**bits or t is pl.Int64
+            if plan.widest < 2**bits or t is pl.Int64
         )
+        members = plan.members
 
         # stage 1: indicator statuses from fields
         self.indicator_exprs: list[pl.Expr] = []
         for i, (tree, checker) in enumerate(cs.checked.indicators):
-            must, may = FieldGen(checker, fields).rails(tree)
+            must, may = FieldGen(checker, fields).two(tree)
             self.indicator_exprs += [must.alias(self._s[i]), may.alias(self._t[i])]
 
         # stage 2: the strength counts that the dimension and level rules read
@@ -516,7 +405,7 @@ class ColumnarSet:
         self._dy = [f"{_TMP}dy{k}" for k in range(len(d.dimensions))]
         for k, (_text, tree, checker) in enumerate(cs.checked.dimensions):
             gen = CountGen(checker, _no_flag, count_of(f"d{k}", members[k]))
-            self.dimension_rails.append(gen.rails(tree))
+            self.dimension_rails.append(gen.two(tree))
 
         # stage 4: level rules over dimensions, red flags and counts over the whole set
         all_idx = list(range(n_ind))
@@ -525,7 +414,7 @@ class ColumnarSet:
             weighted_count([(pl.col(c), 1) for c in self._dm], self._int),
             weighted_count([(pl.col(c), 1) for c in self._dy], self._int),
         )
-        flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
+        flags = plan.red_flags
         if flags:
             red_flag: Rails = (
                 _any([pl.col(self._s[i]) for i in flags]),
@@ -534,7 +423,7 @@ class ColumnarSet:
         else:
             false = pl.lit(False, dtype=pl.Boolean)
             red_flag = (false, false)
-        dim_rails = {dim.id: (pl.col(self._dm[k]), pl.col(self._dy[k])) for k, dim in enumerate(d.dimensions)}
+        dim_rails = {dim: (pl.col(self._dm[k]), pl.col(self._dy[k])) for k, dim in enumerate(plan.dimension_ids)}
 
         def level_flag(n: str) -> Rails:
             return red_flag if n == "red_flag" else dim_rails[n]
@@ -542,10 +431,8 @@ class ColumnarSet:
         def level_count(n: str) -> Interval:
             return dims_present if n == "dimensions_present" else whole(n)
 
-        self.level_rails = [
-            CountGen(checker, level_flag, level_count).rails(tree) for tree, checker in cs.checked.levels
-        ]
-        self._scales = [lv.scale.value for lv in d.levels]
+        self.level_rails = [CountGen(checker, level_flag, level_count).two(tree) for tree, checker in cs.checked.levels]
+        self._scales = list(plan.scales)
 
         self._answered: dict[frozenset[str], pl.Expr] = {}
         # the stages' expressions, built once: building them anew for every frame costs more than
@@ -580,15 +467,7 @@ class ColumnarSet:
             parts = [self._count_spec(f"d{k}", n, m) for k, m in enumerate(self._members) if m]
             spec = _CountSpec(lo, hi, (), tuple(p for p in parts if p.members))
         else:
-            d = self.set.definition
-            if n == "points":
-                chosen = [(i, d.indicators[i].weight_points) for i in idx]
-            elif n == "met":
-                chosen = [(i, 1) for i in idx]
-            else:
-                strength = Strength(n)
-                chosen = [(i, 1) for i in idx if d.indicators[i].strength is strength]
-            spec = _CountSpec(lo, hi, tuple((i, w) for i, w in chosen if w))
+            spec = _CountSpec(lo, hi, self.set.plan.count_members(n, tuple(idx)))
         self._count_specs[key] = spec
         return spec
 

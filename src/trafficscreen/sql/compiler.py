@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..compiled import COUNT_NAMES, CompiledSet
+from ..compiled import CompiledSet
+from ..core.plan import COUNT_NAMES
 from ..errors import TrafficscreenError
-from ..expr.tree import Scalar, names
+from ..expr.tree import Compare, In, IsKnown, Scalar, names
 from ..expr.types import TypeChecker
-from ..expr.worlds import GuardedWorlds
+from ..expr.worlds import GuardedWorlds, Worlds
 from ..model.common import LEVELS_IN_ORDER
 from ..model.dictionary import FieldType
 from ..model.indicator_set import Strength
@@ -329,6 +330,11 @@ class SqlGen(GuardedWorlds["exp.Expression"]):
     def contains(self, container: exp.Expression, item: exp.Expression, negate: bool) -> exp.Expression:
         found = contains(container, item, self.dialect)
         return _not(found) if negate else found
+
+    def field_test(self, node: Compare | In | IsKnown) -> Pair:
+        if self._value is None:  # a rule over counts: only ``is known`` of a yes/no name
+            return Worlds.field_test(self, node)
+        return super().field_test(node)
 
 
 def _coalesce(v: exp.Expression, default: bool) -> exp.Expression:

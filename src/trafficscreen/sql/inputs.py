@@ -368,7 +368,7 @@ def raise_on_failures(plan: InputPlan, counts: Sequence[int | None], source: str
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         err = EncounterError(problems[0] + more, Location(source))
-        err.problems = problems  # type: ignore[attr-defined]
+        err.problems = problems
         raise err
 
 
