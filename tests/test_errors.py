@@ -160,3 +160,22 @@ def test_an_encounter_lists_every_problem_and_no_value(mini_screener: trafficscr
         mini_screener.screen({"answers": {"deceived": "secret-value", "no_such_field": "another-secret"}})
     assert len(info.value.problems) == 2
     assert "secret" not in str(info.value) and not any("secret" in p for p in info.value.problems)
+
+
+def test_the_servers_error_bodies_carry_a_stable_code() -> None:
+    pytest.importorskip("starlette")
+    pytest.importorskip("jwt")
+    from server_support import client
+    from trafficscreen.server import ServerConfig
+
+    json_body = {"content-type": "application/json"}
+    with client(ServerConfig(insecure_dev_no_auth=True, jurisdiction="GB")) as dev:
+        bad_answer = dev.post("/api/screen", json={"answers": {"no_such_field": True}}, headers=json_body)
+        duplicate = dev.post("/api/screen", content=b'{"answers": {}, "answers": {}}', headers=json_body)
+        wrong_type = dev.post("/api/screen", content=b"{}", headers={"content-type": "text/plain"})
+        no_service = dev.post("/cds-services/no-such-service", json={})
+    assert (bad_answer.status_code, bad_answer.json()["code"]) == (422, EncounterError.code)
+    assert (duplicate.status_code, duplicate.json()["code"]) == (400, "request.invalid")
+    assert (wrong_type.status_code, wrong_type.json()["code"]) == (415, "request.unsupported_media_type")
+    assert (no_service.status_code, no_service.json()["code"]) == (404, "request.not_found")
+    assert all("error" in r.json() for r in (bad_answer, duplicate, wrong_type, no_service))

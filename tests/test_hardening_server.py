@@ -49,7 +49,7 @@ def jwks(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> Path:
 def assert_json_error(r: Any, status: int, *words: str) -> str:
     assert r.status_code == status, r.text
     body = r.json()
-    assert list(body) == ["error"] and "\n" not in body["error"] and "Traceback" not in r.text
+    assert list(body) == ["error", "code"] and "\n" not in body["error"] and "Traceback" not in r.text
     for w in words:
         assert w in body["error"]
     return str(body["error"])

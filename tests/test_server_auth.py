@@ -52,7 +52,7 @@ def call(
 
 def assert_refused(status: int, body: dict[str, object], text: str, words: str) -> None:
     assert status == 401
-    assert list(body) == ["error"]
+    assert list(body) == ["error", "code"] and str(body["code"]).startswith("auth.")
     assert words in str(body["error"])
     assert "Traceback" not in text and "\n" not in str(body["error"])
 

@@ -36,7 +36,7 @@ def assert_json_error(r: object, status: int, words: str) -> None:
     assert r.status_code == status, r.text  # type: ignore[attr-defined]
     assert r.headers["content-type"].startswith("application/json")  # type: ignore[attr-defined]
     body = r.json()  # type: ignore[attr-defined]
-    assert list(body) == ["error"] and words in body["error"], body
+    assert list(body) == ["error", "code"] and words in body["error"], body
     assert "Traceback" not in r.text and "\n" not in body["error"]  # type: ignore[attr-defined]
 
 

@@ -44,7 +44,7 @@ from .auth import AuthError, TokenVerifier, load_jwks
 from .cds_models import CdsRequest, EncounterContext, PatientContext
 from .config import ServerConfig, ServerConfigError
 from .form import MAX_FIELDS, Assets, FormBuilder, PageRenderer, markdown_to_html
-from .security import BadJson, Guard, json_error_body, parse_json
+from .security import BadJson, Guard, error_code, json_error_body, parse_json
 
 LOG = logging.getLogger("trafficscreen.server")
 DEV_WARNING = "authentication disabled (--insecure-dev-no-auth): for development only, never with real patients"
@@ -56,8 +56,10 @@ DEV_BANNER = (
 )
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(json_error_body(message), status_code=status, media_type="application/json", headers=headers)
+def _error(status: int, message: str, headers: dict[str, str] | None = None, *, code: str | None = None) -> Response:
+    """A JSON error body: the message and a stable code (the exception's ``code`` when one caused it)."""
+    body = json_error_body(message, code or error_code(status))
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 class _Service:
@@ -160,7 +162,7 @@ class _Service:
         except BadJson as exc:
             return _error(exc.status, exc.reason)
         except EncounterError as exc:
-            return _error(422, str(exc))
+            return _error(422, str(exc), code=exc.code)
         return Response(text, media_type="application/json")
 
     def _screen_json(self, body: bytes, lang: str) -> str:
@@ -212,7 +214,10 @@ class _Service:
         if not config.insecure_dev_no_auth:
             if self.verifier is None or not config.issuers:
                 return _error(
-                    401, "this service trusts no EHR yet: configure --jwks and --issuer", {"WWW-Authenticate": "Bearer"}
+                    401,
+                    "this service trusts no EHR yet: configure --jwks and --issuer",
+                    {"WWW-Authenticate": "Bearer"},
+                    code="auth.not_configured",
                 )
             from .state import ReplayStoreError
 
@@ -220,11 +225,16 @@ class _Service:
             try:
                 await run_in_threadpool(self.verifier.verify, request.headers.get("authorization"), audience)
             except AuthError as exc:
-                return _error(401, exc.reason, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                return _error(
+                    401, exc.reason, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, code="auth.invalid_token"
+                )
             except ReplayStoreError as exc:
                 LOG.error("replay store unavailable: %s", exc.message)
                 return _error(
-                    503, "the service cannot check tokens for replay right now; try again", {"Retry-After": "5"}
+                    503,
+                    "the service cannot check tokens for replay right now; try again",
+                    {"Retry-After": "5"},
+                    code=exc.code,
                 )
         body = await request.body()
         try:
@@ -236,9 +246,9 @@ class _Service:
             context_model = EncounterContext if service.hook == "encounter-start" else PatientContext
             context = context_model.model_validate(req.context)
         except ValidationError as exc:
-            return _error(400, "not a valid CDS Hooks request: " + _first_problem(exc))
+            return _error(400, "not a valid CDS Hooks request: " + _first_problem(exc), code="cds.invalid_request")
         if req.hook != service.hook:
-            return _error(400, f"this service answers the '{service.hook}' hook")
+            return _error(400, f"this service answers the '{service.hook}' hook", code="cds.wrong_hook")
         return JSONResponse(await self._cards(request, req, context))
 
     async def _cards(self, request: Request, req: CdsRequest, context: PatientContext) -> dict[str, Any]:

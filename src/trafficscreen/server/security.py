@@ -94,8 +94,27 @@ def parse_json(data: bytes, max_depth: int) -> Any:
         raise BadJson(f"JSON nested deeper than {max_depth} levels") from None
 
 
-def json_error_body(message: str) -> bytes:
-    return json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+HTTP_ERROR_CODES = {
+    400: "request.invalid",
+    401: "auth.refused",
+    404: "request.not_found",
+    405: "request.method_not_allowed",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "request.unprocessable",
+    500: "server.internal",
+    503: "server.unavailable",
+}
+"""Stable ``code`` of an error body that no library exception caused (those carry the exception's own
+code, see :mod:`trafficscreen.errors`); a client branches on the code, never on the wording."""
+
+
+def error_code(status: int) -> str:
+    return HTTP_ERROR_CODES.get(status, "request.error")
+
+
+def json_error_body(message: str, code: str) -> bytes:
+    return json.dumps({"error": message, "code": code}, ensure_ascii=False).encode("utf-8")
 
 
 class Guard:
@@ -181,7 +200,7 @@ class Guard:
 
     @staticmethod
     async def _json(send: Send, status: int, message: str) -> None:
-        body = json_error_body(message)
+        body = json_error_body(message, error_code(status))
         await send(
             {
                 "type": "http.response.start",
