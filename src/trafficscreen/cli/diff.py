@@ -1,5 +1,5 @@
 """``trafficscreen diff OLD NEW``: what changed between two versions of an indicator set, and the
-smallest version bump the change needs (rules in :mod:`trafficscreen.diff`)."""
+smallest version bump the change needs (rules in :mod:`trafficscreen.authoring.diff`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from ..diff import diff_sets
+    from ..authoring.diff import diff_sets
     from ..loader import load_set
     from ..render.diff import render_diff_text
 

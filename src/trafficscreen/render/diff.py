@@ -1,8 +1,8 @@
-"""The reviewer's text summary of a :class:`~trafficscreen.diff.SetDiff` (``trafficscreen diff``)."""
+"""The reviewer's text summary of a :class:`~trafficscreen.authoring.diff.SetDiff` (``trafficscreen diff``)."""
 
 from __future__ import annotations
 
-from ..diff import SetDiff, bump_rank
+from ..authoring.diff import SetDiff, bump_rank
 
 
 def render_diff_text(d: SetDiff) -> str:
