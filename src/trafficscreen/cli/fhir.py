@@ -63,6 +63,38 @@ def register(sub: Any) -> None:
     qp.add_argument("--validate", action="store_true", help="check it with fhir.resources first")
     qp.set_defaults(func=cmd_questionnaire)
 
+    pp = fsub.add_parser(
+        "package",
+        help="write an R4 FHIR knowledge package of a set (PlanDefinition, Library with CQL and ELM, ...)",
+        description="Write OUT/package/ (package.json and one JSON file per resource: PlanDefinition, Library "
+        "with the set's CQL and ELM, CodeSystems, ValueSets, the Questionnaire, and test cases under "
+        "package/tests/). See docs/fhir.md.",
+    )
+    pp.add_argument("set", help="set id, id@version or path")
+    pp.add_argument("--out", required=True, help="folder to write package/ into (package/ must be new or empty)")
+    pp.add_argument("--tgz", action="store_true", help="also write OUT/<name>-<version>.tgz")
+    pp.add_argument("--vignettes", help="folder of vignette YAML files: those written for this set become test cases")
+    pp.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use only)")
+    pp.set_defaults(func=cmd_package)
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..cql.package import PackageError, vignette_cases, write_package
+    from ..loader import load_set
+
+    compiled = load_set(args.set, allow_draft=args.allow_draft)
+    cases = []
+    if args.vignettes:
+        folder = Path(args.vignettes)
+        if not folder.is_dir():
+            raise PackageError(f"--vignettes: no such folder {folder}")
+        cases = vignette_cases(compiled, folder)
+    written = write_package(compiled, args.out, tgz=args.tgz, cases=cases)
+    print(written)
+    return 0
+
 
 def _issued(value: str | None) -> str | None:
     if value is None:
