@@ -11,7 +11,7 @@ Problems name the place (``entry[2].resource.status``) and the rule, never the v
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ._common import (
@@ -199,107 +199,153 @@ def _check_items(items: Any, version: FhirVersion, where: str, problems: list[st
         if not isinstance(item, Mapping):
             problems.append(f"{here}: not an object")
             continue
-        if item.get("type") not in ITEM_TYPES[version]:
-            problems.append(f"{here}.type: not a Questionnaire item type in {version}")
-        for name in ONLY_IN_ITEM["R5" if version == "R4B" else "R4B"]:
-            if name in item:
-                problems.append(f"{here}.{name}: not an element in {version}")
-        for e, cond in enumerate(item.get("enableWhen") or ()):
-            if not isinstance(cond, Mapping) or cond.get("operator") not in ENABLE_WHEN_OPERATORS:
-                problems.append(f"{here}.enableWhen[{e}].operator: not a QuestionnaireItemOperator code")
-                continue
-            answers = [k for k in cond if k.startswith("answer") and not k.startswith("answer_")]
-            if len(answers) != 1:
-                problems.append(f"{here}.enableWhen[{e}]: needs exactly one answer[x]")
-            elif cond["operator"] == "exists" and not isinstance(cond.get("answerBoolean"), bool):
-                problems.append(f"{here}.enableWhen[{e}]: 'exists' takes answerBoolean (que-7)")
-            if not isinstance(cond.get("question"), str):
-                problems.append(f"{here}.enableWhen[{e}].question: required")
-        if "enableBehavior" in item and item["enableBehavior"] not in ENABLE_BEHAVIOR:
-            problems.append(f"{here}.enableBehavior: must be all or any")
-        if len(item.get("enableWhen") or ()) > 1 and "enableBehavior" not in item:
-            problems.append(f"{here}.enableBehavior: required when there is more than one enableWhen (que-12)")
-        if "answerConstraint" in item and item["answerConstraint"] not in ANSWER_CONSTRAINT:
-            problems.append(f"{here}.answerConstraint: not an answer constraint code")
+        problems.extend(_item_problems(item, version, here))
         _check_items(item.get("item"), version, here, problems)
+
+
+def _item_problems(item: Mapping[str, Any], version: FhirVersion, here: str) -> Iterator[str]:
+    """One Questionnaire item's own problems, its children aside."""
+    if item.get("type") not in ITEM_TYPES[version]:
+        yield f"{here}.type: not a Questionnaire item type in {version}"
+    for name in ONLY_IN_ITEM["R5" if version == "R4B" else "R4B"]:
+        if name in item:
+            yield f"{here}.{name}: not an element in {version}"
+    for e, cond in enumerate(item.get("enableWhen") or ()):
+        yield from _enable_when_problems(cond, f"{here}.enableWhen[{e}]")
+    if "enableBehavior" in item and item["enableBehavior"] not in ENABLE_BEHAVIOR:
+        yield f"{here}.enableBehavior: must be all or any"
+    if len(item.get("enableWhen") or ()) > 1 and "enableBehavior" not in item:
+        yield f"{here}.enableBehavior: required when there is more than one enableWhen (que-12)"
+    if "answerConstraint" in item and item["answerConstraint"] not in ANSWER_CONSTRAINT:
+        yield f"{here}.answerConstraint: not an answer constraint code"
+
+
+def _enable_when_problems(cond: Any, here: str) -> Iterator[str]:
+    if not isinstance(cond, Mapping) or cond.get("operator") not in ENABLE_WHEN_OPERATORS:
+        yield f"{here}.operator: not a QuestionnaireItemOperator code"
+        return
+    answers = [k for k in cond if k.startswith("answer") and not k.startswith("answer_")]
+    if len(answers) != 1:
+        yield f"{here}: needs exactly one answer[x]"
+    elif cond["operator"] == "exists" and not isinstance(cond.get("answerBoolean"), bool):
+        yield f"{here}: 'exists' takes answerBoolean (que-7)"
+    if not isinstance(cond.get("question"), str):
+        yield f"{here}.question: required"
 
 
 def check_resource(resource: Any, fhir_version: str, where: str = "resource", *, labels: bool = True) -> list[str]:
     """Value-set and invariant problems of one resource written by this library (empty when none)."""
     version = check_version(fhir_version)
-    problems: list[str] = []
     if not isinstance(resource, Mapping) or not isinstance(resource.get("resourceType"), str):
         return [f"{where}: not a resource (no resourceType)"]
     rtype = resource["resourceType"]
+    problems: list[str] = []
     if labels:
         problems.extend(check_security(resource, where))
     other: FhirVersion = "R5" if version == "R4B" else "R4B"
-    for name in ONLY_IN[other].get(rtype, ()):
-        if name in resource:
-            problems.append(f"{where}.{name}: an element of {other}, not of {version}")
-    status = resource.get("status")
-    if rtype in ("Observation", "RiskAssessment"):
-        if status not in OBSERVATION_STATUS:
-            problems.append(f"{where}.status: not an ObservationStatus code")
-        if "code" not in resource and rtype == "Observation":
-            problems.append(f"{where}.code: required")
-    if rtype == "Observation":
-        for cat in resource.get("category") or ():
-            for c in _codings(cat):
-                if c.get("system") == OBSERVATION_CATEGORY and c.get("code") not in OBSERVATION_CATEGORIES:
-                    problems.append(f"{where}.category: not an observation-category code")
-    if rtype == "RiskAssessment":
-        if "subject" not in resource:
-            problems.append(f"{where}.subject: required")
-        for p, pred in enumerate(resource.get("prediction") or ()):
-            for c in _codings(pred.get("qualitativeRisk") if isinstance(pred, Mapping) else None):
-                if c.get("system") == RISK_PROBABILITY:
-                    if c.get("code") not in RISK_CODES:
-                        problems.append(f"{where}.prediction[{p}].qualitativeRisk: not a risk-probability code")
-                    elif c.get("code") in NEVER_WRITTEN_RISK:
-                        problems.append(
-                            f"{where}.prediction[{p}].qualitativeRisk: this code would read as a negative or "
-                            "confirmed finding; a screen gives neither"
-                        )
-    if rtype == "Flag":
-        if status not in FLAG_STATUS:
-            problems.append(f"{where}.status: not a FlagStatus code")
-        for key in ("subject", "code"):
-            if key not in resource:
-                problems.append(f"{where}.{key}: required")
-        for cat in resource.get("category") or ():
-            for c in _codings(cat):
-                if c.get("system") == FLAG_CATEGORY and c.get("code") not in FLAG_CATEGORIES:
-                    problems.append(f"{where}.category: not a flag-category code")
-    if rtype == "QuestionnaireResponse":
-        if status not in QR_STATUS:
-            problems.append(f"{where}.status: not a QuestionnaireResponseStatus code")
-        if version == "R5" and not resource.get("questionnaire"):
-            problems.append(f"{where}.questionnaire: required in R5")
-        ident = resource.get("identifier")
-        if ident is not None and isinstance(ident, list) != (version == "R5"):
-            problems.append(f"{where}.identifier: a list in R5, a single Identifier in R4B")
-    if rtype == "Questionnaire":
-        if status not in PUBLICATION_STATUS:
-            problems.append(f"{where}.status: not a PublicationStatus code")
-        _check_items(resource.get("item"), version, where, problems)
-        link_ids: list[str] = []
-        questions: list[str] = []
-        stack = [resource.get("item")]
-        while stack:
-            items = stack.pop()
-            for item in items if isinstance(items, list) else ():
-                if isinstance(item, Mapping):
-                    link_ids.append(str(item.get("linkId")))
-                    questions.extend(
-                        str(c.get("question")) for c in item.get("enableWhen") or () if isinstance(c, Mapping)
-                    )
-                    stack.append(item.get("item"))
-        if len(set(link_ids)) != len(link_ids):
-            problems.append(f"{where}.item: linkIds must be unique (que-2)")
-        if not set(questions) <= set(link_ids):
-            problems.append(f"{where}.item: an enableWhen names a question that is not in the questionnaire")
+    problems.extend(
+        f"{where}.{name}: an element of {other}, not of {version}"
+        for name in ONLY_IN[other].get(rtype, ())
+        if name in resource
+    )
+    check = _RESOURCE_CHECKS.get(rtype)
+    if check is not None:
+        problems.extend(check(resource, version, where))
     return problems
+
+
+def _coded(resource: Mapping[str, Any], system: str, codes: Any, message: str) -> Iterator[str]:
+    """``message`` for every category coding of ``system`` whose code is not in ``codes``."""
+    for cat in resource.get("category") or ():
+        for c in _codings(cat):
+            if c.get("system") == system and c.get("code") not in codes:
+                yield message
+
+
+def _required(resource: Mapping[str, Any], where: str, *keys: str) -> Iterator[str]:
+    yield from (f"{where}.{key}: required" for key in keys if key not in resource)
+
+
+def _observation(r: Mapping[str, Any], version: FhirVersion, where: str) -> Iterator[str]:
+    if r.get("status") not in OBSERVATION_STATUS:
+        yield f"{where}.status: not an ObservationStatus code"
+    yield from _required(r, where, "code")
+    yield from _coded(
+        r, OBSERVATION_CATEGORY, OBSERVATION_CATEGORIES, f"{where}.category: not an observation-category code"
+    )
+
+
+def _risk_assessment(r: Mapping[str, Any], version: FhirVersion, where: str) -> Iterator[str]:
+    if r.get("status") not in OBSERVATION_STATUS:
+        yield f"{where}.status: not an ObservationStatus code"
+    yield from _required(r, where, "subject")
+    for p, pred in enumerate(r.get("prediction") or ()):
+        for c in _codings(pred.get("qualitativeRisk") if isinstance(pred, Mapping) else None):
+            if c.get("system") != RISK_PROBABILITY:
+                continue
+            if c.get("code") not in RISK_CODES:
+                yield f"{where}.prediction[{p}].qualitativeRisk: not a risk-probability code"
+            elif c.get("code") in NEVER_WRITTEN_RISK:
+                yield (
+                    f"{where}.prediction[{p}].qualitativeRisk: this code would read as a negative or "
+                    "confirmed finding; a screen gives neither"
+                )
+
+
+def _flag(r: Mapping[str, Any], version: FhirVersion, where: str) -> Iterator[str]:
+    if r.get("status") not in FLAG_STATUS:
+        yield f"{where}.status: not a FlagStatus code"
+    yield from _required(r, where, "subject", "code")
+    yield from _coded(r, FLAG_CATEGORY, FLAG_CATEGORIES, f"{where}.category: not a flag-category code")
+
+
+def _questionnaire_response(r: Mapping[str, Any], version: FhirVersion, where: str) -> Iterator[str]:
+    if r.get("status") not in QR_STATUS:
+        yield f"{where}.status: not a QuestionnaireResponseStatus code"
+    if version == "R5" and not r.get("questionnaire"):
+        yield f"{where}.questionnaire: required in R5"
+    ident = r.get("identifier")
+    if ident is not None and isinstance(ident, list) != (version == "R5"):
+        yield f"{where}.identifier: a list in R5, a single Identifier in R4B"
+
+
+def _questionnaire(r: Mapping[str, Any], version: FhirVersion, where: str) -> Iterator[str]:
+    if r.get("status") not in PUBLICATION_STATUS:
+        yield f"{where}.status: not a PublicationStatus code"
+    items: list[str] = []
+    _check_items(r.get("item"), version, where, items)
+    yield from items
+    link_ids, questions = _link_ids_and_questions(r.get("item"))
+    if len(set(link_ids)) != len(link_ids):
+        yield f"{where}.item: linkIds must be unique (que-2)"
+    if not set(questions) <= set(link_ids):
+        yield f"{where}.item: an enableWhen names a question that is not in the questionnaire"
+
+
+def _link_ids_and_questions(top: Any) -> tuple[list[str], list[str]]:
+    """Every item's linkId, and every question an enableWhen names, at any depth."""
+    link_ids: list[str] = []
+    questions: list[str] = []
+    stack = [top]
+    while stack:
+        items = stack.pop()
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, Mapping):
+                link_ids.append(str(item.get("linkId")))
+                questions.extend(str(c.get("question")) for c in item.get("enableWhen") or () if isinstance(c, Mapping))
+                stack.append(item.get("item"))
+    return link_ids, questions
+
+
+_RESOURCE_CHECKS: dict[str, Callable[[Mapping[str, Any], FhirVersion, str], Iterator[str]]] = {
+    "Observation": _observation,
+    "RiskAssessment": _risk_assessment,
+    "Flag": _flag,
+    "QuestionnaireResponse": _questionnaire_response,
+    "Questionnaire": _questionnaire,
+}
+"""The checks of each resource type this library writes, beyond the security labels and the elements
+that belong to the other FHIR version."""
 
 
 def check_bundle(bundle: Any, fhir_version: str) -> list[str]:
