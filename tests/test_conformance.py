@@ -29,7 +29,8 @@ from trafficscreen.expr.pycompile import PyGen, build_function
 from trafficscreen.expr.tree import Node
 from trafficscreen.expr.types import Scope, T, TypeChecker, VarType
 from trafficscreen.model.dictionary import DataDictionary
-from trafficscreen.research.columnar import CountGen, FieldGen, encoded_dtype, value_codes
+from trafficscreen.research.columnar import CountGen, FieldGen
+from trafficscreen.research.encoding import encoded_dtype, value_codes
 from trafficscreen.research.frames import encode
 from trafficscreen.sql.compiler import SqlGen
 

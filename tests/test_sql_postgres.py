@@ -16,7 +16,7 @@ from sqlglot import exp
 from sql_support import SET_REFS, Postgres, cohort, cohort_rows, expected, normalise, postgres_bin, postgres_csv
 from trafficscreen.model.dictionary import FieldType
 from trafficscreen.sql import check_sql, to_sql
-from trafficscreen.sql.compiler import sql_type
+from trafficscreen.sql.nodes import sql_type
 
 BIN = postgres_bin()
 pytestmark = [

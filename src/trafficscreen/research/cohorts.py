@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from ..compiled import CompiledSet
+from ..core.plan import INDICATOR_PREFIX
 from .batch import SYNTHETIC, CohortInput
-from .columnar import INDICATOR_PREFIX
 from .compare import Comparison, PairedTest
 from .evaluate import (
     LEVEL_RANK,

@@ -31,7 +31,7 @@ from ..errors import CohortError as CohortError  # re-exported: its old home
 from ..errors import Location
 from ..mapping import column_name_problem
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
-from .columnar import NO, YES, encoded_columns, encoded_dtype, uses_mask, value_codes
+from .encoding import NO, YES, encoded_columns, encoded_dtype, uses_mask, value_codes
 from .intake import ROW_PROBLEM, IntakeError, RowProblem, check_output_dir, scan_csv, scan_jsonl
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}

@@ -33,7 +33,7 @@ import polars as pl
 from ..compiled import CompiledSet
 from ..errors import Location
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
-from .columnar import NO, YES, code_dtype, encoded_columns, mask_dtype, uses_mask, value_codes
+from .encoding import NO, YES, code_dtype, encoded_columns, mask_dtype, uses_mask, value_codes
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, empty_rejects, file_format
 from .intake import ROW_PROBLEM
 from .scoring import SYNTHETIC, BatchResult, check, columnar, scoring_plan

@@ -25,7 +25,7 @@ from ..compiled import CompiledSet
 from ..expr.tree import And, Compare, Const, ConstList, In, Name, Node, Not, Or
 from ..model.dictionary import FieldType
 from .batch import SYNTHETIC
-from .columnar import value_codes
+from .encoding import value_codes
 
 LABEL = "label"
 

@@ -32,33 +32,55 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 from ..compiled import CompiledSet
-from ..core.plan import COUNT_NAMES
+from ..core.plan import (
+    COUNT_NAMES,
+    DIMENSION_PREFIX,
+    DIMENSION_STATUSES,
+    HIGHEST_COLUMN,
+    INDICATOR_PREFIX,
+    INDICATOR_STATUSES,
+    LEVEL_COLUMN,
+)
 from ..errors import TrafficscreenError
 from ..expr.tree import Compare, In, IsKnown, Scalar, names
 from ..expr.types import TypeChecker
 from ..expr.worlds import GuardedWorlds, Worlds
 from ..model.common import LEVELS_IN_ORDER
-from ..model.dictionary import FieldType
 from ..model.indicator_set import Strength
 from .dialects import DIALECTS
+from .nodes import (
+    arith,
+    boolean,
+    case,
+    cmp,
+    coalesce,
+    col,
+    const,
+    contains,
+    ident,
+    in_list,
+    is_null,
+    junction,
+    not_,
+    not_null,
+    num,
+    or_,
+    paren,
+    sql_type,
+    sum_,
+    wrap,
+)
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
 
-INDICATOR_PREFIX = "indicator."
-DIMENSION_PREFIX = "dimension."
-LEVEL_COLUMN = "level"
-HIGHEST_COLUMN = "highest_possible"
 ANSWERED_COLUMN = "answered"
 SET_COLUMNS = ("set_id", "set_version", "set_sha256")
 
-INDICATOR_STATUSES = ("met", "not_met", "unknown")
-DIMENSION_STATUSES = ("present", "absent", "unknown")
 
 _INTERNAL = "_ts_"  # prefix of the working columns and stages of the query
 
@@ -74,182 +96,6 @@ def check_dialect(dialect: str) -> str:
     if dialect not in DIALECTS:
         raise SqlError(f"unknown SQL dialect '{dialect}' (choose one of: {', '.join(DIALECTS)})")
     return dialect
-
-
-# --- small builders; every one returns a syntactically atomic node (a column, literal, call or
-# --- parenthesised expression), so nodes combine without any reliance on operator precedence
-
-
-def _p(e: exp.Expression) -> exp.Expression:
-    from sqlglot import exp
-
-    return exp.Paren(this=e)
-
-
-def _true() -> exp.Expression:
-    from sqlglot import exp
-
-    return exp.Boolean(this=True)
-
-
-def _false() -> exp.Expression:
-    from sqlglot import exp
-
-    return exp.Boolean(this=False)
-
-
-def _bool(value: bool) -> exp.Expression:
-    return _true() if value else _false()
-
-
-def _atomic(e: exp.Expression) -> bool:
-    from sqlglot import exp
-
-    return isinstance(e, (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Func))
-
-
-def _wrap(e: exp.Expression) -> exp.Expression:
-    return e if _atomic(e) else _p(e)
-
-
-def _not(e: exp.Expression) -> exp.Expression:
-    """``NOT e``. Not parenthesised: NOT binds tighter than AND and OR, and every junction this module
-    builds is itself parenthesised."""
-    from sqlglot import exp
-
-    if isinstance(e, exp.Not):  # lo and hi are never NULL, so double negation cancels exactly
-        inner: exp.Expression = e.this
-        return inner.this if isinstance(inner, exp.Paren) and not _atomic(inner.this) else inner
-    return exp.Not(this=_wrap(e))
-
-
-def _junction(kind: str, items: Sequence[exp.Expression]) -> exp.Expression:
-    from sqlglot import exp
-
-    cls = exp.And if kind == "and" else exp.Or
-    if not items:
-        return _bool(kind == "and")
-    out = items[0]
-    if len(items) == 1:
-        return out
-    for e in items[1:]:
-        out = cls(this=out, expression=e)
-    return _p(out)
-
-
-def _and(*items: exp.Expression) -> exp.Expression:
-    return _junction("and", items)
-
-
-def _or(*items: exp.Expression) -> exp.Expression:
-    return _junction("or", items)
-
-
-def _is_null(e: exp.Expression) -> exp.Expression:
-    from sqlglot import exp
-
-    return exp.Is(this=e, expression=exp.Null())
-
-
-def _not_null(e: exp.Expression) -> exp.Expression:
-    return _not(_is_null(e))
-
-
-def _num(value: int | float) -> exp.Expression:
-    from sqlglot import exp
-
-    if value < 0:
-        return _p(exp.Neg(this=exp.Literal.number(repr(-value))))
-    return exp.Literal.number(repr(value))
-
-
-def _const(value: bool | int | float | str | date) -> exp.Expression:
-    from sqlglot import exp
-
-    if isinstance(value, bool):
-        return _bool(value)
-    if isinstance(value, (int, float)):
-        return _num(value)
-    if isinstance(value, date):
-        return exp.Cast(this=exp.Literal.string(value.isoformat()), to=exp.DataType.build("DATE"))
-    return exp.Literal.string(value)
-
-
-_CMP_CLASS = {"<": "LT", "<=": "LTE", ">": "GT", ">=": "GTE", "==": "EQ", "!=": "NEQ"}
-_ARITH_CLASS = {"+": "Add", "-": "Sub", "*": "Mul"}
-
-
-def _cmp(op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
-    """A comparison; its operands are atomic, and comparisons bind tighter than NOT, AND and OR."""
-    from sqlglot import exp
-
-    cls: type[exp.Expression] = getattr(exp, _CMP_CLASS[op])
-    return cls(this=_wrap(a), expression=_wrap(b))
-
-
-def _arith(op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
-    from sqlglot import exp
-
-    cls: type[exp.Expression] = getattr(exp, _ARITH_CLASS[op])
-    return _p(cls(this=_wrap(a), expression=_wrap(b)))
-
-
-def _in_list(item: exp.Expression, values: Sequence[exp.Expression], negate: bool) -> exp.Expression:
-    from sqlglot import exp
-
-    e = exp.In(this=_wrap(item), expressions=list(values))
-    return _not(e) if negate else e
-
-
-def _case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression) -> exp.Expression:
-    from sqlglot import exp
-
-    case = exp.Case()
-    for cond, value in whens:
-        case = case.when(cond, value)
-    return case.else_(default)
-
-
-def _ident(name: str) -> exp.Identifier:
-    from sqlglot import exp
-
-    return exp.to_identifier(name, quoted=True)
-
-
-def _col(name: str) -> exp.Expression:
-    from sqlglot import exp
-
-    return exp.Column(this=_ident(name))
-
-
-def sql_type(field_type: FieldType, dialect: str) -> exp.DataType:
-    """The SQL type a dictionary field's column has in ``dialect`` (see docs/scale-out.md)."""
-    from sqlglot import exp
-
-    name = {
-        FieldType.BOOLEAN: "BOOLEAN",
-        FieldType.INTEGER: "BIGINT",
-        FieldType.NUMBER: "DOUBLE",
-        FieldType.ENUM: "VARCHAR",
-        FieldType.DATE: "DATE",
-        FieldType.SET: "VARCHAR" if dialect == "bigquery" else "ARRAY<VARCHAR>",
-    }[field_type]
-    return exp.DataType.build(name)
-
-
-def contains(container: exp.Expression, item: exp.Expression, dialect: str) -> exp.Expression:
-    """``item`` is one of the values of the set-valued field ``container`` (known to be not NULL).
-
-    DuckDB LIST, Spark ARRAY, PostgreSQL ARRAY and Snowflake ARRAY hold the codes directly. BigQuery
-    cannot store a NULL array (it reads one back as empty, which would turn "not asked" into "none"), so
-    there a set-valued field is a nullable STRING holding a JSON array of codes.
-    """
-    from sqlglot import exp
-
-    if dialect == "bigquery":
-        root = exp.JSONPath(expressions=[exp.JSONPathRoot()])
-        container = exp.JSONValueArray(this=container, expression=root)
-    return exp.ArrayContains(this=container, expression=item)
 
 
 # --- the two-world generator ----------------------------------------------------------------------
@@ -280,33 +126,33 @@ class SqlGen(GuardedWorlds["exp.Expression"]):
 
     # --- primitives -------------------------------------------------------------------------------
     def literal(self, value: bool) -> exp.Expression:
-        return _bool(value)
+        return boolean(value)
 
     def all_of(self, parts: Sequence[exp.Expression]) -> exp.Expression:
-        return _junction("and", parts)
+        return junction("and", parts)
 
     def any_of(self, parts: Sequence[exp.Expression]) -> exp.Expression:
-        return _junction("or", parts)
+        return junction("or", parts)
 
     def negate(self, e: exp.Expression) -> exp.Expression:
-        return _not(e)
+        return not_(e)
 
     def compare(self, op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
-        return _cmp(op, a, b)
+        return cmp(op, a, b)
 
     def number(self, value: int | float) -> exp.Expression:
-        return _num(value)
+        return num(value)
 
     def arith(self, op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
-        return _arith(op, a, b)
+        return arith(op, a, b)
 
     def member(self, item: exp.Expression, values: tuple[Scalar, ...], negate: bool) -> exp.Expression:
-        return _in_list(item, [_const(v) for v in values], negate)
+        return in_list(item, [const(v) for v in values], negate)
 
     def name(self, name: str) -> Pair:
         if self._value is not None:
             v = self._value(name)
-            return _coalesce(v, False), _coalesce(v, True)
+            return coalesce(v, False), coalesce(v, True)
         assert self._pair is not None
         return self._pair(name)
 
@@ -319,28 +165,22 @@ class SqlGen(GuardedWorlds["exp.Expression"]):
         return self._value(name)
 
     def constant(self, value: Scalar) -> exp.Expression:
-        return _const(value)
+        return const(value)
 
     def known(self, name: str) -> exp.Expression:
-        return _not_null(self.value(name))
+        return not_null(self.value(name))
 
     def unknown(self, name: str) -> exp.Expression:
-        return _is_null(self.value(name))
+        return is_null(self.value(name))
 
     def contains(self, container: exp.Expression, item: exp.Expression, negate: bool) -> exp.Expression:
         found = contains(container, item, self.dialect)
-        return _not(found) if negate else found
+        return not_(found) if negate else found
 
     def field_test(self, node: Compare | In | IsKnown) -> Pair:
         if self._value is None:  # a rule over counts: only ``is known`` of a yes/no name
             return Worlds.field_test(self, node)
         return super().field_test(node)
-
-
-def _coalesce(v: exp.Expression, default: bool) -> exp.Expression:
-    from sqlglot import exp
-
-    return exp.Coalesce(this=v, expressions=[_bool(default)])
 
 
 # --- the whole set as one query -------------------------------------------------------------------
@@ -413,7 +253,7 @@ def build_query(
     lcols = [(f"{_INTERNAL}l{j}_lo", f"{_INTERNAL}l{j}_hi") for j in range(len(d.levels))]
 
     def alias(e: exp.Expression, name: str) -> exp.Expression:
-        return exp.Alias(this=e, alias=_ident(name))
+        return exp.Alias(this=e, alias=ident(name))
 
     def flat(pairs: Sequence[tuple[str, str]]) -> list[str]:
         return [c for pair in pairs for c in pair]
@@ -423,8 +263,8 @@ def build_query(
 
     def stage(name: str, computed: Sequence[tuple[str, exp.Expression]], passed: Sequence[str] | None = None) -> None:
         nonlocal carried
-        from_ = exp.Table(this=_ident(stages[-1][0]))
-        cols = [_col(c) for c in (carried if passed is None else passed)]
+        from_ = exp.Table(this=ident(stages[-1][0]))
+        cols = [col(c) for c in (carried if passed is None else passed)]
         cols += [alias(e, n) for n, e in computed]
         stages.append((name, exp.Select(expressions=cols).from_(from_)))
         carried = [*(carried if passed is None else passed), *(n for n, _ in computed)]
@@ -435,11 +275,9 @@ def build_query(
         lo, hi = SqlGen(checker, dialect, value=value).two(tree)
         computed += [(s[i][0], lo), (s[i][1], hi)]
     answered = f"{_INTERNAL}answered"
-    computed.append(
-        (answered, _wrap(_sum([_case([(_not_null(fields[f]), _num(1))], _num(0)) for f in cs.used_fields])))
-    )
+    computed.append((answered, wrap(sum_([case([(not_null(fields[f]), num(1))], num(0)) for f in cs.used_fields]))))
     # the first stage reads the source: kept columns are source columns, renamed where asked
-    from_source = [_col(src) if src == name else alias(_col(src), name) for src, name in kept]
+    from_source = [col(src) if src == name else alias(col(src), name) for src, name in kept]
     stages.append(
         (
             f"{_INTERNAL}indicators",
@@ -467,7 +305,7 @@ def build_query(
             chosen = [(i, 1) for i in idx if d.indicators[i].strength is strength]
 
         def total(world: int) -> exp.Expression:
-            return _wrap(_sum([_case([(_col(s[i][world]), _num(w))], _num(0)) for i, w in chosen]))
+            return wrap(sum_([case([(col(s[i][world]), num(w))], num(0)) for i, w in chosen]))
 
         return total(0), total(1)
 
@@ -480,7 +318,7 @@ def build_query(
                 lo_name, hi_name = f"{_INTERNAL}c{k}_{n}_lo", f"{_INTERNAL}c{k}_{n}_hi"
                 lo, hi = count_exprs(members[k], n)
                 counts += [(lo_name, lo), (hi_name, hi)]
-                here[n] = (_col(lo_name), _col(hi_name))
+                here[n] = (col(lo_name), col(hi_name))
         dim_counts.append(here)
     set_counts: dict[str, Pair] = {}
     for n in sorted(level_reads):
@@ -488,11 +326,11 @@ def build_query(
             lo_name, hi_name = f"{_INTERNAL}all_{n}_lo", f"{_INTERNAL}all_{n}_hi"
             lo, hi = count_exprs(range(n_ind), n)
             counts += [(lo_name, lo), (hi_name, hi)]
-            set_counts[n] = (_col(lo_name), _col(hi_name))
+            set_counts[n] = (col(lo_name), col(hi_name))
     flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
     rf = (f"{_INTERNAL}rf_lo", f"{_INTERNAL}rf_hi")
     if "red_flag" in level_reads:
-        counts += [(rf[0], _or(*[_col(s[i][0]) for i in flags])), (rf[1], _or(*[_col(s[i][1]) for i in flags]))]
+        counts += [(rf[0], or_(*[col(s[i][0]) for i in flags])), (rf[1], or_(*[col(s[i][1]) for i in flags]))]
     if counts:
         stage(f"{_INTERNAL}counts", counts)
 
@@ -510,14 +348,14 @@ def build_query(
     if "dimensions_present" in level_reads:
         dp = (f"{_INTERNAL}all_dimensions_present_lo", f"{_INTERNAL}all_dimensions_present_hi")
         terms = [
-            (dp[w], _p(_sum([_case([(_col(dcols[k][w]), _num(1))], _num(0)) for k in range(n_dim)]))) for w in (0, 1)
+            (dp[w], paren(sum_([case([(col(dcols[k][w]), num(1))], num(0)) for k in range(n_dim)]))) for w in (0, 1)
         ]
         stage(f"{_INTERNAL}present", terms)
-        set_counts["dimensions_present"] = (_col(dp[0]), _col(dp[1]))
+        set_counts["dimensions_present"] = (col(dp[0]), col(dp[1]))
 
     # 5. level rules, over dimensions, red_flag and the set-wide counts
-    pairs: dict[str, Pair] = {dim.id: (_col(dcols[k][0]), _col(dcols[k][1])) for k, dim in enumerate(d.dimensions)}
-    pairs["red_flag"] = (_col(rf[0]), _col(rf[1]))
+    pairs: dict[str, Pair] = {dim.id: (col(dcols[k][0]), col(dcols[k][1])) for k, dim in enumerate(d.dimensions)}
+    pairs["red_flag"] = (col(rf[0]), col(rf[1]))
     computed = []
     for j, (tree, checker) in enumerate(cs.checked.levels):
         gen = SqlGen(checker, dialect, pair=pairs.__getitem__, interval=set_counts.__getitem__)
@@ -536,36 +374,25 @@ def build_query(
 
     def status(pair: tuple[str, str], words: tuple[str, str, str]) -> exp.Expression:
         yes, no, unknown = (word(w, words) for w in words)
-        return _case([(_col(pair[0]), yes), (_col(pair[1]), unknown)], no)
+        return case([(col(pair[0]), yes), (col(pair[1]), unknown)], no)
 
     scale = [lv.value for lv in LEVELS_IN_ORDER]
 
     def level_case(world: int) -> exp.Expression:
-        whens = [(_col(lcols[j][world]), word(lv.scale.value, scale)) for j, lv in reversed(list(enumerate(d.levels)))]
-        return _case(whens, word(scale[0], scale))
+        whens = [(col(lcols[j][world]), word(lv.scale.value, scale)) for j, lv in reversed(list(enumerate(d.levels)))]
+        return case(whens, word(scale[0], scale))
 
-    final: list[exp.Expression] = [_col(name) for name in names_kept]
+    final: list[exp.Expression] = [col(name) for name in names_kept]
     final += [alias(status(s[i], INDICATOR_STATUSES), out_cols.indicators[i]) for i in range(n_ind)]
     final += [alias(status(dcols[k], DIMENSION_STATUSES), out_cols.dimensions[k]) for k in range(n_dim)]
     final += [alias(level_case(0), out_cols.level), alias(level_case(1), out_cols.highest)]
-    final.append(alias(_col(answered), out_cols.answered))
+    final.append(alias(col(answered), out_cols.answered))
     for name, val in zip(out_cols.set_columns, (d.id, d.version, cs.sha256), strict=True):
         final.append(alias(exp.Literal.string(val), name))
-    query = exp.Select(expressions=final).from_(exp.Table(this=_ident(stages[-1][0])))
+    query = exp.Select(expressions=final).from_(exp.Table(this=ident(stages[-1][0])))
     for name, select in stages:
-        query = query.with_(_ident(name), as_=select)
+        query = query.with_(ident(name), as_=select)
     return query
-
-
-def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
-    from sqlglot import exp
-
-    if not terms:
-        return _num(0)
-    out = terms[0]
-    for t in terms[1:]:
-        out = exp.Add(this=out, expression=t)
-    return out
 
 
 # --- sources and printed queries ------------------------------------------------------------------
@@ -578,11 +405,11 @@ def table_node(name: str) -> exp.Table:
     parts = name.split(".")
     if not name or len(parts) > 3 or any(not p or "\x00" in p for p in parts):
         raise SqlError("a table name is one to three non-empty parts separated by dots (catalog.schema.table)")
-    table = exp.Table(this=_ident(parts[-1]))
+    table = exp.Table(this=ident(parts[-1]))
     if len(parts) >= 2:
-        table.set("db", _ident(parts[-2]))
+        table.set("db", ident(parts[-2]))
     if len(parts) == 3:
-        table.set("catalog", _ident(parts[0]))
+        table.set("catalog", ident(parts[0]))
     return table
 
 
@@ -598,7 +425,7 @@ def column_fields(
         if f in absent:
             out[f] = exp.Cast(this=exp.Null(), to=sql_type(cs.dictionary.by_id[f].type, dialect))
         else:
-            out[f] = _col((columns or {}).get(f, f))
+            out[f] = col((columns or {}).get(f, f))
     return out
 
 

@@ -29,7 +29,7 @@ from ..compiled import CompiledSet
 from ..errors import EncounterError, Location
 from ..mapping import ColumnMapping, column_name_problem, find_column
 from ..model.dictionary import FieldDef, FieldType
-from .compiler import _and, _case, _col, _ident, _is_null, _not, _not_null, _num, _or, sql_type
+from .nodes import and_, case, col, ident, is_null, not_, not_null, num, or_, sql_type
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -176,30 +176,30 @@ def _text(c: exp.Expression) -> exp.Expression:
     return exp.Nullif(this=exp.Trim(this=c), expression=exp.Literal.string(""))
 
 
-def _read(fd: FieldDef, col: str, family: Family, dialect: str, where: Location) -> FieldInput:
+def _read(fd: FieldDef, column: str, family: Family, dialect: str, where: Location) -> FieldInput:
     from sqlglot import exp
 
-    c = _col(col)
+    c = col(column)
     lit = exp.Literal.string
     if family is Family.NULL:
-        return FieldInput(fd.id, col, exp.Cast(this=c, to=sql_type(fd.type, dialect)))
+        return FieldInput(fd.id, column, exp.Cast(this=c, to=sql_type(fd.type, dialect)))
     if family in _ACCEPTS[fd.type]:
-        return FieldInput(fd.id, col, c)
+        return FieldInput(fd.id, column, c)
     t = fd.type
     if t is FieldType.ENUM and family is Family.STRING:
         as_text = exp.Cast(this=c, to=exp.DataType.build("VARCHAR"))  # a no-op on text; DuckDB ENUMs become text
-        return FieldInput(fd.id, col, exp.Nullif(this=as_text, expression=lit("")))
+        return FieldInput(fd.id, column, exp.Nullif(this=as_text, expression=lit("")))
     if t is FieldType.BOOLEAN and family is Family.INT:
-        value = exp.EQ(this=c, expression=_num(1))
-        bad = _and(_not_null(c), _not(exp.In(this=c, expressions=[_num(0), _num(1)])))
-        return FieldInput(fd.id, col, value, [("expected true or false, got a number", bad)])
+        value = exp.EQ(this=c, expression=num(1))
+        bad = and_(not_null(c), not_(exp.In(this=c, expressions=[num(0), num(1)])))
+        return FieldInput(fd.id, column, value, [("expected true or false, got a number", bad)])
     if t is FieldType.DATE and family is Family.TIMESTAMP:
-        return FieldInput(fd.id, col, exp.Cast(this=c, to=exp.DataType.build("DATE")))
+        return FieldInput(fd.id, column, exp.Cast(this=c, to=exp.DataType.build("DATE")))
     if family is Family.STRING:
         text = _text(c)
         if t is FieldType.BOOLEAN:
             word = exp.Lower(this=text)
-            conv: exp.Expression = _case(
+            conv: exp.Expression = case(
                 [
                     (exp.In(this=word, expressions=[lit("true"), lit("1")]), exp.Boolean(this=True)),
                     (exp.In(this=word, expressions=[lit("false"), lit("0")]), exp.Boolean(this=False)),
@@ -231,15 +231,15 @@ def _read(fd: FieldDef, col: str, family: Family, dialect: str, where: Location)
             empty_set = exp.EQ(
                 this=exp.Replace(this=text.copy(), expression=lit(" "), replacement=lit("")), expression=lit("[]")
             )
-            no_items = _and(
-                _not_null(text.copy()),
-                _and(exp.EQ(this=exp.ArraySize(this=conv.copy()), expression=_num(0)), _not(empty_set)),
+            no_items = and_(
+                not_null(text.copy()),
+                and_(exp.EQ(this=exp.ArraySize(this=conv.copy()), expression=num(0)), not_(empty_set)),
             )
-            return FieldInput(fd.id, col, _case([(_is_null(text), exp.Null())], conv), [(EMPTY_LIST_REASON, no_items)])
-        bad = _and(_not_null(text), _is_null(conv))
-        return FieldInput(fd.id, col, conv, [(why, bad)])
+            return FieldInput(fd.id, column, case([(is_null(text), exp.Null())], conv), [(EMPTY_LIST_REASON, no_items)])
+        bad = and_(not_null(text), is_null(conv))
+        return FieldInput(fd.id, column, conv, [(why, bad)])
     raise EncounterError(
-        f"column '{col}' for field '{fd.id}' holds {family.value} values; the field needs {_WANTED[t]}", where
+        f"column '{column}' for field '{fd.id}' holds {family.value} values; the field needs {_WANTED[t]}", where
     )
 
 
@@ -249,13 +249,13 @@ def _value_checks(
     """Conditions true on a row whose value breaks the dictionary (NULL values never do)."""
     from sqlglot import exp
 
-    known = _not_null(v)
+    known = not_null(v)
     out: list[tuple[str, exp.Expression]] = []
     codes = [exp.Literal.string(c) for c in sorted(fd.codes)]
     choices = ", ".join(sorted(fd.codes))
     if fd.type is FieldType.ENUM:
         out.append(
-            (f"the answer is not one of its choices ({choices})", _and(known, _not(exp.In(this=v, expressions=codes))))
+            (f"the answer is not one of its choices ({choices})", and_(known, not_(exp.In(this=v, expressions=codes))))
         )
     elif fd.type is FieldType.SET:
         x = exp.to_identifier("x")
@@ -265,32 +265,32 @@ def _value_checks(
         items = v
         if dialect == "bigquery":  # a JSON array in a STRING column (see compiler.contains)
             items = exp.JSONValueArray(this=v, expression=exp.JSONPath(expressions=[exp.JSONPathRoot()]))
-        stray = _or(exp.Is(this=item, expression=exp.Null()), _not(exp.In(this=item.copy(), expressions=codes)))
+        stray = or_(exp.Is(this=item, expression=exp.Null()), not_(exp.In(this=item.copy(), expressions=codes)))
         size = exp.ArraySize(this=exp.ArrayFilter(this=items, expression=exp.Lambda(this=stray, expressions=[x])))
         out.append(
             (
                 f"the list holds an answer that is not one of its choices ({choices})",
-                _and(known, exp.GT(this=size, expression=_num(0))),
+                and_(known, exp.GT(this=size, expression=num(0))),
             )
         )
     elif fd.type in (FieldType.INTEGER, FieldType.NUMBER):
         if family in (Family.FLOAT, Family.STRING):
             infinite = exp.EQ(this=exp.Abs(this=v), expression=_infinity())
-            not_finite = _or(exp.IsNan(this=v), infinite)
-            out.append(("expected a finite number", _and(known, not_finite)))
+            not_finite = or_(exp.IsNan(this=v), infinite)
+            out.append(("expected a finite number", and_(known, not_finite)))
             # NaN and infinities get that reason alone, never "a fraction" or "out of range" too
-            known = _and(known, _not(not_finite.copy()))
+            known = and_(known, not_(not_finite.copy()))
         if fd.type is FieldType.INTEGER and family in (Family.FLOAT, Family.DECIMAL, Family.STRING):
             out.append(
-                ("expected a whole number, got a fraction", _and(known, exp.NEQ(this=v, expression=exp.Floor(this=v))))
+                ("expected a whole number, got a fraction", and_(known, exp.NEQ(this=v, expression=exp.Floor(this=v))))
             )
         if fd.min is not None:
             out.append(
-                (f"below the smallest allowed value ({fd.min:g})", _and(known, exp.LT(this=v, expression=_num(fd.min))))
+                (f"below the smallest allowed value ({fd.min:g})", and_(known, exp.LT(this=v, expression=num(fd.min))))
             )
         if fd.max is not None:
             out.append(
-                (f"above the largest allowed value ({fd.max:g})", _and(known, exp.GT(this=v, expression=_num(fd.max))))
+                (f"above the largest allowed value ({fd.max:g})", and_(known, exp.GT(this=v, expression=num(fd.max))))
             )
     return out
 
@@ -327,14 +327,14 @@ def warehouse_check_query(
     cols = []
     for f in cs.used_fields:
         fd = cs.dictionary.by_id[f]
-        v = _col((columns or {}).get(f, f))
+        v = col((columns or {}).get(f, f))
         for problem, cond in _value_checks(fd, v, family.get(fd.type, Family.OTHER), dialect):
-            count = exp.Sum(this=_case([(cond, _num(1))], _num(0)))
+            count = exp.Sum(this=case([(cond, num(1))], num(0)))
             cols.append(
-                exp.Alias(this=exp.Coalesce(this=count, expressions=[_num(0)]), alias=_ident(_check_name(f, problem)))
+                exp.Alias(this=exp.Coalesce(this=count, expressions=[num(0)]), alias=ident(_check_name(f, problem)))
             )
     if not cols:
-        cols.append(exp.Alias(this=exp.Count(this=exp.Star()), alias=_ident("rows")))
+        cols.append(exp.Alias(this=exp.Count(this=exp.Star()), alias=ident("rows")))
     return exp.Select(expressions=cols).from_(table)
 
 
@@ -353,17 +353,17 @@ def check_query(plan: InputPlan, table: str) -> exp.Select | None:
         return None
     cols = []
     for n, (_f, _c, _p, cond) in enumerate(checks):
-        count = exp.Sum(this=_case([(cond, _num(1))], _num(0)))
-        cols.append(exp.Alias(this=exp.Coalesce(this=count, expressions=[_num(0)]), alias=_ident(f"c{n}")))
-    return exp.Select(expressions=cols).from_(exp.Table(this=_ident(table)))
+        count = exp.Sum(this=case([(cond, num(1))], num(0)))
+        cols.append(exp.Alias(this=exp.Coalesce(this=count, expressions=[num(0)]), alias=ident(f"c{n}")))
+    return exp.Select(expressions=cols).from_(exp.Table(this=ident(table)))
 
 
 def raise_on_failures(plan: InputPlan, counts: Sequence[int | None], source: str) -> None:
     """Turn the counts of :func:`check_query` into one :class:`EncounterError` naming every bad field."""
     problems = []
-    for (f, col, problem, _cond), n in zip(plan.checks(), counts, strict=True):
+    for (f, column, problem, _cond), n in zip(plan.checks(), counts, strict=True):
         if n:
-            where = f"field '{f}'" + (f" (column '{col}')" if col != f else "")
+            where = f"field '{f}'" + (f" (column '{column}')" if column != f else "")
             problems.append(f"{where}: {n} row(s): {problem}")
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
