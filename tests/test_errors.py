@@ -23,7 +23,7 @@ from trafficscreen.errors import (
     TrafficscreenError,
 )
 
-PENDING_MOVES = {"trafficscreen.sql.compiler.SqlError"}
+PENDING_MOVES = {"trafficscreen.sql.compiler.SqlError", "trafficscreen.cql.package.PackageError"}
 """Classes still defined outside errors.py because their module is being rewritten by its owner; each
 must go (import the class from trafficscreen.errors instead) and leave this set."""
 
@@ -87,6 +87,8 @@ def test_pending_moves_are_still_pending() -> None:
     pytest.importorskip("sqlglot")
     classes = {_qualified(c) for c in _public_classes()}
     assert classes >= PENDING_MOVES, "a pending move is done: remove it from PENDING_MOVES"
+    for name in PENDING_MOVES:  # its replacement is ready in errors.py
+        assert issubclass(getattr(errors, name.rpartition(".")[2]), TrafficscreenError), name
 
 
 def test_the_docstring_draws_every_class_under_its_first_base_with_its_code() -> None:

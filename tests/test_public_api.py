@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import pkgutil
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -142,6 +144,18 @@ def test_every_export_resolves(package: str) -> None:
         with contextlib.suppress(MissingExtraError):
             assert getattr(module, name) is not None, f"{package}.{name}"
     assert set(dir(module)) >= set(module.__all__)
+
+
+@pytest.mark.parametrize("package", sorted(PINNED))
+def test_no_export_is_hidden_by_a_submodule_of_its_name(package: str) -> None:
+    """Importing a submodule binds it to the package attribute of its name: an export sharing that name
+    must not turn into the module once the submodule is loaded (``trafficscreen.fhir.questionnaire``)."""
+    module = importlib.import_module(package)
+    for info in pkgutil.iter_modules(module.__path__, package + "."):
+        with contextlib.suppress(ImportError):  # a submodule that needs a missing extra
+            importlib.import_module(info.name)
+    hidden = [name for name in module.__all__ if isinstance(getattr(module, name, None), types.ModuleType)]
+    assert hidden == []
 
 
 def test_score_frame_is_importable_but_not_star_exported() -> None:

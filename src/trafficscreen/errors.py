@@ -27,6 +27,7 @@ wording that may change. The hierarchy::
     │   ├── QuestionnaireResponseError    fhir.questionnaire_response  (also an EncounterError)
     │   └── NextQuestionError             fhir.next_question
     ├── SqlError                          sql.invalid
+    ├── PackageError                      cql.package
     ├── ServerConfigError                 server.config
     └── ReplayStoreError                  server.replay_store
 
@@ -52,6 +53,8 @@ What each one means:
 - FhirError: anything the FHIR part refuses: an export it cannot make valid, output a validator rejects,
   a ``$next-question`` request it cannot answer.
 - SqlError: a query that cannot be built as asked (an unknown dialect, a bad table or column name).
+- PackageError: a FHIR knowledge package (CQL) that cannot be written as asked (an output folder in the
+  way, a bad test case).
 - ServerConfigError: a server setting that cannot be used; ReplayStoreError: the replay store of the
   CDS Hooks service cannot be read or written.
 """
@@ -274,6 +277,12 @@ class SqlError(TrafficscreenError):
     between a kept column and an output column."""
 
     code = "sql.invalid"
+
+
+class PackageError(TrafficscreenError):
+    """A knowledge package that cannot be written as asked (an output folder in the way, a bad test case)."""
+
+    code = "cql.package"
 
 
 class ServerConfigError(TrafficscreenError):

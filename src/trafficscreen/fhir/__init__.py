@@ -17,6 +17,11 @@ from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
 
+# Eager, unlike the others: the function shares its module's name, and Python binds the *module* to the
+# package attribute when the module is first imported (by adaptive.py, say), which would hide a lazy
+# export from then on.
+from .questionnaire import questionnaire as questionnaire
+
 if TYPE_CHECKING:
     from .check import check_bundle, check_resource, validate_bundle, validate_questionnaire
     from .errors import (
@@ -29,7 +34,6 @@ if TYPE_CHECKING:
     )
     from .export import QUALITATIVE_RISK, to_fhir
     from .importer import encounter_from_questionnaire_response
-    from .questionnaire import questionnaire
 
 _EXPORTS: dict[str, str] = {
     "check_bundle": ".check",
@@ -45,7 +49,6 @@ _EXPORTS: dict[str, str] = {
     "QUALITATIVE_RISK": ".export",
     "to_fhir": ".export",
     "encounter_from_questionnaire_response": ".importer",
-    "questionnaire": ".questionnaire",
 }
 
 __all__ = [
