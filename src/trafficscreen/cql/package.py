@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..errors import TrafficscreenError
+from ..errors import PackageError, TrafficscreenError
 from ..fhir._common import NONE_OF_THESE, TS_CODES, TS_LEVEL, set_urls
 from ..model.common import LEVELS_IN_ORDER
 from ..model.dictionary import FieldType
@@ -68,10 +68,6 @@ _OUT_TYPES = {
     "Integer": ("integer", "valueInteger"),
     "String": ("string", "valueString"),
 }
-
-
-class PackageError(TrafficscreenError):
-    """A package that cannot be written as asked (an output folder in the way, a bad test case)."""
 
 
 @dataclass(frozen=True)
