@@ -32,7 +32,7 @@ import tarfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._version import __version__
 from ..errors import PackageError, TrafficscreenError
@@ -74,6 +74,7 @@ _OUT_TYPES = {
 class TestCase:
     """Inputs (encounter-style answers) with a name saying where they come from."""
 
+    __test__: ClassVar[bool] = False  # not a pytest test class
     name: str
     title: str
     answers: Mapping[str, Any]
