@@ -45,7 +45,7 @@ test: $(STAMP)
 
 # The inner loop: lint, types, content and the tests that need no browser, Spark, PostgreSQL or Node.js
 # validator (those run in `make test`). Not a substitute for `make test` before committing.
-SLOW_MARKERS := not browser and not spark and not postgres and not fhir_validator
+SLOW_MARKERS := not browser and not spark and not postgres and not fhir_validator and not cql
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks

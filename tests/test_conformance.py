@@ -32,7 +32,7 @@ from trafficscreen.model.dictionary import DataDictionary
 from trafficscreen.research.columnar import CountGen, FieldGen
 from trafficscreen.research.encoding import encoded_dtype, value_codes
 from trafficscreen.research.frames import encode
-from trafficscreen.sql.compiler import SqlGen
+from trafficscreen.sql.lowering import Facts, SqlGen
 
 Status = bool | None
 COUNTS = ("strong", "medium", "weak")
@@ -176,7 +176,9 @@ def _literal(value: Any) -> exp.Expression:
     return exp.Array(expressions=[exp.Literal.string(v) for v in sorted(value)])
 
 
-def _sql_status(lo: exp.Expression, hi: exp.Expression, columns: dict[str, str], rows: list[list[Any]]) -> list[Status]:
+def _sql_status(
+    lo: exp.Expression, hi: exp.Expression, columns: dict[str, str], rows: list[list[Any]], facts: Facts | None = None
+) -> list[Status]:
     """Runs lo and hi in DuckDB over ``rows``, each cell cast to its column's type (so a column that is NULL
     throughout is still typed)."""
     names = list(columns)
@@ -193,7 +195,11 @@ def _sql_status(lo: exp.Expression, hi: exp.Expression, columns: dict[str, str],
             for n, t in columns.items()
         ]
     ).from_(values)
-    source = exp.Subquery(this=typed, alias=exp.TableAlias(this=exp.to_identifier("t")))
+    source: exp.Expression = exp.Subquery(this=typed, alias=exp.TableAlias(this=exp.to_identifier("t")))
+    if facts is not None:  # the first stage of a scoring query: each test once, as a column
+        computed = [exp.Alias(this=e, alias=exp.to_identifier(n, quoted=True)) for n, e in facts.columns()]
+        stage = exp.Select(expressions=[exp.Literal.number(1), *computed]).from_(source)
+        source = exp.Subquery(this=stage, alias=exp.TableAlias(this=exp.to_identifier("f")))
     query = exp.Select(expressions=[lo, hi]).from_(source)
     return [_status(a, b) for a, b in _duckdb().sql(query.sql(dialect="duckdb")).fetchall()]
 
@@ -203,8 +209,9 @@ SQL_TYPES = {"boolean": "BOOLEAN", "integer": "BIGINT", "enum": "VARCHAR", "set"
 
 def sql_fields(tree: Node, checker: TypeChecker, envs: Sequence[dict[str, Any]]) -> list[Status]:
     columns = {f.id: SQL_TYPES[f.type.value] for f in PROPS.fields}
-    lo, hi = SqlGen(checker, "duckdb", value=lambda n: exp.column(n, quoted=True)).two(tree)
-    return _sql_status(lo, hi, columns, [[env[n] for n in columns] for env in envs])
+    facts = Facts(lambda n: exp.column(n, quoted=True), "_f", "duckdb")
+    lo, hi = SqlGen(checker, "duckdb", facts=facts).two(tree)
+    return _sql_status(lo, hi, columns, [[env[n] for n in columns] for env in envs], facts)
 
 
 def sql_counts(tree: Node, checker: TypeChecker, envs: Sequence[dict[str, Any]]) -> list[Status]:

@@ -23,10 +23,6 @@ from trafficscreen.errors import (
     TrafficscreenError,
 )
 
-PENDING_MOVES = {"trafficscreen.sql.compiler.SqlError", "trafficscreen.cql.package.PackageError"}
-"""Classes still defined outside errors.py because their module is being rewritten by its owner; each
-must go (import the class from trafficscreen.errors instead) and leave this set."""
-
 _LINE = re.compile(r"^(?P<indent>[ │├└─]*)(?P<name>[A-Z][A-Za-z]+)\s+(?P<code>[a-z_.]+)")
 _CODE = re.compile(r"[a-z]+(_[a-z]+)*(\.[a-z]+(_[a-z]+)*)*")
 
@@ -80,20 +76,12 @@ def _qualified(cls: type) -> str:
 
 def test_every_public_error_is_defined_in_errors_py() -> None:
     outside = [_qualified(c) for c in _public_classes() if c.__module__ != "trafficscreen.errors"]
-    assert sorted(set(outside) - PENDING_MOVES) == []
-
-
-def test_pending_moves_are_still_pending() -> None:
-    pytest.importorskip("sqlglot")
-    classes = {_qualified(c) for c in _public_classes()}
-    assert classes >= PENDING_MOVES, "a pending move is done: remove it from PENDING_MOVES"
-    for name in PENDING_MOVES:  # its replacement is ready in errors.py
-        assert issubclass(getattr(errors, name.rpartition(".")[2]), TrafficscreenError), name
+    assert sorted(outside) == []
 
 
 def test_the_docstring_draws_every_class_under_its_first_base_with_its_code() -> None:
     drawn = _drawn()
-    classes = [c for c in _public_classes() if _qualified(c) not in PENDING_MOVES]
+    classes = _public_classes()
     assert sorted(c.__name__ for c in classes) == sorted(drawn)
     for cls in classes:
         code, parent = drawn[cls.__name__]
@@ -109,7 +97,7 @@ def test_the_docstring_draws_no_class_that_does_not_exist() -> None:
 
 
 def test_every_class_has_its_own_stable_code() -> None:
-    classes = [c for c in _public_classes() if _qualified(c) not in PENDING_MOVES]
+    classes = _public_classes()
     codes = [c.__dict__.get("code") for c in classes]
     assert all(isinstance(code, str) and _CODE.fullmatch(code) for code in codes), codes
     assert len(set(codes)) == len(codes), codes

@@ -17,16 +17,17 @@ from .._lazy import lazy_exports
 from .dialects import DIALECTS, ENGINES
 
 if TYPE_CHECKING:
+    from ..errors import SqlError
     from ..mapping import ColumnMapping, load_mapping
     from .cohort import synthetic_cohort
-    from .compiler import SqlError, build_query, output_columns, to_sql
+    from .compiler import build_query, output_columns, to_sql
     from .duck import score_duckdb
     from .inputs import check_sql
     from .spark import score_spark
 
 _EXPORTS: dict[str, str] = {
     "synthetic_cohort": ".cohort",
-    "SqlError": ".compiler",
+    "SqlError": "..errors",
     "build_query": ".compiler",
     "output_columns": ".compiler",
     "to_sql": ".compiler",

@@ -30,41 +30,29 @@ produced it. In DuckDB the status and level columns are ENUMs (text everywhere e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..compiled import CompiledSet
 from ..core.plan import (
-    COUNT_NAMES,
     DIMENSION_PREFIX,
     DIMENSION_STATUSES,
     HIGHEST_COLUMN,
     INDICATOR_PREFIX,
     INDICATOR_STATUSES,
     LEVEL_COLUMN,
+    LEVEL_NAMES,
+    Members,
 )
-from ..errors import TrafficscreenError
-from ..expr.tree import Compare, In, IsKnown, Scalar, names
-from ..expr.types import TypeChecker
-from ..expr.worlds import GuardedWorlds, Worlds
-from ..model.common import LEVELS_IN_ORDER
+from ..errors import SqlError as SqlError  # re-exported: its old home
 from ..model.indicator_set import Strength
 from .dialects import DIALECTS
+from .lowering import Facts, Pair, SqlGen
 from .nodes import (
-    arith,
-    boolean,
     case,
-    cmp,
-    coalesce,
     col,
-    const,
-    contains,
     ident,
-    in_list,
-    is_null,
-    junction,
-    not_,
     not_null,
     num,
     or_,
@@ -84,103 +72,11 @@ SET_COLUMNS = ("set_id", "set_version", "set_sha256")
 
 _INTERNAL = "_ts_"  # prefix of the working columns and stages of the query
 
-Pair = tuple["exp.Expression", "exp.Expression"]
-
-
-class SqlError(TrafficscreenError):
-    """A query that cannot be built as asked: an unknown dialect, a bad table or column name, a clash
-    between a kept column and an output column."""
-
 
 def check_dialect(dialect: str) -> str:
     if dialect not in DIALECTS:
         raise SqlError(f"unknown SQL dialect '{dialect}' (choose one of: {', '.join(DIALECTS)})")
     return dialect
-
-
-# --- the two-world generator ----------------------------------------------------------------------
-
-
-class SqlGen(GuardedWorlds["exp.Expression"]):
-    """Builds (lo, hi) SQL expressions for conditions in one scope (see :mod:`..expr.worlds`).
-
-    Field scope: ``value(name)`` gives the SQL value of a field (NULL = unknown). Count scope:
-    ``pair(name)`` gives the (lo, hi) of a yes/no name (a dimension, ``red_flag``) and ``interval(name)``
-    the (lo, hi) of a count.
-    """
-
-    def __init__(
-        self,
-        checker: TypeChecker,
-        dialect: str,
-        *,
-        value: Callable[[str], exp.Expression] | None = None,
-        pair: Callable[[str], Pair] | None = None,
-        interval: Callable[[str], Pair] | None = None,
-    ) -> None:
-        self.checker = checker
-        self.dialect = dialect
-        self._value = value
-        self._pair = pair
-        self._count = interval
-
-    # --- primitives -------------------------------------------------------------------------------
-    def literal(self, value: bool) -> exp.Expression:
-        return boolean(value)
-
-    def all_of(self, parts: Sequence[exp.Expression]) -> exp.Expression:
-        return junction("and", parts)
-
-    def any_of(self, parts: Sequence[exp.Expression]) -> exp.Expression:
-        return junction("or", parts)
-
-    def negate(self, e: exp.Expression) -> exp.Expression:
-        return not_(e)
-
-    def compare(self, op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
-        return cmp(op, a, b)
-
-    def number(self, value: int | float) -> exp.Expression:
-        return num(value)
-
-    def arith(self, op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
-        return arith(op, a, b)
-
-    def member(self, item: exp.Expression, values: tuple[Scalar, ...], negate: bool) -> exp.Expression:
-        return in_list(item, [const(v) for v in values], negate)
-
-    def name(self, name: str) -> Pair:
-        if self._value is not None:
-            v = self._value(name)
-            return coalesce(v, False), coalesce(v, True)
-        assert self._pair is not None
-        return self._pair(name)
-
-    def count(self, name: str) -> Pair:
-        assert self._count is not None
-        return self._count(name)
-
-    def value(self, name: str) -> exp.Expression:
-        assert self._value is not None
-        return self._value(name)
-
-    def constant(self, value: Scalar) -> exp.Expression:
-        return const(value)
-
-    def known(self, name: str) -> exp.Expression:
-        return not_null(self.value(name))
-
-    def unknown(self, name: str) -> exp.Expression:
-        return is_null(self.value(name))
-
-    def contains(self, container: exp.Expression, item: exp.Expression, negate: bool) -> exp.Expression:
-        found = contains(container, item, self.dialect)
-        return not_(found) if negate else found
-
-    def field_test(self, node: Compare | In | IsKnown) -> Pair:
-        if self._value is None:  # a rule over counts: only ``is known`` of a yes/no name
-            return Worlds.field_test(self, node)
-        return super().field_test(node)
 
 
 # --- the whole set as one query -------------------------------------------------------------------
@@ -225,14 +121,14 @@ def build_query(
     (usually a quoted column; a typed NULL for a field the source lacks). ``keep`` names source columns
     copied to the output unchanged, first; a ``(column, name)`` pair renames one on the way.
     """
-    from sqlglot import exp
-
     check_dialect(dialect)
-    d = cs.definition
-    out_cols = output_columns(cs)
     kept = [(k, k) if isinstance(k, str) else k for k in keep]
-    names_kept = [name for _src, name in kept]
-    clash = sorted(set(names_kept) & set(out_cols.all()))
+    _check_request(cs, fields, [name for _src, name in kept])
+    return _Query(cs, dialect, fields, kept).build(source)
+
+
+def _check_request(cs: CompiledSet, fields: Mapping[str, exp.Expression], names_kept: list[str]) -> None:
+    clash = sorted(set(names_kept) & set(output_columns(cs).all()))
     if clash:
         raise SqlError(f"kept column '{clash[0]}' has the name of an output column")
     for name in names_kept:
@@ -244,155 +140,183 @@ def build_query(
     if missing:
         raise SqlError(f"no SQL expression for field '{missing[0]}'")
 
-    def value(name: str) -> exp.Expression:
-        return fields[name]
 
-    n_ind, n_dim = len(d.indicators), len(d.dimensions)
-    s = [(f"{_INTERNAL}s{i}_lo", f"{_INTERNAL}s{i}_hi") for i in range(n_ind)]
-    dcols = [(f"{_INTERNAL}d{k}_lo", f"{_INTERNAL}d{k}_hi") for k in range(n_dim)]
-    lcols = [(f"{_INTERNAL}l{j}_lo", f"{_INTERNAL}l{j}_hi") for j in range(len(d.levels))]
+def _pair(name: str) -> tuple[str, str]:
+    return f"{_INTERNAL}{name}_lo", f"{_INTERNAL}{name}_hi"
 
-    def alias(e: exp.Expression, name: str) -> exp.Expression:
-        return exp.Alias(this=e, alias=ident(name))
 
-    def flat(pairs: Sequence[tuple[str, str]]) -> list[str]:
-        return [c for pair in pairs for c in pair]
+class _Query:
+    """The stages of one scoring query, in order; each reads the one before it.
 
-    stages: list[tuple[str, exp.Select]] = []
-    carried: list[str] = list(names_kept)
+    facts (per-row tests, from the source) → indicators (two worlds each) → counts → dimensions →
+    dimensions_present (where read) → levels → the output row.
+    """
 
-    def stage(name: str, computed: Sequence[tuple[str, exp.Expression]], passed: Sequence[str] | None = None) -> None:
-        nonlocal carried
-        from_ = exp.Table(this=ident(stages[-1][0]))
-        cols = [col(c) for c in (carried if passed is None else passed)]
-        cols += [alias(e, n) for n, e in computed]
-        stages.append((name, exp.Select(expressions=cols).from_(from_)))
-        carried = [*(carried if passed is None else passed), *(n for n, _ in computed)]
+    def __init__(
+        self, cs: CompiledSet, dialect: str, fields: Mapping[str, exp.Expression], kept: list[tuple[str, str]]
+    ) -> None:
+        self.cs = cs
+        self.plan = cs.plan
+        self.dialect = dialect
+        self.fields = fields
+        self.kept = kept
+        self.names_kept = [name for _src, name in kept]
+        self.stages: list[tuple[str, exp.Select]] = []
+        self.carried: list[str] = []
+        plan = self.plan
+        self.s = [_pair(f"s{i}") for i in range(len(plan.indicator_ids))]
+        self.d = [_pair(f"d{k}") for k in range(len(plan.dimension_ids))]
+        self.levels = [_pair(f"l{j}") for j in range(len(plan.scales))]
+        self.rf = _pair("rf")
+        self.answered = f"{_INTERNAL}answered"
+        self.set_counts: dict[str, Pair] = {}
 
-    # 1. indicators, from the source row; and how many of the questions the set reads are answered
-    computed: list[tuple[str, exp.Expression]] = []
-    for i, (tree, checker) in enumerate(cs.checked.indicators):
-        lo, hi = SqlGen(checker, dialect, value=value).two(tree)
-        computed += [(s[i][0], lo), (s[i][1], hi)]
-    answered = f"{_INTERNAL}answered"
-    computed.append((answered, wrap(sum_([case([(not_null(fields[f]), num(1))], num(0)) for f in cs.used_fields]))))
-    # the first stage reads the source: kept columns are source columns, renamed where asked
-    from_source = [col(src) if src == name else alias(col(src), name) for src, name in kept]
-    stages.append(
-        (
-            f"{_INTERNAL}indicators",
-            exp.Select(expressions=[*from_source, *(alias(e, n) for n, e in computed)]).from_(source),
+    def build(self, source: exp.Expression) -> exp.Select:
+        from sqlglot import exp
+
+        self._facts_and_indicators(source)
+        dim_counts = self._counts()
+        self._dimensions(dim_counts)
+        self._levels()
+        query = exp.Select(expressions=self._output()).from_(exp.Table(this=ident(self.stages[-1][0])))
+        for name, select in self.stages:
+            query = query.with_(ident(name), as_=select)
+        return query
+
+    def _stage(
+        self, name: str, computed: Sequence[tuple[str, exp.Expression]], passed: Sequence[str] | None = None
+    ) -> None:
+        from sqlglot import exp
+
+        passed = self.carried if passed is None else passed
+        cols = [col(c) for c in passed] + [_alias(e, n) for n, e in computed]
+        select = exp.Select(expressions=cols).from_(exp.Table(this=ident(self.stages[-1][0])))
+        self.stages.append((f"{_INTERNAL}{name}", select))
+        self.carried = [*passed, *(n for n, _ in computed)]
+
+    def _facts_and_indicators(self, source: exp.Expression) -> None:
+        """The first stage reads the source: kept columns (renamed where asked), every test the set
+        makes on a row as a column, and how many of the questions the set reads are answered."""
+        from sqlglot import exp
+
+        facts = Facts(self.fields.__getitem__, f"{_INTERNAL}", self.dialect)
+        indicators: list[tuple[str, exp.Expression]] = []
+        for i, (tree, checker) in enumerate(self.cs.checked.indicators):
+            lo, hi = SqlGen(checker, self.dialect, facts=facts).two(tree)
+            indicators += [(self.s[i][0], lo), (self.s[i][1], hi)]
+        known = [case([(not_null(self.fields[f]), num(1))], num(0)) for f in self.cs.used_fields]
+        computed = [*facts.columns(), (self.answered, wrap(sum_(known)))]
+        from_source = [col(src) if src == name else _alias(col(src), name) for src, name in self.kept]
+        select = exp.Select(expressions=[*from_source, *(_alias(e, n) for n, e in computed)]).from_(source)
+        self.stages.append((f"{_INTERNAL}facts", select))
+        self.carried = [*self.names_kept, self.answered]
+        self._stage(
+            "indicators", indicators, passed=[*self.names_kept, self.answered, *(n for n, _ in facts.columns())]
         )
-    )
-    carried = [*names_kept, *(n for n, _e in computed)]
+        self.carried = [*self.names_kept, self.answered, *(c for pair in self.s for c in pair)]
 
-    # 2. counts read by dimension rules (per dimension) and by level rules (over the whole set)
-    dim_index = {dim.id: k for k, dim in enumerate(d.dimensions)}
-    members: list[list[int]] = [[] for _ in d.dimensions]
-    for i, ind in enumerate(d.indicators):
-        members[dim_index[ind.dimension]].append(i)
-    level_reads: set[str] = set()
-    for tree, _c in cs.checked.levels:
-        level_reads.update(names(tree))
-
-    def count_exprs(idx: Sequence[int], count: str) -> Pair:
-        if count == "points":
-            chosen = [(i, d.indicators[i].weight_points) for i in idx]
-        elif count == "met":
-            chosen = [(i, 1) for i in idx]
-        else:
-            strength = Strength(count)
-            chosen = [(i, 1) for i in idx if d.indicators[i].strength is strength]
-
+    def _count(self, members: Members) -> Pair:
         def total(world: int) -> exp.Expression:
-            return wrap(sum_([case([(col(s[i][world]), num(w))], num(0)) for i, w in chosen]))
+            return wrap(sum_([case([(col(self.s[i][world]), num(w))], num(0)) for i, w in members]))
 
         return total(0), total(1)
 
-    counts: list[tuple[str, exp.Expression]] = []
-    dim_counts: list[dict[str, Pair]] = []
-    for k, (_text, tree, _checker) in enumerate(cs.checked.dimensions):
-        here: dict[str, Pair] = {}
-        for n in names(tree):
-            if n in COUNT_NAMES:
-                lo_name, hi_name = f"{_INTERNAL}c{k}_{n}_lo", f"{_INTERNAL}c{k}_{n}_hi"
-                lo, hi = count_exprs(members[k], n)
-                counts += [(lo_name, lo), (hi_name, hi)]
-                here[n] = (col(lo_name), col(hi_name))
-        dim_counts.append(here)
-    set_counts: dict[str, Pair] = {}
-    for n in sorted(level_reads):
-        if n in COUNT_NAMES:
-            lo_name, hi_name = f"{_INTERNAL}all_{n}_lo", f"{_INTERNAL}all_{n}_hi"
-            lo, hi = count_exprs(range(n_ind), n)
-            counts += [(lo_name, lo), (hi_name, hi)]
-            set_counts[n] = (col(lo_name), col(hi_name))
-    flags = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
-    rf = (f"{_INTERNAL}rf_lo", f"{_INTERNAL}rf_hi")
-    if "red_flag" in level_reads:
-        counts += [(rf[0], or_(*[col(s[i][0]) for i in flags])), (rf[1], or_(*[col(s[i][1]) for i in flags]))]
-    if counts:
-        stage(f"{_INTERNAL}counts", counts)
+    def _counts(self) -> list[dict[str, Pair]]:
+        """Counts read by dimension rules (per dimension) and by level rules (over the whole set)."""
+        plan = self.plan
+        counts: list[tuple[str, exp.Expression]] = []
+        dim_counts: list[dict[str, Pair]] = []
+        for k, reads in enumerate(plan.dimension_reads):
+            here: dict[str, Pair] = {}
+            for n in sorted(reads):
+                names_ = _pair(f"c{k}_{n}")
+                lo, hi = self._count(plan.dimension_count(k, n))
+                counts += [(names_[0], lo), (names_[1], hi)]
+                here[n] = (col(names_[0]), col(names_[1]))
+            dim_counts.append(here)
+        for n in sorted(plan.level_counts):
+            names_ = _pair(f"all_{n}")
+            lo, hi = self._count(plan.set_count(n))
+            counts += [(names_[0], lo), (names_[1], hi)]
+            self.set_counts[n] = (col(names_[0]), col(names_[1]))
+        if "red_flag" in plan.level_reads:
+            flags = plan.red_flags
+            counts += [(self.rf[w], or_(*[col(self.s[i][w]) for i in flags])) for w in (0, 1)]
+        if counts:
+            self._stage("counts", counts)
+        return dim_counts
 
-    # 3. dimensions, from their counts
-    computed = []
-    for k, (_text, tree, checker) in enumerate(cs.checked.dimensions):
-        gen = SqlGen(checker, dialect, interval=dim_counts[k].__getitem__)
-        lo, hi = gen.two(tree)
-        computed += [(dcols[k][0], lo), (dcols[k][1], hi)]
-    # the per-dimension counts are not needed past this stage
-    set_wide = [n for n, _e in counts if not n.startswith(f"{_INTERNAL}c")]
-    stage(f"{_INTERNAL}dimensions", computed, passed=[*names_kept, *flat(s), answered, *set_wide])
+    def _dimensions(self, dim_counts: list[dict[str, Pair]]) -> None:
+        computed: list[tuple[str, exp.Expression]] = []
+        for k, (_text, tree, checker) in enumerate(self.cs.checked.dimensions):
+            lo, hi = SqlGen(checker, self.dialect, interval=dim_counts[k].__getitem__).two(tree)
+            computed += [(self.d[k][0], lo), (self.d[k][1], hi)]
+        # the per-dimension counts are not needed past this stage
+        passed = [c for c in self.carried if not c.startswith(f"{_INTERNAL}c")]
+        self._stage("dimensions", computed, passed=passed)
+        if "dimensions_present" in self.plan.level_reads:
+            dp = _pair("all_dimensions_present")
+            terms = [(dp[w], paren(sum_([case([(col(d[w]), num(1))], num(0)) for d in self.d]))) for w in (0, 1)]
+            self._stage("present", terms)
+            self.set_counts["dimensions_present"] = (col(dp[0]), col(dp[1]))
 
-    # 4. dimensions_present, where a level rule reads it
-    if "dimensions_present" in level_reads:
-        dp = (f"{_INTERNAL}all_dimensions_present_lo", f"{_INTERNAL}all_dimensions_present_hi")
-        terms = [
-            (dp[w], paren(sum_([case([(col(dcols[k][w]), num(1))], num(0)) for k in range(n_dim)]))) for w in (0, 1)
-        ]
-        stage(f"{_INTERNAL}present", terms)
-        set_counts["dimensions_present"] = (col(dp[0]), col(dp[1]))
+    def _levels(self) -> None:
+        """Level rules, over dimensions, red_flag and the set-wide counts."""
+        pairs: dict[str, Pair] = {
+            dim: (col(self.d[k][0]), col(self.d[k][1])) for k, dim in enumerate(self.plan.dimension_ids)
+        }
+        pairs["red_flag"] = (col(self.rf[0]), col(self.rf[1]))
+        computed: list[tuple[str, exp.Expression]] = []
+        for j, (tree, checker) in enumerate(self.cs.checked.levels):
+            gen = SqlGen(checker, self.dialect, pair=pairs.__getitem__, interval=self.set_counts.__getitem__)
+            lo, hi = gen.two(tree)
+            computed += [(self.levels[j][0], lo), (self.levels[j][1], hi)]
+        self._stage("levels", computed)
 
-    # 5. level rules, over dimensions, red_flag and the set-wide counts
-    pairs: dict[str, Pair] = {dim.id: (col(dcols[k][0]), col(dcols[k][1])) for k, dim in enumerate(d.dimensions)}
-    pairs["red_flag"] = (col(rf[0]), col(rf[1]))
-    computed = []
-    for j, (tree, checker) in enumerate(cs.checked.levels):
-        gen = SqlGen(checker, dialect, pair=pairs.__getitem__, interval=set_counts.__getitem__)
-        lo, hi = gen.two(tree)
-        computed += [(lcols[j][0], lo), (lcols[j][1], hi)]
-    stage(f"{_INTERNAL}levels", computed)
+    def _word(self, w: str, words: Sequence[str]) -> exp.Expression:
+        from sqlglot import exp
 
-    # 6. the output row
-    def word(w: str, words: Sequence[str]) -> exp.Expression:
         # DuckDB: a CASE over ENUM constants builds a dictionary-typed column directly, several times faster
         # to compute and to write than text
-        if dialect != "duckdb":
+        if self.dialect != "duckdb":
             return exp.Literal.string(w)
         kind = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in words])
         return exp.Cast(this=exp.Literal.string(w), to=kind)
 
-    def status(pair: tuple[str, str], words: tuple[str, str, str]) -> exp.Expression:
-        yes, no, unknown = (word(w, words) for w in words)
+    def _status(self, pair: tuple[str, str], words: tuple[str, str, str]) -> exp.Expression:
+        yes, no, unknown = (self._word(w, words) for w in words)
         return case([(col(pair[0]), yes), (col(pair[1]), unknown)], no)
 
-    scale = [lv.value for lv in LEVELS_IN_ORDER]
+    def _level(self, world: int) -> exp.Expression:
+        whens = [
+            (col(self.levels[j][world]), self._word(sc, LEVEL_NAMES))
+            for j, sc in reversed(list(enumerate(self.plan.scales)))
+        ]
+        return case(whens, self._word(LEVEL_NAMES[0], LEVEL_NAMES))
 
-    def level_case(world: int) -> exp.Expression:
-        whens = [(col(lcols[j][world]), word(lv.scale.value, scale)) for j, lv in reversed(list(enumerate(d.levels)))]
-        return case(whens, word(scale[0], scale))
+    def _output(self) -> list[exp.Expression]:
+        from sqlglot import exp
 
-    final: list[exp.Expression] = [col(name) for name in names_kept]
-    final += [alias(status(s[i], INDICATOR_STATUSES), out_cols.indicators[i]) for i in range(n_ind)]
-    final += [alias(status(dcols[k], DIMENSION_STATUSES), out_cols.dimensions[k]) for k in range(n_dim)]
-    final += [alias(level_case(0), out_cols.level), alias(level_case(1), out_cols.highest)]
-    final.append(alias(col(answered), out_cols.answered))
-    for name, val in zip(out_cols.set_columns, (d.id, d.version, cs.sha256), strict=True):
-        final.append(alias(exp.Literal.string(val), name))
-    query = exp.Select(expressions=final).from_(exp.Table(this=ident(stages[-1][0])))
-    for name, select in stages:
-        query = query.with_(ident(name), as_=select)
-    return query
+        out_cols = output_columns(self.cs)
+        final: list[exp.Expression] = [col(name) for name in self.names_kept]
+        final += [
+            _alias(self._status(p, INDICATOR_STATUSES), c) for p, c in zip(self.s, out_cols.indicators, strict=True)
+        ]
+        final += [
+            _alias(self._status(p, DIMENSION_STATUSES), c) for p, c in zip(self.d, out_cols.dimensions, strict=True)
+        ]
+        final += [_alias(self._level(0), out_cols.level), _alias(self._level(1), out_cols.highest)]
+        final.append(_alias(col(self.answered), out_cols.answered))
+        d = self.cs.definition
+        for name, val in zip(out_cols.set_columns, (d.id, d.version, self.cs.sha256), strict=True):
+            final.append(_alias(exp.Literal.string(val), name))
+        return final
+
+
+def _alias(e: exp.Expression, name: str) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.Alias(this=e, alias=ident(name))
 
 
 # --- sources and printed queries ------------------------------------------------------------------
