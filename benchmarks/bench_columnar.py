@@ -38,8 +38,9 @@ import polars as pl
 
 from trafficscreen.engine import DEFAULT_SET
 from trafficscreen.loader import load_set
-from trafficscreen.research.batch import check, columnar, score_frame
+from trafficscreen.research.batch import columnar, score_frame
 from trafficscreen.research.packed import pack, score_packed, write_packed
+from trafficscreen.research.scoring import check
 from trafficscreen.research.synth import synth_cohort
 
 Row = tuple[str, float, str]

@@ -157,25 +157,25 @@ def run() -> list[Row]:
         if spark is None:
             _NOTES.append("Spark row skipped: pyspark is not installed")
         else:
-            started, t = spark
+            started, timings = spark
             rows.append(
                 (
                     f"Spark local[2]: read + check + score + write Parquet, {SPARK_ROWS:,} rows",
-                    SPARK_ROWS / t["full"],
+                    SPARK_ROWS / timings["full"],
                     "rows/s",
                 )
             )
             rows.append(
                 (
                     "Spark local[2]: read + score (no check, noop sink), whole-stage codegen off",
-                    SPARK_ROWS / t["noop-false"],
+                    SPARK_ROWS / timings["noop-false"],
                     "rows/s",
                 )
             )
             rows.append(
                 (
                     "Spark local[2]: read + score (no check, noop sink), whole-stage codegen on (default)",
-                    SPARK_ROWS / t["noop-true"],
+                    SPARK_ROWS / timings["noop-true"],
                     "rows/s",
                 )
             )
