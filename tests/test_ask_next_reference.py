@@ -53,9 +53,13 @@ def _random_answer(fd: FieldDef, rng: random.Random) -> Any:
 
 def _relevant(screener: Screener, answers: dict[str, Any], unknown: list[str]) -> set[str]:
     by_id = screener.set.dictionary.by_id
-    domains = {f: _domain(by_id[f]) for f in unknown}
+    domains: dict[str, list[Any]] = {}
+    for f in unknown:
+        domain = _domain(by_id[f])
+        assert domain is not None, f"{f}: the caller passes only fields small enough to enumerate"
+        domains[f] = domain
     levels: dict[tuple[Any, ...], Any] = {}
-    for combo in itertools.product(*(domains[f] for f in unknown)):  # type: ignore[misc]
+    for combo in itertools.product(*(domains[f] for f in unknown)):
         full = {**answers, **dict(zip(unknown, combo, strict=True))}
         levels[tuple(map(repr, combo))] = screener.screen({"answers": full}).level
     out = set()

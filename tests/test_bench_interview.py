@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from trafficscreen.compiled import CompiledSet
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import bench_interview as bi
@@ -24,7 +26,7 @@ SETS = bi.latest_sets()
 
 
 @pytest.mark.parametrize("cs", SETS, ids=[cs.ref for cs in SETS])
-def test_settled_level_is_the_complete_level(cs):
+def test_settled_level_is_the_complete_level(cs: CompiledSet) -> None:
     rep = bi.simulate(cs, 12, 4, seed=20261124)
     for name in bi.STRATEGIES:
         bad = bi.mismatches(rep.outcomes[name])
@@ -33,7 +35,7 @@ def test_settled_level_is_the_complete_level(cs):
 
 
 @pytest.mark.parametrize("cs", SETS, ids=[cs.ref for cs in SETS])
-def test_infants_are_never_asked_a_child_question(cs):
+def test_infants_are_never_asked_a_child_question(cs: CompiledSet) -> None:
     rep = bi.simulate(cs, 1, 4, seed=20261125)
     by_id = cs.dictionary.by_id
     rank = bi._RANK

@@ -204,7 +204,7 @@ def acceptable(resource: dict[str, Any], m: dict[str, Any]) -> bool:
         return True
     if known_false_positive(resource, m) or known_warning(m):
         return True
-    return m["severity"] == "warning" and m["message"] == 'Code "text/cql-identifier" not found in value set'
+    return bool(m["severity"] == "warning" and m["message"] == 'Code "text/cql-identifier" not found in value set')
 
 
 @pytest.mark.fhir_validator

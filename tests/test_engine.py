@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -157,7 +158,7 @@ def test_null_answers_are_unknown_not_no(mini_screener: Screener) -> None:
 
 
 def test_same_output_across_runs_and_threads(mini: CompiledSet) -> None:
-    encounters = [
+    encounters: list[dict[str, Any]] = [
         {"answers": {}},
         {"answers": STRONG_REFER},
         {"answers": {"deceived": True}},

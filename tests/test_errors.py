@@ -40,8 +40,8 @@ def _import_everything() -> None:
                 raise
 
 
-def _subclasses(cls: type) -> set[type]:
-    out = set()
+def _subclasses(cls: type[TrafficscreenError]) -> set[type[TrafficscreenError]]:
+    out: set[type[TrafficscreenError]] = set()
     for sub in cls.__subclasses__():
         out |= {sub, *_subclasses(sub)}
     return out
@@ -63,9 +63,9 @@ def _drawn() -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def _public_classes() -> list[type]:
+def _public_classes() -> list[type[TrafficscreenError]]:
     _import_everything()
-    found = {TrafficscreenError, *_subclasses(TrafficscreenError)}
+    found: set[type[TrafficscreenError]] = {TrafficscreenError, *_subclasses(TrafficscreenError)}
     public = [c for c in found if c.__module__.startswith("trafficscreen") and not c.__name__.startswith("_")]
     return sorted(public, key=lambda c: (c.__module__, c.__name__))
 

@@ -90,7 +90,8 @@ def post(app: TestClient, body: Any, query: str = "", status: int = 200) -> dict
 def adaptive_of(qr: dict[str, Any]) -> dict[str, Any]:
     ref = qr["questionnaire"]
     assert ref.startswith("#")
-    (q,) = [r for r in qr["contained"] if r["id"] == ref[1:]]
+    found: list[dict[str, Any]] = [r for r in qr["contained"] if r["id"] == ref[1:]]
+    (q,) = found
     assert q["resourceType"] == "Questionnaire"
     return q
 
@@ -119,7 +120,7 @@ def answer(qr: dict[str, Any], new: list[str], hidden: dict[str, Any]) -> dict[s
     """The next request: the response as returned, with the hidden encounter's answers to ``new`` added
     (a question whose hidden answer is None is left unanswered: skipped)."""
     items = {i["linkId"]: i for i in adaptive_of(qr)["item"]}
-    out = json.loads(json.dumps(qr))
+    out: dict[str, Any] = json.loads(json.dumps(qr))
     out.setdefault("item", [])
     for f in new:
         if hidden.get(f) is not None:

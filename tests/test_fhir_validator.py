@@ -82,7 +82,7 @@ def known_warning(m: dict[str, Any]) -> bool:
         return False
     if "not found in value set" in m["message"] and any(s in m["message"] for s in OWN_CODE_SYSTEMS):
         return True
-    return m["location"].endswith("language") and m["message"] == 'Code "nb" not found in value set'
+    return bool(m["location"].endswith("language") and m["message"] == 'Code "nb" not found in value set')
 
 
 def unexpected(report: dict[str, Any], resource: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,8 +11,8 @@ import pytest
 
 from trafficscreen.compiled import CompiledSet
 from trafficscreen.errors import SchemaError, YAMLSyntaxError
-from trafficscreen.research.batch import check
 from trafficscreen.research.frames import CohortError, read_mapping, read_table, write_table
+from trafficscreen.research.scoring import check
 
 CSV = (
     "id,age_years,deceived,long_hours,accompanied_by,work_types,lives_at_work\n"

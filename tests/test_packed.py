@@ -17,9 +17,10 @@ from trafficscreen.engine import DEFAULT_SET
 from trafficscreen.errors import EncounterError
 from trafficscreen.loader import load_set
 from trafficscreen.research import score_file, score_frame
-from trafficscreen.research.batch import CohortInput, check
+from trafficscreen.research.batch import CohortInput
 from trafficscreen.research.frames import ROW, CohortError
 from trafficscreen.research.packed import PACKED_KEY, pack, packed_layout, read_packed, score_packed, write_packed
+from trafficscreen.research.scoring import check
 
 N = 10_000
 

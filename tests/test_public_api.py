@@ -172,7 +172,7 @@ def test_score_frame_is_importable_but_not_star_exported() -> None:
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
     try:
-        trafficscreen.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        trafficscreen.no_such_name  # noqa: B018
     except AttributeError as exc:
         assert "no_such_name" in str(exc)
     else:  # pragma: no cover

@@ -11,7 +11,7 @@ import pytest
 
 from trafficscreen.errors import SchemaError, SetNotFoundError, YAMLSyntaxError
 from trafficscreen.model.common import LANGUAGES, Level
-from trafficscreen.model.referral import Contact, SiteSlot, text_in
+from trafficscreen.model.referral import Contact, SiteSlot, Step, text_in
 from trafficscreen.referral import (
     check_catalogue,
     fill,
@@ -55,7 +55,8 @@ def test_pack_numbers_sources_and_honesty(code: str) -> None:
     numbers.add(pack.emergency)
     assert {n for n in numbers if n} - {"233733"} == DOMAIN_NUMBERS[code]
     assert not pack.verified  # the live numbers were not re-checked for this version
-    for entry in (*pack.contacts, *pack.steps):
+    entries: tuple[Contact | Step, ...] = (*pack.contacts, *pack.steps)
+    for entry in entries:
         assert entry.source and entry.checked <= date.today()
         assert entry.verified is False
     for lang in LANGUAGES:

@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from conftest import MINI_SET
 from sql_support import cohort, expected, normalise
@@ -25,6 +26,7 @@ def test_sql_prints_a_query_that_parses_back(dialect: str, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert out.endswith(";\n")
     tree = sqlglot.parse_one(out.rstrip(";\n"), read=dialect)
+    assert isinstance(tree, exp.Query)  # parse_one is typed to return any expression
     names = [s.alias_or_name for s in tree.selects]
     assert names[0] == "id" and names[-3:] == ["set_id", "set_version", "set_sha256"]
     assert "indicator.deceived_job" in names and "dimension.recruitment" in names
@@ -41,6 +43,7 @@ def test_sql_with_a_mapping_file_reads_warehouse_columns(tmp_path: Path, capsys:
     assert '"PT_AGE" < 18' in out and '"enc_ref" AS "id"' in out and '"site"' in out
     assert main(["sql", "--set", MINI, "--no-id"]) == 0
     tree = sqlglot.parse_one(capsys.readouterr().out.rstrip(";\n"), read="duckdb")
+    assert isinstance(tree, exp.Query)
     assert tree.selects[0].alias_or_name == "indicator.deceived_job"
 
 

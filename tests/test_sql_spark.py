@@ -74,7 +74,7 @@ def test_spark_refuses_bad_values_by_field(spark: SparkSession) -> None:
     )
     with pytest.raises(EncounterError) as info:
         score_spark(df, mini)
-    problems = "\n".join(info.value.problems)  # type: ignore[attr-defined]
+    problems = "\n".join(info.value.problems)
     assert "field 'accompanied_by': 1 row(s): the answer is not one of its choices" in problems
     assert "field 'age_years': 1 row(s): above the largest allowed value (25)" in problems
     assert "field 'work_types': 1 row(s): the list holds an answer that is not one of its choices" in problems
