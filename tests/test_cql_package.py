@@ -79,6 +79,7 @@ def test_the_default_set_package_has_every_part(tmp_path: Path) -> None:
 
     # the archive holds the same files under package/
     with tarfile.open(archive) as tar:
+        # extractfile gives None only for what is not a regular file, and isfile() keeps those out
         members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
     assert set(members) == {f"package/{p}" for p in files}
     assert json.loads(members["package/package.json"]) == manifest

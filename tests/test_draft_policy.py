@@ -74,7 +74,7 @@ def test_batch_scoring_refuses_a_named_draft_unless_allowed(draft: CompiledSet) 
 def test_screen_accepts_set_with_a_deprecation_warning(mini: CompiledSet) -> None:
     expected = screen({"answers": {}}, indicator_set=mini).model_dump_json()
     with pytest.warns(DeprecationWarning, match=r"'set=' is deprecated.*'indicator_set='"):
-        old = screen({"answers": {}}, set=mini)  # type: ignore[call-arg]
+        old = screen({"answers": {}}, set=mini)  # type: ignore[call-arg]  # the deprecated keyword, on purpose
     assert old.model_dump_json() == expected
 
 
@@ -86,7 +86,7 @@ def test_the_new_keyword_does_not_warn(mini: CompiledSet) -> None:
 
 def test_both_keywords_at_once_is_a_type_error(mini: CompiledSet) -> None:
     with pytest.raises(TypeError, match="both 'set' and 'indicator_set'"):
-        screen({"answers": {}}, indicator_set=mini, set=mini)  # type: ignore[call-arg]
+        screen({"answers": {}}, indicator_set=mini, set=mini)  # type: ignore[call-arg]  # deprecated, on purpose
 
 
 @pytest.mark.parametrize("name", ["score_frame", "score_file"])

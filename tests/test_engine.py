@@ -149,7 +149,7 @@ def test_bad_answers_name_the_field_never_the_value(
 )
 def test_bad_encounter_shape(mini_screener: Screener, encounter: object, fragment: str) -> None:
     with pytest.raises(EncounterError, match=fragment):
-        mini_screener.screen(encounter)  # type: ignore[arg-type]
+        mini_screener.screen(encounter)  # type: ignore[arg-type]  # malformed encounters on purpose
 
 
 def test_null_answers_are_unknown_not_no(mini_screener: Screener) -> None:

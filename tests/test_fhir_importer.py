@@ -117,7 +117,8 @@ def _item(qr: dict[str, Any], link_id: str) -> dict[str, Any]:
     for group in qr["item"]:
         for item in group.get("item", []):
             if item["linkId"] == link_id:
-                return item  # type: ignore[no-any-return]
+                found: dict[str, Any] = item
+                return found
     raise AssertionError(link_id)
 
 

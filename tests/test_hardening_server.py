@@ -11,10 +11,11 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from conftest import replace_in
@@ -288,7 +289,7 @@ def test_replay_store_settings_are_checked(jwks: Path, tmp_path: Path) -> None:
 
 def test_a_replay_store_that_fails_is_a_503(jwks: Path, signer: Signer, tmp_path: Path) -> None:
     with client(ServerConfig(jwks=jwks, issuers=(ISSUER,), jurisdiction="GB", state_dir=tmp_path)) as c:
-        service = c.app.state.service  # type: ignore[attr-defined]
+        service = cast(Starlette, c.app).state.service  # TestClient keeps the app as a plain ASGI callable
         service.verifier.replays.close()
         assert_json_error(call(c, signer.token(service_url())), 503, "replay")
     store = open_replay_store(None, tmp_path / "direct")

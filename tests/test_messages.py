@@ -48,7 +48,7 @@ def test_unsupported_language_is_a_typed_error_everywhere(mini_screener: Screene
     with pytest.raises(UnsupportedLanguageError, match="'fr' is not supported"):
         msg("fr", "level.none")
     with pytest.raises(UnsupportedLanguageError, match="'None' is not supported"):
-        check_lang(None)  # type: ignore[arg-type]
+        check_lang(None)  # type: ignore[arg-type]  # a wrong type on purpose: the refusal is tested
     with pytest.raises(UnsupportedLanguageError):
         Screener(mini_screener.set, lang="pt-BR")
     with pytest.raises(UnsupportedLanguageError):

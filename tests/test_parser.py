@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import pytest
 
@@ -14,7 +15,7 @@ def test_precedence_and_chains() -> None:
     assert isinstance(tree.operands[1], And)
     assert isinstance(tree.operands[1].operands[1], Not)
     chain = parse_condition("1 < x <= 3")
-    assert isinstance(chain, And) and [c.op for c in chain.operands] == ["<", "<="]  # type: ignore[union-attr]
+    assert isinstance(chain, And) and [cast(Compare, c).op for c in chain.operands] == ["<", "<="]
 
 
 def test_every_construct() -> None:
@@ -25,11 +26,13 @@ def test_every_construct() -> None:
     assert isinstance(tree, And)
     kinds = [type(p) for p in tree.operands]
     assert kinds == [In, In, IsKnown, IsKnown, IsKnown, Compare, Compare, Compare]
-    assert tree.operands[1].negate is True  # type: ignore[union-attr]
-    assert [p.negate for p in tree.operands[2:5]] == [False, False, True]  # type: ignore[union-attr]
-    assert isinstance(tree.operands[5].left, Arith)  # type: ignore[union-attr]
-    assert tree.operands[5].right == Const(-3, tree.operands[5].right.pos)  # type: ignore[union-attr]
-    assert tree.operands[6].right.value == date(2020, 1, 31)  # type: ignore[union-attr]
+    # the kinds are asserted just above; mypy does not narrow the items of a tuple, hence the casts
+    negated, arith, dated = cast(In, tree.operands[1]), cast(Compare, tree.operands[5]), cast(Compare, tree.operands[6])
+    assert negated.negate is True
+    assert [cast(IsKnown, p).negate for p in tree.operands[2:5]] == [False, False, True]
+    assert isinstance(arith.left, Arith)
+    assert arith.right == Const(-3, arith.right.pos)
+    assert cast(Const, dated.right).value == date(2020, 1, 31)
     assert names(tree) == ["x", "s", "y", "z", "w", "n", "m", "d", "flag"]
 
 

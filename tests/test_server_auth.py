@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -42,7 +43,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, signer: Signer, rsa_signer: Si
 
 def call(
     app: TestClient, token: str | None, service: str = "trafficscreen-patient-view", scheme: str = "Bearer"
-) -> tuple[int, dict[str, object], str]:
+) -> tuple[int, dict[str, Any], str]:
     headers = {"Authorization": f"{scheme} {token}"} if token is not None else {}
     hook = "encounter-start" if service == ENCOUNTER_START else "patient-view"
     body = hook_request(hook, encounter="enc-1" if hook == "encounter-start" else None)
@@ -163,7 +164,7 @@ def test_public_url_sets_the_audience(tmp_path: Path, signer: Signer) -> None:
         good = signer.token("https://cds.hospital.example/ts/cds-services/trafficscreen-patient-view")
         status, body, _ = call(c, good)
     assert status == 200
-    links = [link["url"] for card in body["cards"] for link in card["links"]]  # type: ignore[attr-defined]
+    links = [link["url"] for card in body["cards"] for link in card["links"]]
     assert links and all(u.startswith("https://cds.hospital.example/ts/form") for u in links)
 
 

@@ -86,7 +86,9 @@ def test_discovery(app: TestClient, q: dict[str, Any]) -> None:
         assert template.startswith("QuestionnaireResponse?subject=Patient/{{context.patientId}}&")
         assert f"questionnaire={q['url']}|{q['version']}" in template
         assert "_sort=-authored" in template and "_count=1" in template
-    assert prefetch_query(q["url"], q["version"]) == doc.services[0].prefetch["questionnaireResponse"]  # type: ignore[index]
+    first = doc.services[0].prefetch
+    assert first is not None
+    assert prefetch_query(q["url"], q["version"]) == first["questionnaireResponse"]
 
 
 @pytest.mark.parametrize("level", list(Level))

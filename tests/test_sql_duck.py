@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -100,10 +101,10 @@ def test_absent_fields_are_unknown_and_reported() -> None:
     assert row[-6:-4] == ("concern", "urgent") and row[-4] == 1
 
 
-def _bad(sql: str, **kwargs: object) -> str:
+def _bad(sql: str, **kwargs: Any) -> str:
     cs = load_set(MINI)
     with pytest.raises(EncounterError) as info:
-        score_duckdb(duckdb.connect().sql(sql), cs, **kwargs).fetchall()  # type: ignore[arg-type]
+        score_duckdb(duckdb.connect().sql(sql), cs, **kwargs).fetchall()
     problems = getattr(info.value, "problems", [])
     assert not problems or problems[0] in str(info.value)
     return "\n".join([str(info.value), *problems])
