@@ -32,6 +32,7 @@ def test_every_dialect_is_generated_and_parses_back(ref: str, dialect: str) -> N
     for pretty in (True, False):
         text = to_sql(cs, dialect, table="warehouse.screening.encounters", keep=["id"], pretty=pretty)
         tree = sqlglot.parse_one(text, read=dialect)
+        assert isinstance(tree, exp.Query)  # parse_one is typed to return any expression
         assert tree.sql(dialect=dialect, pretty=pretty) == text
         names = {c.alias_or_name for c in tree.selects}
         assert set(output_columns(cs).all()) | {"id"} == names
@@ -82,7 +83,9 @@ def test_odd_column_names_run_in_duckdb(tmp_path: Any) -> None:
             ),
         ]
     ).from_("src")
-    src.query("src", renamed.sql(dialect="duckdb")).to_table("odd enc")
+    renamed_rel = src.query("src", renamed.sql(dialect="duckdb"))
+    assert renamed_rel is not None  # typed optional: None only for a statement that returns no relation
+    renamed_rel.to_table("odd enc")
     text = to_sql(cs, "duckdb", table="odd enc", columns=odd, keep=["id"])
     assert normalise(c.sql(text).fetchall()) == list(expected(str(MINI_SET)))
 
