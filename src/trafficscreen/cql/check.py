@@ -15,7 +15,8 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,120 +72,195 @@ def _items(items: Any) -> Iterator[Mapping[str, Any]]:
 
 def check_package(files: Mapping[str, Any]) -> list[str]:
     """Problems (empty when none) of a package given as ``{path inside package/: JSON}``."""
-    problems: list[str] = []
     manifest = files.get("package.json")
     if not isinstance(manifest, Mapping):
         return ["package.json: missing"]
-    for key in ("name", "version", "fhirVersions", "dependencies"):
-        if key not in manifest:
-            problems.append(f"package.json: {key} is required")
-    if manifest.get("fhirVersions") != ["4.0.1"]:
-        problems.append("package.json: fhirVersions must be ['4.0.1']")
-
+    problems = _check_manifest(manifest)
     resources = {
         path: r for path, r in files.items() if "/" not in path and path not in ("package.json", ".index.json")
     }
     tests = {path: r for path, r in files.items() if path.startswith("tests/")}
-    canonicals: dict[tuple[str, str | None], Mapping[str, Any]] = {}
+    package = _Package(resources, _index_canonicals(resources, problems), problems)
+    _check_index(files.get(".index.json"), resources, problems)
+    package.read_libraries()
+    package.read_code_systems()
+    for path, r in resources.items():
+        rtype = r.get("resourceType")
+        check = _RESOURCE_CHECKS.get(rtype) if isinstance(rtype, str) else None
+        if check is not None:
+            check(package, path, r)
+    ins, outs = package.library_parameters()
+    for path, bundle in tests.items():
+        _check_test_case(path, bundle, ins, outs, problems)
+    return problems
+
+
+def _check_manifest(manifest: Mapping[str, Any]) -> list[str]:
+    problems = [f"package.json: {key} is required" for key in _MANIFEST_KEYS if key not in manifest]
+    if manifest.get("fhirVersions") != ["4.0.1"]:
+        problems.append("package.json: fhirVersions must be ['4.0.1']")
+    return problems
+
+
+_MANIFEST_KEYS = ("name", "version", "fhirVersions", "dependencies")
+
+Canonicals = dict[tuple[str, str | None], Mapping[str, Any]]
+"""Each resource by ``(url, version)``, and the first of each url by ``(url, None)``."""
+
+
+def _index_canonicals(resources: Mapping[str, Any], problems: list[str]) -> Canonicals:
+    """Checks what every resource of the package needs (type, id, file name, status, name, canonical)."""
+    canonicals: Canonicals = {}
     for path, r in resources.items():
         if not isinstance(r, Mapping) or not isinstance(r.get("resourceType"), str):
             problems.append(f"{path}: not a resource")
             continue
-        rid = r.get("id")
-        if not isinstance(rid, str) or not _ID.match(rid):
-            problems.append(f"{path}: id is not a FHIR id")
-        elif path != f"{r['resourceType']}-{rid}.json":
-            problems.append(f"{path}: the file name must be <resourceType>-<id>.json")
-        if r.get("status") not in PUBLICATION_STATUS:
-            problems.append(f"{path}: status is not a PublicationStatus code")
-        if not isinstance(r.get("name"), str) or not _NAME.match(r["name"]):
-            problems.append(f"{path}: name must be computer-friendly (cnl-0)")
-        if not isinstance(r.get("url"), str) or not isinstance(r.get("version"), str):
-            problems.append(f"{path}: url and version are required")
-            continue
-        canonical = (r["url"], r["version"])
-        if canonical in canonicals:
-            problems.append(f"{path}: a second resource with the same url and version")
-        canonicals[canonical] = r
-        canonicals.setdefault((r["url"], None), r)
+        _check_identity(path, r, problems)
+        _register_canonical(path, r, canonicals, problems)
+    return canonicals
 
-    index = files.get(".index.json")
+
+def _check_identity(path: str, r: Mapping[str, Any], problems: list[str]) -> None:
+    rid = r.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        problems.append(f"{path}: id is not a FHIR id")
+    elif path != f"{r['resourceType']}-{rid}.json":
+        problems.append(f"{path}: the file name must be <resourceType>-<id>.json")
+    if r.get("status") not in PUBLICATION_STATUS:
+        problems.append(f"{path}: status is not a PublicationStatus code")
+    if not isinstance(r.get("name"), str) or not _NAME.match(r["name"]):
+        problems.append(f"{path}: name must be computer-friendly (cnl-0)")
+
+
+def _register_canonical(path: str, r: Mapping[str, Any], canonicals: Canonicals, problems: list[str]) -> None:
+    if not isinstance(r.get("url"), str) or not isinstance(r.get("version"), str):
+        problems.append(f"{path}: url and version are required")
+        return
+    canonical = (r["url"], r["version"])
+    if canonical in canonicals:
+        problems.append(f"{path}: a second resource with the same url and version")
+    canonicals[canonical] = r
+    canonicals.setdefault((r["url"], None), r)
+
+
+def _check_index(index: Any, resources: Mapping[str, Any], problems: list[str]) -> None:
     listed = {e.get("filename") for e in (index or {}).get("files", []) if isinstance(e, Mapping)}
     if listed != set(resources):
         problems.append(".index.json: must list exactly the resources in package/")
 
-    def resolve(ref: Any, rtype: str, where: str) -> Mapping[str, Any] | None:
-        found = canonicals.get(_canonical(ref))
+
+@dataclass
+class _Package:
+    """What the cross-resource checks look up, and the problems they find."""
+
+    resources: Mapping[str, Any]
+    canonicals: Canonicals
+    problems: list[str]
+    libraries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Path of each Library -> what its ELM defines (see :func:`_check_library`)."""
+    code_systems: dict[tuple[Any, Any], Any] = field(default_factory=dict)
+    codes: dict[str, set[str]] = field(default_factory=dict)
+    """Url of each CodeSystem -> the codes it defines."""
+
+    def read_libraries(self) -> None:
+        for path, r in self.resources.items():
+            if r.get("resourceType") == "Library":
+                self.libraries[path] = _check_library(path, r, self.problems)
+
+    def read_code_systems(self) -> None:
+        self.code_systems = {
+            (r["url"], r.get("version")): r
+            for r in self.resources.values()
+            if isinstance(r, Mapping) and r.get("resourceType") == "CodeSystem" and "url" in r
+        }
+        for path, r in self.resources.items():
+            if r.get("resourceType") == "CodeSystem":
+                self.codes[r["url"]] = _check_code_system(path, r, self.problems)
+
+    def resolve(self, ref: Any, rtype: str, where: str) -> Mapping[str, Any] | None:
+        found = self.canonicals.get(_canonical(ref))
         if found is None or found.get("resourceType") != rtype:
-            problems.append(f"{where}: names a {rtype} that is not in the package")
+            self.problems.append(f"{where}: names a {rtype} that is not in the package")
             return None
         return found
 
-    libraries: dict[str, dict[str, Any]] = {}
-    for path, r in resources.items():
-        if r.get("resourceType") == "Library":
-            libraries[path] = _check_library(path, r, problems)
-    code_systems = {
-        (r["url"], r.get("version")): r
-        for r in resources.values()
-        if isinstance(r, Mapping) and r.get("resourceType") == "CodeSystem" and "url" in r
-    }
-    codes: dict[str, set[str]] = {}
-    for path, r in resources.items():
-        if r.get("resourceType") == "CodeSystem":
-            codes[r["url"]] = _check_code_system(path, r, problems)
+    def definitions(self, library: Mapping[str, Any]) -> dict[str, Any]:
+        """What the ELM of a Library of the package defines."""
+        return next((v for p, v in self.libraries.items() if self.resources[p] is library), {})
 
-    for path, r in resources.items():
-        rtype = r.get("resourceType")
-        if rtype == "PlanDefinition":
-            for k, ref in enumerate(r.get("library") or ()):
-                lib = resolve(ref, "Library", f"{path}: library[{k}]")
-                if lib is not None:
-                    defs = next((v for p, v in libraries.items() if resources[p] is lib), {})
-                    for a, action in enumerate(r.get("action") or ()):
-                        for c, cond in enumerate(action.get("condition") or ()):
-                            here = f"{path}: action[{a}].condition[{c}]"
-                            if cond.get("kind") not in ACTION_CONDITION_KINDS:
-                                problems.append(f"{here}.kind: not an ActionConditionKind code")
-                            expr = (cond.get("expression") or {}).get("expression")
-                            if defs.get("statements", {}).get(expr) != "Boolean":
-                                problems.append(f"{here}: names no yes/no definition of the library")
-            for k, art in enumerate(r.get("relatedArtifact") or ()):
-                if art.get("type") not in RELATED_ARTIFACT_TYPES:
-                    problems.append(f"{path}: relatedArtifact[{k}].type is not a RelatedArtifactType code")
-                if art.get("type") == "depends-on" and "resource" in art:
-                    url, _v = _canonical(art["resource"])
-                    if (url, None) not in canonicals:
-                        problems.append(f"{path}: relatedArtifact[{k}] depends on a resource not in the package")
-        elif rtype == "ValueSet":
-            for k, inc in enumerate((r.get("compose") or {}).get("include") or ()):
-                system = inc.get("system")
-                if system not in codes:
-                    problems.append(f"{path}: include[{k}] names a code system not in the package")
-                    continue
-                if inc.get("version") is not None and (system, inc["version"]) not in code_systems:
-                    problems.append(f"{path}: include[{k}] names a version of the code system not in the package")
-                for concept in inc.get("concept") or ():
-                    if concept.get("code") not in codes[system]:
-                        problems.append(f"{path}: include[{k}] names a code its code system does not define")
-        elif rtype == "Questionnaire":
-            problems.extend(check_resource(r, "R4B", path, labels=False))
-            for item in _items(r.get("item")):
-                codings = [*(item.get("code") or ()), *(o.get("valueCoding") for o in item.get("answerOption") or ())]
-                for coding in codings:
-                    if not isinstance(coding, Mapping) or "system" not in coding:
-                        continue
-                    if coding["system"] not in codes or coding.get("code") not in codes[coding["system"]]:
-                        problems.append(f"{path}: item {item.get('linkId')} uses a code no code system here defines")
+    def library_parameters(self) -> tuple[set[str], set[str]]:
+        """The names of the in- and out-parameters of the package's Libraries."""
+        ins: set[str] = set()
+        outs: set[str] = set()
+        for path in self.libraries:
+            for p in self.resources[path].get("parameter") or ():
+                (ins if p.get("use") == "in" else outs).add(str(p.get("name")))
+        return ins, outs
 
-    ins: set[str] = set()
-    outs: set[str] = set()
-    for path in libraries:
-        for p in resources[path].get("parameter") or ():
-            (ins if p.get("use") == "in" else outs).add(str(p.get("name")))
-    for path, bundle in tests.items():
-        _check_test_case(path, bundle, ins, outs, problems)
-    return problems
+
+def _check_plan_definition(package: _Package, path: str, r: Mapping[str, Any]) -> None:
+    for k, ref in enumerate(r.get("library") or ()):
+        lib = package.resolve(ref, "Library", f"{path}: library[{k}]")
+        if lib is not None:
+            _check_action_conditions(path, r, package.definitions(lib), package.problems)
+    for k, art in enumerate(r.get("relatedArtifact") or ()):
+        _check_related_artifact(f"{path}: relatedArtifact[{k}]", art, package)
+
+
+def _check_action_conditions(path: str, r: Mapping[str, Any], defs: Mapping[str, Any], problems: list[str]) -> None:
+    for a, action in enumerate(r.get("action") or ()):
+        for c, cond in enumerate(action.get("condition") or ()):
+            here = f"{path}: action[{a}].condition[{c}]"
+            if cond.get("kind") not in ACTION_CONDITION_KINDS:
+                problems.append(f"{here}.kind: not an ActionConditionKind code")
+            expr = (cond.get("expression") or {}).get("expression")
+            if defs.get("statements", {}).get(expr) != "Boolean":
+                problems.append(f"{here}: names no yes/no definition of the library")
+
+
+def _check_related_artifact(here: str, art: Mapping[str, Any], package: _Package) -> None:
+    if art.get("type") not in RELATED_ARTIFACT_TYPES:
+        package.problems.append(f"{here}.type is not a RelatedArtifactType code")
+    if art.get("type") == "depends-on" and "resource" in art:
+        url, _v = _canonical(art["resource"])
+        if (url, None) not in package.canonicals:
+            package.problems.append(f"{here} depends on a resource not in the package")
+
+
+def _check_value_set(package: _Package, path: str, r: Mapping[str, Any]) -> None:
+    for k, inc in enumerate((r.get("compose") or {}).get("include") or ()):
+        _check_include(package, f"{path}: include[{k}]", inc)
+
+
+def _check_include(package: _Package, here: str, inc: Mapping[str, Any]) -> None:
+    system = inc.get("system")
+    if system not in package.codes:
+        package.problems.append(f"{here} names a code system not in the package")
+        return
+    if inc.get("version") is not None and (system, inc["version"]) not in package.code_systems:
+        package.problems.append(f"{here} names a version of the code system not in the package")
+    for concept in inc.get("concept") or ():
+        if concept.get("code") not in package.codes[system]:
+            package.problems.append(f"{here} names a code its code system does not define")
+
+
+def _check_questionnaire(package: _Package, path: str, r: Mapping[str, Any]) -> None:
+    package.problems.extend(check_resource(r, "R4B", path, labels=False))
+    for item in _items(r.get("item")):
+        codings = [*(item.get("code") or ()), *(o.get("valueCoding") for o in item.get("answerOption") or ())]
+        for coding in codings:
+            if not isinstance(coding, Mapping) or "system" not in coding:
+                continue
+            if coding["system"] not in package.codes or coding.get("code") not in package.codes[coding["system"]]:
+                package.problems.append(f"{path}: item {item.get('linkId')} uses a code no code system here defines")
+
+
+_RESOURCE_CHECKS: dict[str, Callable[[_Package, str, Mapping[str, Any]], None]] = {
+    "PlanDefinition": _check_plan_definition,
+    "ValueSet": _check_value_set,
+    "Questionnaire": _check_questionnaire,
+}
+"""The cross-resource checks of each resource type (run after every Library and CodeSystem is read)."""
 
 
 def _check_library(path: str, r: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
