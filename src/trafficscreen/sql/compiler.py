@@ -50,6 +50,7 @@ from ..model.indicator_set import Strength
 from .dialects import DIALECTS
 from .lowering import Facts, Pair, SqlGen
 from .nodes import (
+    arith,
     case,
     col,
     ident,
@@ -141,6 +142,12 @@ def _check_request(cs: CompiledSet, fields: Mapping[str, exp.Expression], names_
         raise SqlError(f"no SQL expression for field '{missing[0]}'")
 
 
+_BIT_COUNT_DIALECTS = frozenset({"duckdb", "spark"})
+"""Dialects that count the set bits of an integer (``BIT_COUNT``), where counts are read from bit masks."""
+_MASK_BITS = 62
+"""A dimension with more indicators than this keeps one sum per count (a mask is a signed 64-bit integer)."""
+
+
 def _pair(name: str) -> tuple[str, str]:
     return f"{_INTERNAL}{name}_lo", f"{_INTERNAL}{name}_hi"
 
@@ -222,23 +229,25 @@ class _Query:
         return total(0), total(1)
 
     def _counts(self) -> list[dict[str, Pair]]:
-        """Counts read by dimension rules (per dimension) and by level rules (over the whole set)."""
+        """Per dimension, the counts its rule reads and those the level rules read over the whole set."""
         plan = self.plan
         counts: list[tuple[str, exp.Expression]] = []
         dim_counts: list[dict[str, Pair]] = []
         for k, reads in enumerate(plan.dimension_reads):
+            # a count that adds nothing to the set-wide count is left out unless the rule reads it
+            wanted = [n for n in sorted(reads | set(plan.level_counts)) if n in reads or plan.dimension_count(k, n)]
+            if wanted and self.dialect in _BIT_COUNT_DIALECTS and len(plan.members[k]) <= _MASK_BITS:
+                mask = _pair(f"m{k}")
+                counts += [(mask[w], self._mask(k, w)) for w in (0, 1)]
+                dim_counts.append({n: self._from_mask(k, n, mask) for n in wanted})
+                continue
             here: dict[str, Pair] = {}
-            for n in sorted(reads):
+            for n in wanted:
                 names_ = _pair(f"c{k}_{n}")
                 lo, hi = self._count(plan.dimension_count(k, n))
                 counts += [(names_[0], lo), (names_[1], hi)]
                 here[n] = (col(names_[0]), col(names_[1]))
             dim_counts.append(here)
-        for n in sorted(plan.level_counts):
-            names_ = _pair(f"all_{n}")
-            lo, hi = self._count(plan.set_count(n))
-            counts += [(names_[0], lo), (names_[1], hi)]
-            self.set_counts[n] = (col(names_[0]), col(names_[1]))
         if "red_flag" in plan.level_reads:
             flags = plan.red_flags
             counts += [(self.rf[w], or_(*[col(self.s[i][w]) for i in flags])) for w in (0, 1)]
@@ -246,11 +255,44 @@ class _Query:
             self._stage("counts", counts)
         return dim_counts
 
+    def _mask(self, k: int, world: int) -> exp.Expression:
+        """The dimension's indicators that hold in ``world`` as bits of one integer (bit j: its j-th member):
+        one term per indicator, where a count per strength and for points would need one term each."""
+        bits = [case([(col(self.s[i][world]), num(1 << j))], num(0)) for j, i in enumerate(self.plan.members[k])]
+        return wrap(sum_(bits))
+
+    def _from_mask(self, k: int, n: str, mask: tuple[str, str]) -> Pair:
+        """A count read from the dimension's masks: for each weight, that weight times the set bits."""
+        from sqlglot import exp
+
+        position = {i: j for j, i in enumerate(self.plan.members[k])}
+        by_weight: dict[int, int] = {}
+        for i, w in self.plan.dimension_count(k, n):
+            by_weight[w] = by_weight.get(w, 0) | (1 << position[i])
+
+        def total(world: int) -> exp.Expression:
+            terms: list[exp.Expression] = []
+            for w, bits in sorted(by_weight.items()):
+                hit = exp.BitwiseAnd(this=col(mask[world]), expression=num(bits))
+                ones = exp.Cast(this=exp.BitwiseCount(this=paren(hit)), to=exp.DataType.build("INT"))
+                terms.append(ones if w == 1 else arith("*", num(w), ones))
+            return wrap(sum_(terms))
+
+        return total(0), total(1)
+
     def _dimensions(self, dim_counts: list[dict[str, Pair]]) -> None:
+        """Dimension rules over their counts; beside them, each set-wide count a level rule reads, as the
+        sum of the dimensions' counts (a dozen terms instead of one per indicator)."""
         computed: list[tuple[str, exp.Expression]] = []
         for k, (_text, tree, checker) in enumerate(self.cs.checked.dimensions):
             lo, hi = SqlGen(checker, self.dialect, interval=dim_counts[k].__getitem__).two(tree)
             computed += [(self.d[k][0], lo), (self.d[k][1], hi)]
+        for n in self.plan.level_counts:
+            names_ = _pair(f"all_{n}")
+            for w in (0, 1):
+                parts = [here[n][w].copy() for here in dim_counts if n in here]
+                computed.append((names_[w], wrap(sum_(parts))))
+            self.set_counts[n] = (col(names_[0]), col(names_[1]))
         # the per-dimension counts are not needed past this stage
         passed = [c for c in self.carried if not c.startswith(f"{_INTERNAL}c")]
         self._stage("dimensions", computed, passed=passed)
