@@ -6,9 +6,15 @@ from Parquet, checks it against the data dictionary, scores it and writes the sc
 the figure is input rows per second of wall time for all of that. The cohort is generated once into a
 cache folder (``TRAFFICSCREEN_BENCH_CACHE``, default: the system temp folder) and reused by later runs.
 
+Beside the whole path, each engine's generated query (read + score, levels counted, no check, no write)
+is measured against that engine's own limit in the same session: a plain scan that reads exactly the
+columns the set reads. A hand-written SQL query for ``ilo-child-labour`` (benchmarks/baseline_ilo_labour.sql)
+is a second baseline; it must give the generated query's levels on every row before either is timed.
+
 Environment: ``BENCH_SQL_ROWS`` (default 10,000,000) rows for DuckDB and polars; ``BENCH_SQL_SPARK_ROWS``
-(default 2,000,000) for Spark, whose local mode on two cores is far slower; the smaller cohort is the
-first rows of the larger (every row is generated from its own number).
+(default 2,000,000) for Spark, whose local mode on two cores is far slower; ``BENCH_SQL_ILO_ROWS``
+(default 2,000,000) for the hand-written comparison. A smaller cohort is the first rows of a larger one
+(every row is generated from its own number).
 
 Nothing here is asserted in a test.
 """
@@ -32,6 +38,7 @@ from trafficscreen.loader import load_set
 Row = tuple[str, float, str]
 ROWS = int(os.environ.get("BENCH_SQL_ROWS", "10000000"))
 SPARK_ROWS = int(os.environ.get("BENCH_SQL_SPARK_ROWS", "2000000"))
+ILO_ROWS = int(os.environ.get("BENCH_SQL_ILO_ROWS", "2000000"))
 SEED = 1
 _NOTES: list[str] = []
 
@@ -77,6 +84,66 @@ def _duckdb_levels_only(cs: Any, path: Path) -> float:
     return time.perf_counter() - start
 
 
+def _best(run: Any, repeat: int = 2) -> float:
+    """Least wall time of ``repeat`` runs (the first run also warms the file cache)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _duckdb_session(path: Path) -> Any:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"CREATE VIEW cohort AS SELECT * FROM read_parquet('{path}')")
+    return con
+
+
+def _scan_sql(cs: Any, table: str) -> str:
+    """A plain scan that reads exactly the columns the set reads, each once, and nothing else."""
+    return "SELECT " + ", ".join(f'count("{f}")' for f in cs.used_fields) + f" FROM {table}"
+
+
+def _generated_sql(cs: Any, dialect: str, table: str) -> str:
+    """The set's generated query over ``table`` (no input checks), levels counted as a warehouse would."""
+    from trafficscreen.sql import to_sql
+
+    query = to_sql(cs, dialect, table=table, keep=["id"], pretty=False)
+    return f"SELECT level, highest_possible, count(*) FROM ({query}) AS scored GROUP BY level, highest_possible"
+
+
+def _duckdb_against_scan(cs: Any, path: Path) -> tuple[float, float]:
+    """(scan, generated) seconds in one DuckDB session over the same Parquet file."""
+    con = _duckdb_session(path)
+    scan = _best(lambda: con.execute(_scan_sql(cs, "cohort")).fetchall())
+    generated = _best(lambda: con.execute(_generated_sql(cs, "duckdb", "cohort")).fetchall())
+    return scan, generated
+
+
+def _handwritten(cs: Any, path: Path) -> tuple[float, float, float, int]:
+    """(scan, hand-written, generated) seconds for the same levels over the same file, and the rows on which
+    the two queries disagree on the level or the highest possible level (checked before timing; 0 expected)."""
+    con = _duckdb_session(path)
+    hand = (Path(__file__).parent / "baseline_ilo_labour.sql").read_text().replace("{table}", "cohort")
+    from trafficscreen.sql import to_sql
+
+    generated = to_sql(cs, "duckdb", table="cohort", keep=["id"], pretty=False)
+    row = con.execute(
+        f"SELECT count(*) FROM ({hand}) AS h JOIN ({generated}) AS g USING (id) "
+        "WHERE h.level <> CAST(g.level AS VARCHAR) OR h.highest_possible <> CAST(g.highest_possible AS VARCHAR)"
+    ).fetchone()
+    differ = int(row[0]) if row else -1
+    levels = "SELECT level, highest_possible, count(*) FROM ({}) AS s GROUP BY level, highest_possible"
+    t_scan = _best(lambda: con.execute(_scan_sql(cs, "cohort")).fetchall())
+    t_hand = _best(lambda: con.execute(levels.format(hand)).fetchall())
+    t_gen = _best(lambda: con.execute(levels.format(generated)).fetchall())
+    return t_scan, t_hand, t_gen, differ
+
+
 def _polars(cs: Any, path: Path, out: Path) -> float | None:
     try:
         from trafficscreen.research import read_table, score_frame
@@ -110,13 +177,23 @@ def _spark(cs: Any, path: Path, out: Path) -> tuple[float, dict[str, float]] | N
         # one small warm-up so JVM start and first code generation are not counted as throughput
         score_spark(str(path), cs, spark).limit(1000).collect()
         timings: dict[str, float] = {}
-        # scoring alone (no check, Spark's "noop" sink), with Spark's default whole-stage code generation
-        # and without it, as `batch --engine spark` runs; then the whole path without it
-        for whole_stage in ("true", "false"):
+        frame = spark.read.parquet(str(path))
+        frame.createOrReplaceTempView("cohort")
+        timings["scan"] = _best(lambda: spark.sql(_scan_sql(cs, "cohort")).collect())
+        # the generated query alone (no check), levels counted: Spark's default whole-stage code
+        # generation, the same with hugeMethodLimit at HotSpot's 8000 bytes (what score_spark sets), and
+        # code generation off
+        key = "spark.sql.codegen.hugeMethodLimit"
+        for label, whole_stage, limit in (
+            ("on", "true", "65535"),
+            ("on-8000", "true", "8000"),
+            ("off", "false", "65535"),
+        ):
             spark.conf.set("spark.sql.codegen.wholeStage", whole_stage)
-            start = time.perf_counter()
-            score_spark(str(path), cs, spark, check=False).write.format("noop").mode("overwrite").save()
-            timings[f"noop-{whole_stage}"] = time.perf_counter() - start
+            spark.conf.set(key, limit)
+            timings[f"generated-{label}"] = _best(lambda: spark.sql(_generated_sql(cs, "spark", "cohort")).collect())
+        spark.conf.set("spark.sql.codegen.wholeStage", "true")
+        spark.conf.set(key, "65535")
         start = time.perf_counter()
         score_spark(str(path), cs, spark).write.mode("overwrite").parquet(str(out))
         timings["full"] = time.perf_counter() - start
@@ -153,36 +230,56 @@ def run() -> list[Row]:
             rows.append(
                 (f"columnar (polars): read + check + score + write Parquet, {ROWS:,} rows", ROWS / t_pl, "rows/s")
             )
+        rows += _scan_rows(cs, path)
+        rows += _handwritten_rows()
         spark = _spark(cs, spark_path, work / "spark")
         if spark is None:
             _NOTES.append("Spark row skipped: pyspark is not installed")
         else:
-            started, timings = spark
-            rows.append(
-                (
-                    f"Spark local[2]: read + check + score + write Parquet, {SPARK_ROWS:,} rows",
-                    SPARK_ROWS / timings["full"],
-                    "rows/s",
-                )
-            )
-            rows.append(
-                (
-                    "Spark local[2]: read + score (no check, noop sink), whole-stage codegen off",
-                    SPARK_ROWS / timings["noop-false"],
-                    "rows/s",
-                )
-            )
-            rows.append(
-                (
-                    "Spark local[2]: read + score (no check, noop sink), whole-stage codegen on (default)",
-                    SPARK_ROWS / timings["noop-true"],
-                    "rows/s",
-                )
-            )
-            rows.append(("Spark local[2]: session start", started, "s"))
+            rows += _spark_rows(*spark)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+def _scan_rows(cs: Any, path: Path) -> list[Row]:
+    scan, generated = _duckdb_against_scan(cs, path)
+    return [
+        (f"DuckDB: scan of the set's {len(cs.used_fields)} columns, {ROWS:,} rows", ROWS / scan, "rows/s"),
+        ("DuckDB: generated query (read + score, levels counted, no check, no write)", ROWS / generated, "rows/s"),
+        ("DuckDB: generated / scan (goal <= 2)", generated / scan, "x"),
+    ]
+
+
+def _handwritten_rows() -> list[Row]:
+    cs = load_set("ilo-child-labour@2.0.0")
+    path, _seconds, _generated = cohort_file(cs, ILO_ROWS)
+    scan, hand, generated, differ = _handwritten(cs, path)
+    _NOTES.append(f"hand-written and generated ilo-child-labour queries disagree on {differ} of {ILO_ROWS:,} rows")
+    if differ:
+        raise SystemExit("benchmarks/baseline_ilo_labour.sql no longer matches ilo-child-labour@2.0.0")
+    return [
+        (f"DuckDB: hand-written ilo-child-labour query, levels counted, {ILO_ROWS:,} rows", ILO_ROWS / hand, "rows/s"),
+        ("DuckDB: generated ilo-child-labour query, levels counted", ILO_ROWS / generated, "rows/s"),
+        ("DuckDB: generated / hand-written (goal <= 1.5)", generated / hand, "x"),
+        ("DuckDB: hand-written ilo-child-labour / scan of its columns", hand / scan, "x"),
+        ("DuckDB: generated ilo-child-labour / scan of its columns", generated / scan, "x"),
+    ]
+
+
+def _spark_rows(started: float, timings: dict[str, float]) -> list[Row]:
+    n, scan = SPARK_ROWS, timings["scan"]
+    on, tuned, off = timings["generated-on"], timings["generated-on-8000"], timings["generated-off"]
+    return [
+        (f"Spark local[2]: read + check + score + write Parquet, {n:,} rows", n / timings["full"], "rows/s"),
+        ("Spark local[2]: scan of the set's columns", n / scan, "rows/s"),
+        ("Spark local[2]: generated query, whole-stage codegen on (Spark default)", n / on, "rows/s"),
+        ("Spark local[2]: generated query, codegen on, hugeMethodLimit 8000 (score_spark)", n / tuned, "rows/s"),
+        ("Spark local[2]: generated query, whole-stage codegen off", n / off, "rows/s"),
+        ("Spark local[2]: generated (score_spark's setting) / scan (goal <= 3)", tuned / scan, "x"),
+        ("Spark local[2]: codegen on (score_spark's setting) / off (goal <= 1)", tuned / off, "x"),
+        ("Spark local[2]: session start", started, "s"),
+    ]
 
 
 def notes() -> list[str]:
