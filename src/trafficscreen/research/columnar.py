@@ -17,21 +17,17 @@ through a list of strings.
 Why two columns for yes/no: Parquet stores a nullable column as values plus definition levels, and
 decoding those levels one value at a time costs far more than the rules (about 4 ns per yes/no answer
 with polars, the same with Arrow C++), while a column without nulls reads at memory speed. The same
-encoding also suits the rules: a condition is computed as two plain Boolean columns, *must* (true
-however the unknown answers turn out) and *may* (true for at least one way), so ``and``/``or`` act on
-each column and ``not`` swaps and negates them — the same "two worlds" as the Python compiler,
-:meth:`trafficscreen.expr.pycompile.PyGen.two`. A condition is met where *must* holds, not met where
-*may* fails, unknown in between. Comparisons, ``in`` and arithmetic on other fields follow the reference
-evaluator (:mod:`trafficscreen.expr.interpret`): null when an operand is null, that is, *must* false and
-*may* true.
+encoding also suits the rules: every condition is lowered by the one two-world lowering
+(:mod:`trafficscreen.expr.worlds`) into two plain Boolean columns, *lo* (true however the unknown
+answers turn out) and *hi* (true for at least one way), so ``and``/``or`` act on each column and ``not``
+swaps and negates them. A condition is met where *lo* holds, not met where *hi* fails, unknown in
+between. This backend supplies the primitives: a test on a field that is not yes/no is one polars
+expression, null when an operand is null, filled with false for *lo* and true for *hi*; a choice is
+compared by its code; several ``in`` tests on one set of choices become one bit test.
 
 **Rules over counts** (dimension and level rules) see counts of met indicators as *intervals*: at least
-the met ones, at most the met plus the unknown ones. A yes/no value there is carried as two plain
-Boolean columns, *must* (true for every way the unknowns could be answered) and *may* (true for at least
-one); ``and``/``or`` act on each rail, ``not`` swaps and negates them, and a comparison of intervals is
-``must`` when it holds for every pair of values and ``may`` unless it fails for every pair. A rule is
-true where *must* holds, false where *may* fails and unknown in between: the same truth table as
-``PyGen._compare_intervals``, without a null mask on every intermediate column.
+the met ones, at most the met plus the unknown ones, compared by the lowering's interval table without
+a null mask on any intermediate column.
 
 Scoring runs in stages — indicator statuses; strength counts; dimensions; level rules, the level reached
 and the highest level still possible — each one polars projection whose expressions run in parallel.
@@ -47,7 +43,7 @@ from typing import Any
 
 import polars as pl
 
-from ..compiled import CompiledSet
+from ..core.compiled import CompiledSet
 from ..core.plan import DIMENSION_PREFIX, DIMENSION_STATUSES, INDICATOR_PREFIX, INDICATOR_STATUSES, LEVEL_NAMES
 from ..expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Or, Scalar
 from ..expr.types import T, TypeChecker
@@ -70,18 +66,18 @@ LEVEL = pl.Enum(LEVEL_NAMES)
 
 _TMP = "\x00"  # prefix of working columns; a NUL never occurs in a real column name
 
-Rails = tuple[pl.Expr, pl.Expr]  # (must, may)
+Pair = tuple[pl.Expr, pl.Expr]  # (lo, hi): certainly true, may be true
 Interval = tuple[pl.Expr, pl.Expr]  # (lo, hi)
 
 
 class FieldGen(Worlds[pl.Expr]):
-    """polars expressions for indicator conditions over encoded field columns, as (must, may) rails."""
+    """polars expressions for indicator conditions over encoded field columns, as (lo, hi) pairs."""
 
     def __init__(self, checker: TypeChecker, fields: dict[str, FieldDef]) -> None:
         self.checker = checker
         self.fields = fields
 
-    # --- primitives (the rails are never null) ------------------------------------------------------
+    # --- primitives (lo and hi are never null) ------------------------------------------------------
     def literal(self, value: bool) -> pl.Expr:
         return pl.lit(value, dtype=pl.Boolean)
 
@@ -94,10 +90,10 @@ class FieldGen(Worlds[pl.Expr]):
     def negate(self, e: pl.Expr) -> pl.Expr:
         return ~e
 
-    def name(self, name: str) -> Rails:
+    def name(self, name: str) -> Pair:
         return pl.col(name + YES), ~pl.col(name + NO)
 
-    def field_test(self, node: Compare | In | IsKnown) -> Rails:
+    def field_test(self, node: Compare | In | IsKnown) -> Pair:
         if isinstance(node, IsKnown) and self.fields[node.name.id].type is FieldType.BOOLEAN:
             known = pl.col(node.name.id + YES) | pl.col(node.name.id + NO)
             return (~known, ~known) if node.negate else (known, known)
@@ -106,7 +102,7 @@ class FieldGen(Worlds[pl.Expr]):
         test = self._test(node)
         return test.fill_null(False), test.fill_null(True)
 
-    def junction_parts(self, node: And | Or) -> list[Rails]:
+    def junction_parts(self, node: And | Or) -> list[Pair]:
         """``"a" in f or "b" in f`` → one test of f against both bits (same meaning, unknown included)."""
         if isinstance(node, And):
             return super().junction_parts(node)
@@ -115,7 +111,7 @@ class FieldGen(Worlds[pl.Expr]):
             if self._is_set_test(o):
                 assert isinstance(o, In) and isinstance(o.container, Name)
                 groups.setdefault(o.container.id, []).append(o.item)
-        out: list[Rails] = []
+        out: list[Pair] = []
         for o in node.operands:
             if not self._is_set_test(o):
                 out.append(self.two(o))
@@ -127,7 +123,7 @@ class FieldGen(Worlds[pl.Expr]):
         return out
 
     # --- the backend's own encoding: choices as codes, sets of choices as bit masks -------------------
-    def _any_bit(self, field: str, items: list[Node]) -> Rails:
+    def _any_bit(self, field: str, items: list[Node]) -> Pair:
         bits = 0
         for item in items:
             bits |= 1 << self._code(field, item)
@@ -211,12 +207,12 @@ class FieldGen(Worlds[pl.Expr]):
 
 
 class CountGen(Worlds[pl.Expr]):
-    """polars expressions for rules over counts, as (must, may) rails of plain Boolean columns."""
+    """polars expressions for rules over counts, as (lo, hi) pairs of plain Boolean columns."""
 
     def __init__(
         self,
         checker: TypeChecker,
-        flag: Callable[[str], Rails],
+        flag: Callable[[str], Pair],
         count: Callable[[str], Interval],
     ) -> None:
         self.checker = checker
@@ -248,7 +244,7 @@ class CountGen(Worlds[pl.Expr]):
         inside = item.is_in(pl.Series(list(values)).implode())
         return ~inside if negate else inside
 
-    def name(self, name: str) -> Rails:
+    def name(self, name: str) -> Pair:
         return self._flag(name)
 
     def count(self, name: str) -> Interval:
@@ -317,8 +313,8 @@ class ColumnarSet:
         for f in cs.used_fields:
             self.columns.update(encoded_columns(fields[f]))
         n_ind = len(d.indicators)
-        self._s = [f"{_TMP}s{i}" for i in range(n_ind)]  # must: the indicator is met
-        self._t = [f"{_TMP}t{i}" for i in range(n_ind)]  # may: the indicator is not ruled out
+        self._s = [f"{_TMP}s{i}" for i in range(n_ind)]  # lo: the indicator is met
+        self._t = [f"{_TMP}t{i}" for i in range(n_ind)]  # hi: the indicator is not ruled out
 
         # the widest count decides the integer width of every count column; narrow integers: each count
         # term writes a column per row, so bytes per value is the cost
@@ -332,8 +328,8 @@ class ColumnarSet:
         # stage 1: indicator statuses from fields
         self.indicator_exprs: list[pl.Expr] = []
         for i, (tree, checker) in enumerate(cs.checked.indicators):
-            must, may = FieldGen(checker, fields).two(tree)
-            self.indicator_exprs += [must.alias(self._s[i]), may.alias(self._t[i])]
+            lo, hi = FieldGen(checker, fields).two(tree)
+            self.indicator_exprs += [lo.alias(self._s[i]), hi.alias(self._t[i])]
 
         # stage 2: the strength counts that the dimension and level rules read
         self._members = members
@@ -347,12 +343,12 @@ class ColumnarSet:
             return get
 
         # stage 3: dimensions
-        self.dimension_rails: list[Rails] = []
+        self.dimension_pairs: list[Pair] = []
         self._dm = [f"{_TMP}dm{k}" for k in range(len(d.dimensions))]
         self._dy = [f"{_TMP}dy{k}" for k in range(len(d.dimensions))]
         for k, (_text, tree, checker) in enumerate(cs.checked.dimensions):
             gen = CountGen(checker, _no_flag, count_of(f"d{k}", members[k]))
-            self.dimension_rails.append(gen.two(tree))
+            self.dimension_pairs.append(gen.two(tree))
 
         # stage 4: level rules over dimensions, red flags and counts over the whole set
         all_idx = list(range(n_ind))
@@ -363,32 +359,32 @@ class ColumnarSet:
         )
         flags = plan.red_flags
         if flags:
-            red_flag: Rails = (
+            red_flag: Pair = (
                 _any([pl.col(self._s[i]) for i in flags]),
                 _any([pl.col(self._t[i]) for i in flags]),
             )
         else:
             false = pl.lit(False, dtype=pl.Boolean)
             red_flag = (false, false)
-        dim_rails = {dim: (pl.col(self._dm[k]), pl.col(self._dy[k])) for k, dim in enumerate(plan.dimension_ids)}
+        dim_pairs = {dim: (pl.col(self._dm[k]), pl.col(self._dy[k])) for k, dim in enumerate(plan.dimension_ids)}
 
-        def level_flag(n: str) -> Rails:
-            return red_flag if n == "red_flag" else dim_rails[n]
+        def level_flag(n: str) -> Pair:
+            return red_flag if n == "red_flag" else dim_pairs[n]
 
         def level_count(n: str) -> Interval:
             return dims_present if n == "dimensions_present" else whole(n)
 
-        self.level_rails = [CountGen(checker, level_flag, level_count).two(tree) for tree, checker in cs.checked.levels]
+        self.level_pairs = [CountGen(checker, level_flag, level_count).two(tree) for tree, checker in cs.checked.levels]
         self._scales = list(plan.scales)
 
         self._answered: dict[frozenset[str], pl.Expr] = {}
         # the stages' expressions, built once: building them anew for every frame costs more than
         # scoring a small frame
-        self._rails = [pl.col(c) for c in (*self._s, *self._t)]
+        self._indicator_pairs = [pl.col(c) for c in (*self._s, *self._t)]
         self._count_stages = [stage for stage in self._count_exprs() if stage]
         self._dimension_exprs: list[pl.Expr] = []
-        for k, (must, may) in enumerate(self.dimension_rails):
-            self._dimension_exprs += [must.alias(self._dm[k]), may.alias(self._dy[k])]
+        for k, (lo, hi) in enumerate(self.dimension_pairs):
+            self._dimension_exprs += [lo.alias(self._dm[k]), hi.alias(self._dy[k])]
         self._status_exprs = [
             _tri(pl.col(s), ~pl.col(t), INDICATOR_STATUS, INDICATOR_STATUSES).alias(INDICATOR_PREFIX + ident)
             for s, t, ident in zip(self._s, self._t, self.indicator_ids, strict=True)
@@ -399,8 +395,8 @@ class ColumnarSet:
             for k, ident in enumerate(self.dimension_ids)
         ]
         self._level_exprs = [
-            self._level([m for m, _ in self.level_rails]).alias("level"),
-            self._level([y for _, y in self.level_rails]).alias("highest_possible"),
+            self._level([m for m, _ in self.level_pairs]).alias("level"),
+            self._level([y for _, y in self.level_pairs]).alias("highest_possible"),
         ]
 
     def _count_spec(self, scope: str, n: str, idx: Sequence[int]) -> _CountSpec:
@@ -450,7 +446,7 @@ class ColumnarSet:
             lf = lf.with_columns(missing)
         kept = [pl.col(c) for c in keep]
         # with_columns (not select) so that a constant condition still gives one value per row
-        lf = lf.with_columns(self.indicator_exprs).select(*kept, *self._rails)
+        lf = lf.with_columns(self.indicator_exprs).select(*kept, *self._indicator_pairs)
         for stage in self._count_stages:
             lf = lf.with_columns(stage)
         lf = lf.with_columns(self._dimension_exprs)
@@ -509,7 +505,7 @@ def _unknown(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.lit(None, dtype=dtype)
 
 
-def _no_flag(name: str) -> Rails:  # pragma: no cover - dimension rules see only counts
+def _no_flag(name: str) -> Pair:  # pragma: no cover - dimension rules see only counts
     raise TypeError(f"'{name}' is not a count")
 
 
