@@ -36,8 +36,8 @@ from typing import Any
 
 import polars as pl
 
-from trafficscreen.engine import DEFAULT_SET
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.engine import DEFAULT_SET
 from trafficscreen.research.batch import columnar, score_frame
 from trafficscreen.research.packed import pack, score_packed, write_packed
 from trafficscreen.research.scoring import check

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_ilo_labour import SET_REF, screen_by_hand
 from peers import build_peers, missing_answer_behaviour, plain
 
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET, Screener
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.model.dictionary import FieldType
 from trafficscreen.model.encounter import check_answers
 

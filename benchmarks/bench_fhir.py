@@ -79,9 +79,9 @@ _figures: dict[str, float] = {}
 def run() -> list[Row]:
     from fhir.resources.R4B.bundle import Bundle as BundleR4B
 
-    from trafficscreen.engine import DEFAULT_SET, Screener
+    from trafficscreen.content.loader import load_set
+    from trafficscreen.core.engine import DEFAULT_SET, Screener
     from trafficscreen.fhir import to_fhir
-    from trafficscreen.loader import load_set
 
     result = Screener(load_set(DEFAULT_SET)).screen(json.loads(EXAMPLE.read_text(encoding="utf-8")))
     args: dict[str, Any] = {"patient": "Patient/p1", "encounter": "Encounter/e1", "issued": ISSUED}

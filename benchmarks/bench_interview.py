@@ -41,10 +41,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET, Screener
-from trafficscreen.interview import CheckedAskRule, askability, compile_ask_rules
-from trafficscreen.loader import load_set, shipped_sets
+from trafficscreen.content.loader import load_set, shipped_sets
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET, Screener
+from trafficscreen.core.interview import CheckedAskRule, askability, compile_ask_rules
 from trafficscreen.model.indicator_set import Status, Strength
 from trafficscreen.model.result import IndicatorStatus, ScreeningResult
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.expr.tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or
 
 

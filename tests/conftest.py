@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import Screener
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import Screener
 
 # Server state (the shared replay store) goes to a folder of the test run, never to the home directory.
 os.environ.setdefault("TRAFFICSCREEN_STATE_DIR", tempfile.mkdtemp(prefix="trafficscreen-state-"))

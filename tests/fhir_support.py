@@ -10,10 +10,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET, Screener
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.fhir._common import NONE_OF_THESE
-from trafficscreen.loader import load_set
 from trafficscreen.model.dictionary import FieldType
 
 ROOT = Path(__file__).resolve().parent.parent

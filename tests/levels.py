@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trafficscreen.engine import Screener
+from trafficscreen.core.engine import Screener
 from trafficscreen.model.common import Level
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.model.dictionary import FieldType
 
 _DTYPES = {

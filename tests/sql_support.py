@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from conftest import MINI_SET
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET, Screener
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 
 N_ROWS = 10_000
 SEED = 7

@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.model.dictionary import FieldDef, FieldType
 
 # --- well-typed condition text over a small field scope -------------------------------------------

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from trafficscreen.engine import Screener
-from trafficscreen.interview import askability, compile_ask_rules
-from trafficscreen.loader import load_set, shipped_sets
+from trafficscreen.content.loader import load_set, shipped_sets
+from trafficscreen.core.engine import Screener
+from trafficscreen.core.interview import askability, compile_ask_rules
 from trafficscreen.model.dictionary import FieldDef, FieldType
 
 SETS = [f"{i}@{v}" for i, v, _ in shipped_sets() if v.startswith(("2.", "0.2", "0.1.1"))]

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from research_helpers import frame_of, random_answers
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.errors import DraftSetError, EncounterError
 from trafficscreen.model.indicator_set import Status
 from trafficscreen.research import score_frame

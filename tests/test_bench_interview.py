@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.core.compiled import CompiledSet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import replace_in
-from trafficscreen.catalogue import (
+from trafficscreen.authoring.catalogue import (
     INDEX,
     MARKER,
     build_catalogue,
@@ -17,8 +17,8 @@ from trafficscreen.catalogue import (
     shipped_entries,
     write_catalogue,
 )
+from trafficscreen.content.loader import shipped_sets
 from trafficscreen.errors import ContentError
-from trafficscreen.loader import shipped_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "indicators"

@@ -10,9 +10,9 @@ import pytest
 
 from conftest import MINI_SET
 from research_helpers import frame_of, random_answers
-from trafficscreen.engine import DEFAULT_SET, Screener
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.expr.interpret import _and, _or
-from trafficscreen.loader import load_set
 from trafficscreen.research.batch import columnar, score_frame
 from trafficscreen.research.columnar import INDICATOR_STATUS
 

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from conftest import replace_in
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.research.cohorts import compare_frames
 from trafficscreen.research.compare import render_table
 from trafficscreen.research.frames import CohortError

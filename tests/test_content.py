@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET, Screener
+from trafficscreen.authoring.validate import validate_paths
+from trafficscreen.content.loader import load_set, shipped_dictionaries, shipped_sets
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.errors import DraftSetError
-from trafficscreen.loader import load_set, shipped_dictionaries, shipped_sets
 from trafficscreen.model.common import Form, Level
 from trafficscreen.model.indicator_set import Status
-from trafficscreen.validate import validate_paths
 
 SETS = [f"{ident}@{version}" for ident, version, _ in shipped_sets()]
 FILES = [path for _, _, path in shipped_sets()] + [path for _, _, path in shipped_dictionaries()]

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from strategies import answer_for
 from trafficscreen.cli import main
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET, Screener
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.model.common import Level
 from trafficscreen.model.dictionary import Respondent
 

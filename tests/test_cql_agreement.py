@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 
 from fhir_support import ROOT, random_answers
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.content.loader import load_set, shipped_sets
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.cql import cql_text, elm_library, expected_outputs
 from trafficscreen.cql.elm import ElmGen
 from trafficscreen.cql.lowering import assemble
 from trafficscreen.cql.package import indicator_example_cases, vignette_cases
 from trafficscreen.cql.text import CqlGen
 from trafficscreen.expr.worlds import GuardedWorlds
-from trafficscreen.loader import load_set, shipped_sets
 from trafficscreen.model.dictionary import FieldType
 
 TOOL = ROOT / "tools" / "cql"
@@ -166,7 +166,7 @@ def test_cql_text_reads_every_answer_in_two_worlds() -> None:
 
 def test_outputs_match_the_engine_on_the_examples(tmp_path: Path) -> None:
     """expected_outputs (what the tests compare with) says what Screener says."""
-    from trafficscreen.engine import Screener
+    from trafficscreen.core.engine import Screener
 
     cs = load_set("paediatric-default")
     screener = Screener(cs)

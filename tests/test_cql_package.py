@@ -17,6 +17,7 @@ import pytest
 from fhir_support import ROOT
 from test_fhir_validator import known_false_positive, known_warning
 from trafficscreen.cli import main
+from trafficscreen.content.loader import load_set, shipped_sets
 from trafficscreen.cql import cql_text, elm_library
 from trafficscreen.cql.check import check_package, read_package
 from trafficscreen.cql.package import (
@@ -27,7 +28,6 @@ from trafficscreen.cql.package import (
     write_package,
 )
 from trafficscreen.fhir.questionnaire import questionnaire_fields
-from trafficscreen.loader import load_set, shipped_sets
 from trafficscreen.model.dictionary import FieldType
 
 VIGNETTES = ROOT / "tests" / "vignettes"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import replace_in
+from trafficscreen.content.loader import load_set, shipped_sets
 from trafficscreen.diff import (
     SetDiff,
     bump_rank,
@@ -21,7 +22,6 @@ from trafficscreen.diff import (
     version_bump,
 )
 from trafficscreen.expr.parser import parse_condition
-from trafficscreen.loader import load_set, shipped_sets
 from trafficscreen.model.indicator_set import IndicatorSet
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from trafficscreen import Screener, load_set, screen
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.content.loader import DEFAULT_SET, resolve_set
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.errors import DraftSetError
-from trafficscreen.loader import DEFAULT_SET, resolve_set
 
 DRAFT_REF = "sscst@0.1.1"  # a shipped research draft
 ENCOUNTER = {"answers": {"ran_away": True}}

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import Screener
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import Screener
 from trafficscreen.errors import EncounterError, UnsupportedLanguageError
 from trafficscreen.model.common import Level
 from trafficscreen.model.encounter import Encounter

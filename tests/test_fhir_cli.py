@@ -14,9 +14,9 @@ import pytest
 from conftest import MINI_SET
 from fhir_support import EXAMPLE_ENCOUNTERS, EXAMPLE_RESPONSE, ROOT, default_screener, example
 from trafficscreen.cli import main
-from trafficscreen.engine import Screener
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.engine import Screener
 from trafficscreen.fhir import check_bundle, encounter_from_questionnaire_response
-from trafficscreen.loader import load_set
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess[str]:

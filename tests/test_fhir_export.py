@@ -11,7 +11,7 @@ import pytest
 
 from conftest import MINI_SET
 from fhir_support import EXAMPLE_ENCOUNTERS, default_screener, example
-from trafficscreen.engine import Screener
+from trafficscreen.core.engine import Screener
 from trafficscreen.fhir import (
     QUALITATIVE_RISK,
     FhirExportError,

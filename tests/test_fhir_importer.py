@@ -21,13 +21,13 @@ from fhir_support import (
     fill,
     random_answers,
 )
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import Screener
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import Screener
+from trafficscreen.core.interview import askability, compile_ask_rules
 from trafficscreen.errors import EncounterError
 from trafficscreen.fhir import QuestionnaireResponseError, encounter_from_questionnaire_response, questionnaire
 from trafficscreen.fhir._common import NONE_OF_THESE, TS_CODES
 from trafficscreen.fhir.importer import read_questionnaire_response
-from trafficscreen.interview import askability, compile_ask_rules
 from trafficscreen.model.result import ScreeningResult
 
 VERSIONS = ["R4B", "R5"]

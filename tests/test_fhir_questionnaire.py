@@ -10,7 +10,9 @@ import pytest
 
 from conftest import MINI_SET, replace_in
 from fhir_support import default_set, domain, enabled, questions
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.interview import askability, compile_ask_rules
 from trafficscreen.errors import UnsupportedLanguageError
 from trafficscreen.fhir import FhirExportError, check_resource, questionnaire, validate_questionnaire
 from trafficscreen.fhir._common import (
@@ -22,8 +24,6 @@ from trafficscreen.fhir._common import (
 )
 from trafficscreen.fhir.check import structure_problems
 from trafficscreen.fhir.questionnaire import ask_enable_when, combine_enable_when, questionnaire_fields
-from trafficscreen.interview import askability, compile_ask_rules
-from trafficscreen.loader import load_set
 from trafficscreen.model.dictionary import Respondent
 
 VERSIONS = ["R4B", "R5"]

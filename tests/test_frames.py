@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.errors import SchemaError, YAMLSyntaxError
 from trafficscreen.research.frames import CohortError, read_mapping, read_table, write_table
 from trafficscreen.research.scoring import check

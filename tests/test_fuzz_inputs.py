@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 from conftest import MINI_SET
 from fhir_support import fill
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import Screener
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import Screener
 from trafficscreen.errors import TrafficscreenError
 from trafficscreen.fhir import encounter_from_questionnaire_response, questionnaire
 from trafficscreen.fhir.importer import read_questionnaire_response
-from trafficscreen.loader import load_set
 from trafficscreen.model.encounter import parse_encounter_json
 
 SMALL = 60

@@ -31,12 +31,12 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from conftest import DATA
+from trafficscreen.authoring.validate import validate_paths
+from trafficscreen.content.loader import load_dictionary, load_set
+from trafficscreen.content.mapping import load_mapping
+from trafficscreen.content.referral import read_site
+from trafficscreen.content.yamlsource import MAX_DEPTH, MAX_INT_DIGITS, parse_yaml
 from trafficscreen.errors import TrafficscreenError, YAMLSyntaxError
-from trafficscreen.loader import load_dictionary, load_set
-from trafficscreen.mapping import load_mapping
-from trafficscreen.referral import read_site
-from trafficscreen.validate import validate_paths
-from trafficscreen.yamlsource import MAX_DEPTH, MAX_INT_DIGITS, parse_yaml
 
 SEED = 17  # the number; any fixed value keeps the small budget reproducible
 SMALL = settings(

@@ -17,12 +17,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from conftest import MINI_SET
 from levels import answers_reaching
 from trafficscreen import ScreeningResult, render_guidance
-from trafficscreen.engine import DEFAULT_SET, Screener
+from trafficscreen.content.loader import load_set
+from trafficscreen.content.referral import load_messages, load_pack, merge
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.errors import SchemaError, SetNotFoundError, UnsupportedLanguageError
-from trafficscreen.loader import load_set
 from trafficscreen.model.common import LANGUAGES, Level
 from trafficscreen.model.referral import Contact, SiteSlot, text_in
-from trafficscreen.referral import load_messages, load_pack, merge
 from trafficscreen.render.guidance import FORMATS, MAX_QUESTIONS, build_context
 from trafficscreen.render.sandbox import GuidanceSandbox, make_environment
 

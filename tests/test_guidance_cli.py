@@ -11,7 +11,7 @@ import pytest
 
 from conftest import MINI_SET
 from trafficscreen.cli import main
-from trafficscreen.referral import load_messages
+from trafficscreen.content.referral import load_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 URGENT = ROOT / "examples" / "encounters" / "referral-urgent.json"

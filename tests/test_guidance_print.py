@@ -17,10 +17,10 @@ from pypdf import PdfReader
 
 from levels import answers_reaching
 from trafficscreen import render_guidance
-from trafficscreen.engine import DEFAULT_SET, Screener
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.content.referral import load_messages
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.model.common import Level
-from trafficscreen.referral import load_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "guidance"

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import MINI_SET
 from trafficscreen.cli import main
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import Screener
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import Screener
 from trafficscreen.errors import EncounterError, TrafficscreenError
 from trafficscreen.research.batch import CohortInput
 from trafficscreen.research.frames import CohortError, read_table

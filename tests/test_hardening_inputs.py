@@ -19,10 +19,10 @@ import pytest
 
 from conftest import MINI_SET
 from trafficscreen.cli import main
-from trafficscreen.engine import Screener
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.engine import Screener
 from trafficscreen.errors import EncounterError, JSONInputError
 from trafficscreen.fhir import questionnaire
-from trafficscreen.loader import load_set
 from trafficscreen.model.encounter import MAX_ENCOUNTER_BYTES, check_answers, parse_encounter_json
 
 DUPLICATE = '{"answers": {"works_long_hours": true, "works_long_hours": false}}'

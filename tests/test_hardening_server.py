@@ -21,9 +21,9 @@ from starlette.testclient import TestClient
 from conftest import replace_in
 from fhir_support import fill
 from server_support import ISSUER, PATIENT_VIEW, Signer, client, hook_request, searchset, service_url, write_jwks
+from trafficscreen.content.loader import load_set
 from trafficscreen.errors import TrafficscreenError
 from trafficscreen.fhir import questionnaire
-from trafficscreen.loader import load_set
 from trafficscreen.server import ServerConfig, ServerConfigError, create_app
 from trafficscreen.server.cds import prefetch_query
 from trafficscreen.server.state import ReplayStoreError, SqliteReplayStore, open_replay_store

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, replace_in
-from trafficscreen import loader
+from trafficscreen.authoring.validate import validate_paths
 from trafficscreen.cli import main
+from trafficscreen.content import loader
+from trafficscreen.content.loader import find_set, load_dictionary, load_set
+from trafficscreen.content.mapping import load_mapping
+from trafficscreen.content.referral import read_site
+from trafficscreen.content.yamlsource import parse_yaml
 from trafficscreen.errors import ConditionError, ContentError, SchemaError, YAMLSyntaxError
 from trafficscreen.expr.parser import MAX_CONDITION_DEPTH, ConditionSyntaxError, parse_condition
-from trafficscreen.loader import find_set, load_dictionary, load_set
-from trafficscreen.mapping import load_mapping
 from trafficscreen.model.common import _check_ident, _check_semver, _check_slug
-from trafficscreen.referral import read_site
-from trafficscreen.validate import validate_paths
-from trafficscreen.yamlsource import parse_yaml
 
 
 def set_path(content: Path) -> Path:

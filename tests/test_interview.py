@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from strategies import answer_for
 from trafficscreen.cli import main
-from trafficscreen.engine import DEFAULT_SET, Screener
+from trafficscreen.content.loader import load_dictionary, load_set
+from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.errors import ContentError
-from trafficscreen.loader import load_dictionary, load_set
 from trafficscreen.model.dictionary import Respondent
 
 CS = load_set(DEFAULT_SET)

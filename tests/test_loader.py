@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_SET, replace_in
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.content.loader import load_dictionary, load_set, shipped_sets
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.errors import (
     ConditionError,
     ContentError,
@@ -16,7 +17,6 @@ from trafficscreen.errors import (
     SetNotFoundError,
     YAMLSyntaxError,
 )
-from trafficscreen.loader import load_dictionary, load_set, shipped_sets
 
 
 def set_path(content: Path) -> Path:
@@ -181,7 +181,7 @@ def test_draft_sets_need_an_explicit_ask(content: Path) -> None:
     replace_in(path, "status: active", "status: draft")
     cs = load_set(path)  # a path is explicit
     assert cs.definition.status.value == "draft"
-    from trafficscreen.engine import Screener
+    from trafficscreen.core.engine import Screener
 
     with pytest.raises(DraftSetError):
         Screener(cs)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.content.mapping import ColumnMapping, as_mapping, load_mapping
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.errors import SchemaError, SetNotFoundError, YAMLSyntaxError
-from trafficscreen.mapping import ColumnMapping, as_mapping, load_mapping
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -4,7 +4,7 @@ import string
 
 import pytest
 
-from trafficscreen.engine import Screener
+from trafficscreen.core.engine import Screener
 from trafficscreen.errors import UnsupportedLanguageError
 from trafficscreen.messages import MESSAGES, check_lang, msg
 from trafficscreen.model.common import LANGUAGES, Form

@@ -12,10 +12,10 @@ import pytest
 from conftest import MINI_SET
 from research_helpers import frame_of, random_answers
 from trafficscreen.cli import main
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET
 from trafficscreen.errors import EncounterError
-from trafficscreen.loader import load_set
 from trafficscreen.research import score_file, score_frame
 from trafficscreen.research.batch import CohortInput
 from trafficscreen.research.frames import ROW, CohortError

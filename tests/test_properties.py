@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from conftest import MINI_SET
 from strategies import answer_for, answers_for
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import Screener
+from trafficscreen.content.loader import load_set, shipped_sets
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import Screener
 from trafficscreen.expr.parser import parse_condition
 from trafficscreen.expr.tree import names, uses_is_known
-from trafficscreen.loader import load_set, shipped_sets
 
 SETS = [str(MINI_SET)] + [f"{i}@{v}" for i, v, _ in shipped_sets()]
 

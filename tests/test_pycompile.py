@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import count_rules, intervals
-from trafficscreen.engine import DEFAULT_SET
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.engine import DEFAULT_SET
 from trafficscreen.expr.interpret import evaluate
 from trafficscreen.expr.parser import parse_condition
 from trafficscreen.expr.types import Scope, T, TypeChecker, VarType
-from trafficscreen.loader import load_set
 
 COUNT_SCOPE = Scope("count", {n: VarType(T.COUNT) for n in ("strong", "medium", "weak")})
 

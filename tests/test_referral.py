@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from trafficscreen.errors import SchemaError, SetNotFoundError, YAMLSyntaxError
-from trafficscreen.model.common import LANGUAGES, Level
-from trafficscreen.model.referral import Contact, SiteSlot, Step, text_in
-from trafficscreen.referral import (
+from trafficscreen.authoring.validate import validate_paths, validate_referral
+from trafficscreen.content.referral import (
     check_catalogue,
     fill,
     find_pack,
@@ -23,7 +21,9 @@ from trafficscreen.referral import (
     referral_root,
     shipped_packs,
 )
-from trafficscreen.validate import validate_paths, validate_referral
+from trafficscreen.errors import SchemaError, SetNotFoundError, YAMLSyntaxError
+from trafficscreen.model.common import LANGUAGES, Level
+from trafficscreen.model.referral import Contact, SiteSlot, Step, text_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "examples" / "site-example.yaml"

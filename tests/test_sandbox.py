@@ -8,9 +8,9 @@ import pytest
 
 from conftest import MINI_SET
 from trafficscreen import ScreeningResult, TemplateError, render_guidance
-from trafficscreen.engine import Screener
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.engine import Screener
 from trafficscreen.errors import ContentError
-from trafficscreen.loader import load_set
 
 
 @pytest.fixture(scope="module")

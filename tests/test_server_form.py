@@ -296,7 +296,7 @@ def test_a_teenager_who_discloses_coercion_reaches_urgent_in_a_few_steps(app: Te
     assert steps < full and questions < full / 3, (steps, questions, full)
     assert steps <= 5
     assert msg("en", "level.urgent") in last.text()
-    from trafficscreen.referral import load_messages
+    from trafficscreen.content.referral import load_messages
 
     assert load_messages("en")["title"] in last.text()  # the guidance comes with the settled result
 
@@ -415,7 +415,7 @@ def test_stopping_shows_level_reasons_questions_and_guidance(app: TestClient, la
         assert q.question in shown
     assert expected.notice in shown
     assert 'class="guidance"' in html and WORDS[lang]["guidance"] in html
-    from trafficscreen.referral import load_messages
+    from trafficscreen.content.referral import load_messages
 
     assert load_messages(lang)["title"] in shown  # the guidance, in the form's language
     page = Page(html)  # the answers are kept, so the interview can go on

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.model.dictionary import FieldType
 from trafficscreen.sql import score_duckdb, synthetic_cohort
 from trafficscreen.sql.cohort import KNOWN_PERMILLE

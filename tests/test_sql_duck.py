@@ -13,8 +13,8 @@ import pytest
 
 from conftest import MINI_SET, replace_in
 from sql_support import SET_REFS, answers_of, cohort, cohort_rows, expected, normalise
+from trafficscreen.content.loader import load_set
 from trafficscreen.errors import DraftSetError, EncounterError, SchemaError
-from trafficscreen.loader import load_set
 from trafficscreen.research import score_frame, write_table
 from trafficscreen.sql import output_columns, score_duckdb
 from trafficscreen.sql.duck import score_duckdb_plan

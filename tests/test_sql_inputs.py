@@ -8,9 +8,9 @@ import sqlglot
 
 from conftest import MINI_SET
 from sql_support import cohort
-from trafficscreen.compiled import CompiledSet
+from trafficscreen.content.mapping import ColumnMapping
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.errors import EncounterError
-from trafficscreen.mapping import ColumnMapping
 from trafficscreen.sql import DIALECTS, check_sql
 from trafficscreen.sql.inputs import Family, plan_inputs
 

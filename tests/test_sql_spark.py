@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 from conftest import MINI_SET
 from sql_support import cohort, expected, normalise
 from trafficscreen.cli import main
-from trafficscreen.engine import DEFAULT_SET
+from trafficscreen.core.engine import DEFAULT_SET
 from trafficscreen.errors import EncounterError
 from trafficscreen.research import write_table
 from trafficscreen.sql import output_columns, score_duckdb, score_spark

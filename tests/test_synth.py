@@ -6,9 +6,9 @@ from typing import cast
 
 import polars as pl
 
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import load_set
+from trafficscreen.core.compiled import CompiledSet
+from trafficscreen.core.engine import DEFAULT_SET
 from trafficscreen.research import score_frame
 from trafficscreen.research.synth import leanings, synth_cohort
 

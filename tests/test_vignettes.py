@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from trafficscreen.engine import Screener
-from trafficscreen.loader import load_set
-from trafficscreen.yamlsource import read_yaml
+from trafficscreen.content.loader import load_set
+from trafficscreen.content.yamlsource import read_yaml
+from trafficscreen.core.engine import Screener
 
 VIGNETTES = sorted((Path(__file__).parent / "vignettes").glob("*.yaml"))
 _SCREENERS: dict[str, Screener] = {}

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from trafficscreen.content.yamlsource import MAX_BYTES, MAX_DEPTH, parse_yaml, read_yaml
 from trafficscreen.errors import SetNotFoundError, YAMLSyntaxError
-from trafficscreen.yamlsource import MAX_BYTES, MAX_DEPTH, parse_yaml, read_yaml
 
 
 def test_positions_of_nested_values() -> None:

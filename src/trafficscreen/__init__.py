@@ -23,8 +23,10 @@ from ._lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .compiled import CompiledSet
-    from .engine import DEFAULT_SET, Screener, screen
+    from .authoring.validate import Issue, validate_paths
+    from .content.loader import DEFAULT_SET, load_dictionary, load_set
+    from .core.compiled import CompiledSet
+    from .core.engine import Screener, screen
     from .errors import (
         ConditionError,
         ContentError,
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
         UnsupportedLanguageError,
         YAMLSyntaxError,
     )
-    from .loader import load_dictionary, load_set
     from .model.common import Form, Level
     from .model.dictionary import DataDictionary
     from .model.encounter import Encounter
@@ -47,13 +48,11 @@ if TYPE_CHECKING:
     from .render.guidance import render_guidance
     from .render.text import render_text
     from .research.batch import score_frame as score_frame  # importable, not in __all__ (an extra)
-    from .validate import Issue, validate_paths
 
 _EXPORTS: dict[str, str] = {
-    "CompiledSet": ".compiled",
-    "DEFAULT_SET": ".engine",
-    "Screener": ".engine",
-    "screen": ".engine",
+    "CompiledSet": ".core.compiled",
+    "Screener": ".core.engine",
+    "screen": ".core.engine",
     "ConditionError": ".errors",
     "ContentError": ".errors",
     "DraftSetError": ".errors",
@@ -65,8 +64,9 @@ _EXPORTS: dict[str, str] = {
     "TrafficscreenError": ".errors",
     "UnsupportedLanguageError": ".errors",
     "YAMLSyntaxError": ".errors",
-    "load_dictionary": ".loader",
-    "load_set": ".loader",
+    "DEFAULT_SET": ".content.loader",
+    "load_dictionary": ".content.loader",
+    "load_set": ".content.loader",
     "Form": ".model.common",
     "Level": ".model.common",
     "DataDictionary": ".model.dictionary",
@@ -76,8 +76,8 @@ _EXPORTS: dict[str, str] = {
     "render_guidance": ".render.guidance",
     "render_text": ".render.text",
     "score_frame": ".research.batch",  # not in __all__: needs the research extra
-    "Issue": ".validate",
-    "validate_paths": ".validate",
+    "Issue": ".authoring.validate",
+    "validate_paths": ".authoring.validate",
 }
 
 __all__ = [

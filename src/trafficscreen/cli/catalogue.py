@@ -9,7 +9,7 @@ from typing import Any
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    from ..catalogue import build_catalogue, differences, write_catalogue
+    from ..authoring.catalogue import build_catalogue, differences, write_catalogue
 
     out = Path(args.out)
     pages = build_catalogue()

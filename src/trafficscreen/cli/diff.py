@@ -11,7 +11,7 @@ from typing import Any
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from ..authoring.diff import diff_sets
-    from ..loader import load_set
+    from ..content.loader import load_set
     from ..render.diff import render_diff_text
 
     old = load_set(args.old, allow_draft=True).definition

@@ -81,8 +81,8 @@ def register(sub: Any) -> None:
 def cmd_package(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..content.loader import load_set
     from ..cql.package import PackageError, vignette_cases, write_package
-    from ..loader import load_set
 
     compiled = load_set(args.set, allow_draft=args.allow_draft)
     cases = []
@@ -113,11 +113,11 @@ def _print(obj: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from ..engine import DEFAULT_SET, Screener
+    from ..content.loader import load_set
+    from ..core.engine import DEFAULT_SET, Screener
     from ..errors import EncounterError, Location
     from ..fhir.export import to_fhir
     from ..fhir.importer import read_questionnaire_response
-    from ..loader import load_set
     from ..messages import check_lang
     from ..model.encounter import parse_encounter_json
     from ..model.result import ScreeningResult
@@ -184,9 +184,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_questionnaire(args: argparse.Namespace) -> int:
-    from ..engine import DEFAULT_SET
+    from ..content.loader import load_set
+    from ..core.engine import DEFAULT_SET
     from ..fhir.questionnaire import questionnaire
-    from ..loader import load_set
 
     compiled = load_set(args.set or DEFAULT_SET, allow_draft=args.allow_draft)
     q = questionnaire(compiled, args.fhir_version, args.lang, enable_when=not args.no_enable_when)

@@ -58,7 +58,7 @@ def _note(args: argparse.Namespace, message: str) -> None:
 
 
 def _load(ref: str, allow_draft: bool) -> Any:
-    from ..loader import load_set
+    from ..content.loader import load_set
 
     return load_set(ref, allow_draft=allow_draft)
 
@@ -331,7 +331,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if Path(args.input).resolve() == out_path.resolve():
         raise TrafficscreenError(f"{out_path}: write the packed cohort to a new file, not over its source")
     _check_outputs(args.input, out_path, rejects_path)
-    from ..engine import DEFAULT_SET
+    from ..core.engine import DEFAULT_SET
 
     cs = _load(args.set or DEFAULT_SET, args.allow_draft)
     t0 = time.perf_counter()

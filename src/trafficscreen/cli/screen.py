@@ -13,8 +13,8 @@ from .guidance import add_screen_options, check_screen_args, write_guidance
 
 
 def cmd_sets(args: argparse.Namespace) -> int:
-    from ..engine import DEFAULT_SET
-    from ..loader import _peek_status, shipped_sets
+    from ..content.loader import _peek_status, shipped_sets
+    from ..core.engine import DEFAULT_SET
 
     rows = [(ident, version, _peek_status(path) or "?", path) for ident, version, path in shipped_sets()]
     if args.format == "json":
@@ -31,7 +31,7 @@ def cmd_sets(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..validate import validate_paths
+    from ..authoring.validate import validate_paths
 
     check_regular_paths(args.paths)
     issues = validate_paths(args.paths)
@@ -49,8 +49,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
-    from ..engine import DEFAULT_SET, Screener
-    from ..loader import load_set
+    from ..content.loader import load_set
+    from ..core.engine import DEFAULT_SET, Screener
     from ..messages import check_lang
     from ..model.encounter import parse_encounter_json
     from ..render.text import render_text

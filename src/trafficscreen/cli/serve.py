@@ -122,7 +122,7 @@ def _loopback(host: str) -> bool:
 
 
 def build_config(args: argparse.Namespace) -> Any:
-    from ..engine import DEFAULT_SET
+    from ..core.engine import DEFAULT_SET
     from ..server.config import ServerConfig
 
     return ServerConfig(

@@ -29,8 +29,8 @@ def need(module: str) -> None:
 
 
 def _load(ref: str | None, allow_draft: bool) -> Any:
-    from ..engine import DEFAULT_SET
-    from ..loader import load_set
+    from ..content.loader import load_set
+    from ..core.engine import DEFAULT_SET
 
     return load_set(ref or DEFAULT_SET, allow_draft=allow_draft)
 
@@ -45,7 +45,7 @@ def _note(args: argparse.Namespace, message: str) -> None:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     need("sqlglot")
-    from ..mapping import as_mapping
+    from ..content.mapping import as_mapping
     from ..sql.compiler import to_sql
 
     cs = _load(args.set, args.allow_draft)
@@ -107,7 +107,7 @@ def run_batch(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
 
     def coverage(columns: Any) -> None:
-        from ..mapping import as_mapping
+        from ..content.mapping import as_mapping
 
         check_coverage(args, columns, cs.used_fields, f"{cs.ref} reads", args.input, dict(as_mapping(mapping).columns))
 

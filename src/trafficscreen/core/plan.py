@@ -18,8 +18,8 @@ from ..model.common import LEVELS_IN_ORDER
 from ..model.indicator_set import Strength
 
 if TYPE_CHECKING:
-    from ..compiled import CheckedSet
     from ..model.indicator_set import Indicator, IndicatorSet
+    from .compiled import CheckedSet
 
 STRENGTHS = (Strength.STRONG, Strength.MEDIUM, Strength.WEAK)
 COUNT_NAMES = ("strong", "medium", "weak", "points", "met")

@@ -16,7 +16,7 @@ from ..expr.tree import Scalar
 from .lowering import CqlWorlds, Library, assemble
 
 if TYPE_CHECKING:
-    from ..compiled import CompiledSet
+    from ..core.compiled import CompiledSet
 
 SYSTEM = "urn:hl7-org:elm-types:r1"
 ELM = dict[str, Any]

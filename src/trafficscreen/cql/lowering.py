@@ -35,7 +35,7 @@ from ..expr.worlds import E, GuardedWorlds
 from ..model.dictionary import FieldType
 
 if TYPE_CHECKING:
-    from ..compiled import CompiledSet
+    from ..core.compiled import CompiledSet
 
 CERTAIN = "certain"
 POSSIBLE = "possible"

@@ -44,7 +44,7 @@ from .lowering import CERTAIN, HIGHEST_POSSIBLE, LEVEL_REACHED, POSSIBLE, expect
 from .text import cql_library, cql_text
 
 if TYPE_CHECKING:
-    from ..compiled import CompiledSet
+    from ..core.compiled import CompiledSet
 
 FHIR_VERSION = "4.0.1"
 LIBRARY_TYPE = "http://terminology.hl7.org/CodeSystem/library-type"
@@ -112,7 +112,7 @@ def indicator_example_cases(cs: CompiledSet) -> list[TestCase]:
 def vignette_cases(cs: CompiledSet, folder: Path) -> list[TestCase]:
     """Test cases from the vignette files (YAML, as under tests/vignettes) in ``folder`` written for
     this set and version."""
-    from ..yamlsource import read_yaml
+    from ..content.yamlsource import read_yaml
 
     out: list[TestCase] = []
     for path in sorted(folder.glob("*.yaml")):

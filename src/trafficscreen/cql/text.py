@@ -17,7 +17,7 @@ from ..expr.tree import Scalar
 from .lowering import CERTAIN, POSSIBLE, CqlWorlds, Library, assemble
 
 if TYPE_CHECKING:
-    from ..compiled import CompiledSet
+    from ..core.compiled import CompiledSet
 
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "!="}
 

@@ -53,7 +53,7 @@ from .importer import (
 from .questionnaire import questionnaire, questionnaire_fields
 
 if TYPE_CHECKING:
-    from ..engine import Screener
+    from ..core.engine import Screener
     from ..model.result import ScreeningResult
 
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition"

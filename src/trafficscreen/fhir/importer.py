@@ -18,7 +18,7 @@ from ._common import GROUP_PREFIX, INTRO_LINK_ID, NONE_OF_THESE, TS_CODES, set_i
 from .errors import QuestionnaireResponseError
 
 if TYPE_CHECKING:
-    from ..compiled import CompiledSet
+    from ..core.compiled import CompiledSet
 
 QR_STATUSES = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
 MAX_DEPTH = 8
@@ -102,8 +102,8 @@ def encounter_from_questionnaire_response(
     code that is not one of the choices raises :class:`QuestionnaireResponseError`. Unanswered questions
     are left out: they are unknown, not 'no'. The encounter's id is the response's ``id``, if any.
     """
-    from ..compiled import CompiledSet
-    from ..loader import load_set
+    from ..content.loader import load_set
+    from ..core.compiled import CompiledSet
 
     where = Location(source)
     if not isinstance(qr, Mapping) or qr.get("resourceType") != "QuestionnaireResponse":

@@ -51,7 +51,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..compiled import CompiledSet
+    from ..core.compiled import CompiledSet
 
 _STATUS = {Status.ACTIVE: "active", Status.DRAFT: "draft", Status.RETIRED: "retired"}
 _NUMERIC_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "!="}
@@ -249,8 +249,8 @@ def questionnaire(
     the set it can be screened with. Texts are in ``lang``; the other languages the content is written in
     ride along in the standard translation extension on ``_text``.
     """
-    from ..compiled import CompiledSet
-    from ..loader import load_set
+    from ..content.loader import load_set
+    from ..core.compiled import CompiledSet
 
     version = check_version(fhir_version)
     lang = check_lang(lang)

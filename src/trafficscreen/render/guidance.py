@@ -92,7 +92,7 @@ def _environment(templates: str | None) -> GuidanceSandbox:
 
 
 def _messages(lang: str, esc: Callable[[str], str], messages_dir: Path | None) -> dict[str, str]:
-    from ..referral import load_messages
+    from ..content.referral import load_messages
 
     return {k: esc(v) for k, v in load_messages(lang, messages_dir).items()}
 
@@ -114,7 +114,7 @@ def build_context(
     ``markdown`` (HTML is escaped by the template engine). URLs and phone links are checked when the
     pack or site file is loaded.
     """
-    from ..referral import fill, merge
+    from ..content.referral import fill, merge
 
     fmt = _check_format(format)
     esc = _ESCAPERS[fmt]
@@ -266,8 +266,8 @@ def render_guidance(
     shipped one). ``patient_label`` is printed on the sheet only when passed. Raises
     :class:`~trafficscreen.errors.TemplateError` for a broken or hostile template.
     """
+    from ..content.referral import load_pack, load_site
     from ..messages import check_lang
-    from ..referral import load_pack, load_site
     from .sandbox import render
 
     fmt = _check_format(str(format))

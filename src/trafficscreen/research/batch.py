@@ -19,9 +19,9 @@ from pathlib import Path
 import polars as pl
 
 from .._deprecation import renamed_keyword
-from ..compiled import CompiledSet
+from ..content.loader import resolve_set
+from ..core.compiled import CompiledSet
 from ..errors import CohortError
-from ..loader import resolve_set
 from .frames import ROW, CheckedFrame, empty_rejects
 from .scoring import SYNTHETIC as SYNTHETIC  # re-exported: callers import these from here
 from .scoring import BatchResult, check, score_checked

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from ..compiled import CompiledSet
+from ..core.compiled import CompiledSet
 from ..core.plan import INDICATOR_PREFIX
 from .batch import SYNTHETIC, CohortInput
 from .compare import Comparison, PairedTest

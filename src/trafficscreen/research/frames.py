@@ -27,9 +27,9 @@ from typing import Any
 
 import polars as pl
 
+from ..content.mapping import column_name_problem
 from ..errors import CohortError as CohortError  # re-exported: its old home
 from ..errors import Location
-from ..mapping import column_name_problem
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
 from .encoding import NO, YES, encoded_columns, encoded_dtype, uses_mask, value_codes
 from .intake import ROW_PROBLEM, IntakeError, RowProblem, check_output_dir, scan_csv, scan_jsonl
@@ -233,8 +233,8 @@ def _write(df: pl.DataFrame, p: Path, fmt: str) -> None:
 
 
 def read_mapping(path: str | Path) -> dict[str, str]:
-    """Read a column mapping (YAML: field id → input column); see :mod:`trafficscreen.mapping`."""
-    from ..mapping import load_mapping
+    """Read a column mapping (YAML: field id → input column); see :mod:`trafficscreen.content.mapping`."""
+    from ..content.mapping import load_mapping
 
     return dict(load_mapping(path).columns)
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..content.mapping import column_name_problem
 from ..errors import JSONInputError
-from ..mapping import column_name_problem
 from ..model.encounter import no_duplicate_keys
 
 LOW_SHARE = 0.5

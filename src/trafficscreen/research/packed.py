@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from ..compiled import CompiledSet
+from ..core.compiled import CompiledSet
 from ..errors import Location
 from ..model.dictionary import DataDictionary, FieldDef, FieldType
 from .encoding import NO, YES, code_dtype, encoded_columns, mask_dtype, uses_mask, value_codes

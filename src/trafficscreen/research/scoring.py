@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..compiled import CompiledSet
+from ..content.mapping import column_name_problem
+from ..core.compiled import CompiledSet
 from ..core.plan import DIMENSION_PREFIX, INDICATOR_PREFIX
-from ..mapping import column_name_problem
 from .columnar import ColumnarSet
 from .frames import ROW, CheckedFrame, CohortError, apply_mapping, check_frame
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from ..compiled import CompiledSet
+from ..core.compiled import CompiledSet
 from ..expr.tree import And, Compare, Const, ConstList, In, Name, Node, Not, Or
 from ..model.dictionary import FieldType
 from .batch import SYNTHETIC

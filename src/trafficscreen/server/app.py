@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..engine import Screener
+from ..core.engine import Screener
 from ..errors import EncounterError, TrafficscreenError, shown_name
 from ..model.common import LANGUAGES
 from ..model.result import ScreeningResult
@@ -66,9 +66,9 @@ class _Service:
     """What the request handlers share; built once."""
 
     def __init__(self, config: ServerConfig) -> None:
+        from ..content.loader import load_set
+        from ..content.referral import load_pack, load_site
         from ..fhir import questionnaire
-        from ..loader import load_set
-        from ..referral import load_pack, load_site
 
         self.config = config
         compiled = load_set(config.set_ref, allow_draft=config.allow_draft)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..engine import DEFAULT_SET
+from ..core.engine import DEFAULT_SET
 from ..errors import ServerConfigError as ServerConfigError  # re-exported: its old home
 from ..messages import check_lang
 

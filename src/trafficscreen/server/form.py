@@ -40,7 +40,7 @@ from .words import word
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from ..compiled import CompiledSet
+    from ..core.compiled import CompiledSet
 
 HERE = Path(__file__).resolve().parent
 NONE_OF_THESE = "__none__"

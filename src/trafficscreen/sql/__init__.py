@@ -17,8 +17,8 @@ from .._lazy import lazy_exports
 from .dialects import DIALECTS, ENGINES
 
 if TYPE_CHECKING:
+    from ..content.mapping import ColumnMapping, load_mapping
     from ..errors import SqlError
-    from ..mapping import ColumnMapping, load_mapping
     from .cohort import synthetic_cohort
     from .compiler import build_query, output_columns, to_sql
     from .duck import score_duckdb
@@ -33,8 +33,8 @@ _EXPORTS: dict[str, str] = {
     "to_sql": ".compiler",
     "score_duckdb": ".duck",
     "check_sql": ".inputs",
-    "ColumnMapping": "..mapping",
-    "load_mapping": "..mapping",
+    "ColumnMapping": "..content.mapping",
+    "load_mapping": "..content.mapping",
     "score_spark": ".spark",
 }
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..compiled import CompiledSet
+from ..core.compiled import CompiledSet
 from ..model.dictionary import FieldDef, FieldType
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..compiled import CompiledSet
+from ..core.compiled import CompiledSet
 from ..core.plan import (
     DIMENSION_PREFIX,
     DIMENSION_STATUSES,

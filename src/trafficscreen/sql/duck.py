@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..compiled import CompiledSet
+from ..content.loader import resolve_set
+from ..content.mapping import ColumnMapping, as_mapping
+from ..core.compiled import CompiledSet
 from ..errors import EncounterError, Location
-from ..loader import resolve_set
-from ..mapping import ColumnMapping, as_mapping
 from .compiler import build_query
 from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
 

@@ -25,9 +25,9 @@ from dataclasses import field as dc_field
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from ..compiled import CompiledSet
+from ..content.mapping import ColumnMapping, column_name_problem, find_column
+from ..core.compiled import CompiledSet
 from ..errors import EncounterError, Location
-from ..mapping import ColumnMapping, column_name_problem, find_column
 from ..model.dictionary import FieldDef, FieldType
 from .nodes import and_, case, col, ident, is_null, not_, not_null, num, or_, sql_type
 

@@ -21,14 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConditionError, SchemaError
-from .expr.interpret import evaluate
-from .expr.parser import ConditionSyntaxError, parse_condition
-from .expr.tree import Node, names
-from .expr.types import ConditionTypeError, TypeChecker
-from .model.dictionary import DataDictionary, Respondent
-from .model.encounter import check_answers
-from .yamlsource import Positions
+from ..content.yamlsource import Positions
+from ..errors import ConditionError, SchemaError
+from ..expr.interpret import evaluate
+from ..expr.parser import ConditionSyntaxError, parse_condition
+from ..expr.tree import Node, names
+from ..expr.types import ConditionTypeError, TypeChecker
+from ..model.dictionary import DataDictionary, Respondent
+from ..model.encounter import check_answers
+from .scopes import field_scope
 
 __all__ = ["CheckedAskRule", "LevelLayer", "askability", "check_ask_rules", "compile_ask_rules"]
 
@@ -77,8 +78,6 @@ def check_ask_rules(dictionary: DataDictionary, positions: Positions) -> dict[st
 
     Raises a located :class:`ContentError` on the first problem.
     """
-    from .compiled import field_scope  # the compiler imports the loader's models; import late
-
     loc = positions.locate
     scope = field_scope(dictionary)
     checked: dict[str, CheckedAskRule] = {}
@@ -159,7 +158,7 @@ class LevelLayer:
     @classmethod
     def build(cls, cs: Any) -> LevelLayer | None:
         """None when a level rule is not a monotone and/or of atoms (the filter then stays off)."""
-        from .expr.tree import And, Compare, Name, Or
+        from ..expr.tree import And, Compare, Name, Or
 
         atoms: list[Node] = []
         index: dict[Any, int] = {}
@@ -273,7 +272,7 @@ def _minimal(terms: list[frozenset[int]]) -> tuple[frozenset[int], ...]:
 
 def _strip(node: Node) -> Any:
     """A node without positions, to recognise the same atom written twice."""
-    from .expr.tree import Compare, Const, Name
+    from ..expr.tree import Compare, Const, Name
 
     match node:
         case Name(id=i):
@@ -293,7 +292,7 @@ def open_fields(node: Node, answers: dict[str, Any]) -> frozenset[str]:
     whose answer can still change it. A field that drops out cannot change the condition in any
     completion, so a question that only such conditions read is not worth asking.
     """
-    from .expr.tree import And, Not, Or
+    from ..expr.tree import And, Not, Or
 
     def walk(n: Node) -> tuple[Any, frozenset[str]]:
         match n:
@@ -321,7 +320,7 @@ def open_fields(node: Node, answers: dict[str, Any]) -> frozenset[str]:
 def _count_plan(node: Node) -> tuple[str, float, tuple[str, ...], float] | None:
     """``count + count + k >= c`` as (op, k, counts, c): a sum of counts and non-negative constants, which
     larger counts never make smaller. None for anything else (then not a monotone atom)."""
-    from .expr.tree import Arith, Compare, Const, Name
+    from ..expr.tree import Arith, Compare, Const, Name
 
     if not isinstance(node, Compare) or not isinstance(node.right, Const):
         return None

@@ -18,10 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import Location, SchemaError, SetNotFoundError, UnsupportedLanguageError
-from .loader import Document, content_root, read_document, validate_model, versions_in
-from .model.common import LANGUAGES, Level
-from .model.referral import (
+from ..errors import Location, SchemaError, SetNotFoundError, UnsupportedLanguageError
+from ..model.common import LANGUAGES, Level
+from ..model.referral import (
     Contact,
     MessageCatalogue,
     ReferralPack,
@@ -31,6 +30,7 @@ from .model.referral import (
     Text,
     text_missing,
 )
+from .loader import Document, content_root, read_document, validate_model, versions_in
 from .yamlsource import Positions
 
 MESSAGES_FOLDER = "messages"

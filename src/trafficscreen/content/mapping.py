@@ -1,7 +1,7 @@
 """Column mappings: which input or warehouse column holds which data-dictionary field.
 
 A mapping file is a YAML mapping of field id to column name, read through
-:mod:`trafficscreen.yamlsource` (safe, bounded). The columnar ``batch`` and ``pack`` commands, the SQL
+:mod:`trafficscreen.content.yamlsource` (safe, bounded). The columnar ``batch`` and ``pack`` commands, the SQL
 engines and ``trafficscreen sql`` all read it with :func:`load_mapping`::
 
     # field id: column name
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Location, SchemaError
-from .model.dictionary import DataDictionary
+from ..errors import Location, SchemaError
+from ..model.dictionary import DataDictionary
 
 MAX_COLUMN_NAME = 255
 ID_KEY = "id"

@@ -40,7 +40,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from .errors import Location, YAMLSyntaxError
+from ..errors import Location, YAMLSyntaxError
 
 MAX_BYTES = 2 * 1024 * 1024
 """Largest content file accepted. The biggest shipped set is a small fraction of this."""
@@ -341,7 +341,7 @@ def read_yaml(path: Path) -> tuple[Any, Positions]:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        from .errors import SetNotFoundError
+        from ..errors import SetNotFoundError
 
         raise SetNotFoundError("no such file", Location(source)) from None
     except OSError as exc:

@@ -1,0 +1,553 @@
+"""Screening: one encounter in, one :class:`ScreeningResult` out.
+
+A :class:`Screener` holds a compiled set and the parts of every result that depend only on the set
+(indicator texts, sources, reasons), built once per language. It keeps no state between calls, so one
+instance can serve many threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .._deprecation import renamed_keyword
+from .._version import __version__
+from ..content.loader import DEFAULT_SET as DEFAULT_SET  # re-exported: its old home
+from ..content.loader import resolve_set
+from ..expr.tree import names
+from ..messages import check_lang, msg
+from ..model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
+from ..model.encounter import Encounter, check_answers, split_encounter
+from ..model.indicator_set import Status, Strength
+from ..model.result import (
+    RESULT_SCHEMA_VERSION,
+    CannotAsk,
+    Completeness,
+    DimensionOutcome,
+    DimensionStatus,
+    FormSuggestion,
+    IndicatorOutcome,
+    IndicatorStatus,
+    Question,
+    ScreeningResult,
+    SetInfo,
+    SourceInfo,
+    StrengthCounts,
+    build,
+)
+from .compiled import CompiledSet
+from .interview import CheckedAskRule, LevelLayer, askability, open_fields
+
+_STATUS = {True: IndicatorStatus.MET, False: IndicatorStatus.NOT_MET, None: IndicatorStatus.UNKNOWN}
+_DSTATUS = {True: DimensionStatus.PRESENT, False: DimensionStatus.ABSENT, None: DimensionStatus.UNKNOWN}
+_PRIORITY = {Strength.STRONG: 0, Strength.MEDIUM: 1, Strength.WEAK: 2, None: 3}
+
+
+_FORM_ORDER = {f: n for n, f in enumerate(Form)}
+_CACHE_LIMIT = 4096
+"""Most distinct dimension outcomes or form lists a Screener keeps for reuse (they are immutable)."""
+
+
+class _LangParts:
+    """Everything in a result that depends only on the set and the language, built once."""
+
+    def __init__(self, cs: CompiledSet, lang: str) -> None:
+        d = cs.definition
+        sources = {s.id: s for s in d.sources}
+        self.lang = lang
+        self.set_info = SetInfo(
+            id=d.id,
+            version=d.version,
+            status=d.status,
+            title=d.title.get(lang),
+            sha256=cs.sha256,
+            dictionary=d.dictionary,
+            dictionary_sha256=cs.dictionary_sha256,
+            canonical_url=d.canonical_url,
+        )
+        self.outcomes: list[dict[bool | None, IndicatorOutcome]] = []
+        for ind, fields in zip(d.indicators, cs.indicator_fields, strict=True):
+            src = sources[ind.source.source]
+            source = SourceInfo(
+                source=src.id,
+                citation=src.citation,
+                locator=ind.source.locator,
+                verified=ind.source.verified,
+                url=src.url,
+            )
+            per_status: dict[bool | None, IndicatorOutcome] = {}
+            for value, status in _STATUS.items():
+                if status is IndicatorStatus.UNKNOWN:
+                    reason = msg(lang, "reason.unknown", fields=", ".join(fields))
+                else:
+                    reason = msg(lang, f"reason.{status.value}")
+                per_status[value] = IndicatorOutcome(
+                    id=ind.id,
+                    status=status,
+                    text=ind.text.get(lang),
+                    dimension=ind.dimension,
+                    strength=ind.strength,
+                    points=ind.weight_points,
+                    forms=list(ind.forms),
+                    red_flag=ind.red_flag,
+                    fields=list(fields),
+                    condition=ind.when.strip(),
+                    reason=reason,
+                    source=source,
+                )
+            self.outcomes.append(per_status)
+        self.dim_titles = [dim.title.get(lang) for dim in d.dimensions]
+        self.dim_reasons = [
+            {v: msg(lang, f"dim.{s.value}", rule=text.strip()) for v, s in _DSTATUS.items()}
+            for text, _tree, _checker in cs.checked.dimensions
+        ]
+        self.level_titles = {Level.NONE: msg(lang, "level.none")}
+        self.level_reasons: dict[Level, str] = {}
+        self.level_ids: dict[Level, str] = {}
+        for lv in d.levels:
+            self.level_titles[lv.scale] = lv.title.get(lang)
+            self.level_ids[lv.scale] = lv.id
+            self.level_reasons[lv.scale] = msg(lang, "why.level", title=lv.title.get(lang))
+        self.form_labels = {f: msg(lang, f"form.{f.value}") for f in Form}
+        readers: dict[str, list[int]] = {}
+        for i, fields in enumerate(cs.indicator_fields):
+            for f in fields:
+                readers.setdefault(f, []).append(i)
+        self.questions: dict[str, Question] = {}
+        for f, idx in readers.items():
+            fd = cs.dictionary.by_id[f]
+            self.questions[f] = Question(
+                field=f,
+                question=fd.question.get(lang),
+                asked_of=fd.asked_of,
+                indicators=[d.indicators[i].id for i in idx],
+                red_flag=any(d.indicators[i].red_flag for i in idx),
+            )
+        # the facts an ask rule reads (age, who is present) are asked first when a rule is still open
+        for f in sorted({n for r in cs.ask_rules.values() for n in r.reads}):
+            if f not in self.questions:
+                fd = cs.dictionary.by_id[f]
+                self.questions[f] = Question(
+                    field=f, question=fd.question.get(lang), asked_of=fd.asked_of, indicators=[], red_flag=False
+                )
+        self.ask_rule_titles = {r.id: r.title.get(lang) for r in cs.dictionary.ask_rules}
+        self.ask_rule_reasons = {r.id: [req.otherwise.get(lang) for req in r.requires] for r in cs.dictionary.ask_rules}
+        self.notice = msg(lang, "notice")
+        self.why_none = msg(lang, "why.none")
+        self.why_settled = msg(lang, "why.settled")
+        self.why_could_rise = {lv: msg(lang, "why.could_rise", level=t) for lv, t in self.level_titles.items()}
+        self.why_dimension = [msg(lang, "why.dimension", title=t) for t in self.dim_titles]
+        self.why_flag = [
+            msg(lang, "why.red_flag", text=ind.text.get(lang)) if ind.red_flag else "" for ind in d.indicators
+        ]
+        self.warnings: list[str] = []
+        if d.status is Status.DRAFT:
+            self.warnings.append(msg(lang, "warn.draft"))
+        elif d.status is Status.RETIRED:
+            self.warnings.append(msg(lang, "warn.retired"))
+        # immutable pieces reused across results, bounded in number
+        self.dim_cache: dict[tuple[Any, ...], DimensionOutcome] = {}
+        self.form_cache: dict[tuple[Any, ...], list[FormSuggestion]] = {}
+
+
+class Screener:
+    """Screens encounters with one indicator set.
+
+    >>> screener = Screener(load_set("ilo-child-labour"))          # doctest: +SKIP
+    >>> screener.screen({"answers": {"excessive_hours": True}})    # doctest: +SKIP
+
+    Results share immutable parts (indicator outcomes, sources) with one another; treat them as
+    read-only, as their frozen models require.
+    """
+
+    def __init__(self, indicator_set: CompiledSet | str | Path, *, lang: str = "en", allow_draft: bool = False) -> None:
+        indicator_set = resolve_set(indicator_set, allow_draft=allow_draft)  # the one draft policy
+        self.set = indicator_set
+        self.lang = check_lang(lang)
+        self._parts = {code: _LangParts(indicator_set, code) for code in LANGUAGES}
+        d = indicator_set.definition
+        self._level_scales = [lv.scale for lv in d.levels]
+        self._level_rules: dict[Level, str] = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
+        self._red_flag_idx = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
+        self._form_members = [
+            (form, tuple(i for i, ind in enumerate(d.indicators) if form in ind.forms)) for form in Form
+        ]
+        self._ids = [ind.id for ind in d.indicators]
+        # questions in priority order: red flags first, then by the strongest indicator reading the field
+        rank: dict[str, tuple[int, int, int]] = {}
+        for i, (ind, fields) in enumerate(zip(d.indicators, indicator_set.indicator_fields, strict=True)):
+            key = (0 if ind.red_flag else 1, _PRIORITY[ind.strength], i)
+            for f in fields:
+                if f not in rank or key < rank[f]:
+                    rank[f] = key
+        self._question_order = sorted(rank, key=rank.__getitem__)
+        self._bits = [1 << i for i in range(len(d.indicators))]
+        self._count_cache: dict[tuple[int, int, int, int], StrengthCounts] = {}
+        masks: dict[str, int] = {}
+        for i, fields in enumerate(indicator_set.indicator_fields):
+            for f in fields:
+                masks[f] = masks.get(f, 0) | (1 << i)
+        flagged = {
+            f for i, fields in enumerate(indicator_set.indicator_fields) if d.indicators[i].red_flag for f in fields
+        }
+        # one sortable integer per question: [not a red flag][most indicators decided first][index]
+        self._idx_bits = max(1, len(self._question_order).bit_length())
+        cnt_bits = len(d.indicators).bit_length() + 1
+        most = (1 << cnt_bits) - 1
+        self._question_keys = [
+            ((((0 if f in flagged else 1) << cnt_bits) | most) << self._idx_bits | n, masks[f], f, f in flagged)
+            for n, f in enumerate(self._question_order)
+        ]
+        self._used = frozenset(indicator_set.used_fields)
+        self._dim_ids = [dim.id for dim in d.dimensions]
+        self._dim_rules = [text.strip() for text, _t, _c in indicator_set.checked.dimensions]
+        rules = indicator_set.ask_rules
+        by_id = indicator_set.dictionary.by_id
+        self._rule_of: dict[str, str] = {
+            f: rule_id for f in indicator_set.used_fields if (rule_id := by_id[f].askable_when) is not None
+        }
+        self._ask_rules: dict[str, CheckedAskRule] = {r: rules[r] for r in sorted(set(self._rule_of.values()))}
+        self._ruled_fields = {r: frozenset(f for f, rf in self._rule_of.items() if rf == r) for r in self._ask_rules}
+        self._field_order = {fd.id: n for n, fd in enumerate(indicator_set.dictionary.fields)}
+        self._ask_cache: dict[tuple[Any, ...], tuple[bool | None, tuple[int, ...]]] = {}
+        # conditions over three fields or more: which of their unanswered fields can still change them
+        self._wide = [
+            (i, tree, fields, frozenset(fields))
+            for i, ((tree, _c), fields) in enumerate(
+                zip(indicator_set.checked.indicators, indicator_set.indicator_fields, strict=True)
+            )
+            if len(fields) >= 3
+        ]
+        self._open_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._live_cache: dict[tuple[Any, ...], int] = {}
+        # which unknown indicators can still change the level (None: rules not monotone, filter off)
+        self._layer = LevelLayer.build(indicator_set)
+        self._layer_needs: frozenset[str] = (
+            frozenset(n for node in self._layer.atoms for n in names(node)) if self._layer else frozenset()
+        )
+        self._atom_indicators: list[int] = []
+        if self._layer is not None:
+            self._atom_indicators = [
+                sum(1 << i for i, feed in enumerate(self._layer.feeds) if feed >> k & 1)
+                for k in range(len(self._layer.atoms))
+            ]
+
+    def screen(
+        self, encounter: Encounter | Mapping[str, Any] | str | bytes, *, lang: str | None = None
+    ) -> ScreeningResult:
+        """Screen one encounter: an :class:`Encounter`, a dict ``{"id": ..., "answers": {...}}``, or that
+        dict as JSON text (read strictly: a duplicated key is an error, never the last one winning)."""
+        enc_id, raw = split_encounter(encounter)
+        answers = check_answers(raw, self.set.dictionary)
+        parts = self._parts[check_lang(lang) if lang is not None else self.lang]
+        return self._result(enc_id, answers, parts)
+
+    def _dimension(self, parts: _LangParts, k: int, st: bool | None, c: tuple[int, ...]) -> DimensionOutcome:
+        key = (k, st, c)
+        cached = parts.dim_cache.get(key)
+        if cached is not None:
+            return cached
+        out = build(
+            DimensionOutcome,
+            {
+                "id": self._dim_ids[k],
+                "title": parts.dim_titles[k],
+                "status": _DSTATUS[st],
+                "met": self._counts(c[0], c[2], c[4], c[6]),
+                "unknown": self._counts(c[1] - c[0], c[3] - c[2], c[5] - c[4], c[7] - c[6]),
+                "rule": self._dim_rules[k],
+                "reason": parts.dim_reasons[k][st],
+            },
+        )
+        if len(parts.dim_cache) < _CACHE_LIMIT:
+            parts.dim_cache[key] = out
+        return out
+
+    def _counts(self, strong: int, medium: int, weak: int, points: int) -> StrengthCounts:
+        key = (strong, medium, weak, points)
+        cached = self._count_cache.get(key)
+        if cached is None:
+            cached = build(StrengthCounts, {"strong": strong, "medium": medium, "weak": weak, "points": points})
+            if len(self._count_cache) < _CACHE_LIMIT:
+                self._count_cache[key] = cached
+        return cached
+
+    def _form_list(self, parts: _LangParts, statuses: tuple[bool | None, ...]) -> list[FormSuggestion]:
+        met = tuple([i for i, s in enumerate(statuses) if s is True])
+        cached = parts.form_cache.get(met)
+        if cached is not None:
+            return cached
+        ids = self._ids
+        found = []
+        for form, members in self._form_members:
+            hit = [ids[i] for i in members if statuses[i] is True]
+            if hit:
+                found.append((-len(hit), _FORM_ORDER[form], form, hit))
+        found.sort(key=lambda t: (t[0], t[1]))
+        out = [
+            build(FormSuggestion, {"form": form, "label": parts.form_labels[form], "indicators": hit})
+            for _n, _o, form, hit in found
+        ]
+        if len(parts.form_cache) < _CACHE_LIMIT:
+            parts.form_cache[met] = out
+        return out
+
+    def _result(self, encounter_id: str | None, answers: dict[str, Any], parts: _LangParts) -> ScreeningResult:
+        cs = self.set
+        statuses, dim_status, dim_counts, level_status = cs.run(answers)
+
+        level = Level.NONE
+        highest = Level.NONE
+        for scale, st in zip(self._level_scales, level_status, strict=True):
+            if st is True:
+                level = scale  # levels are listed lowest first
+            if st is not False:
+                highest = scale
+        if highest.rank < level.rank:  # pragma: no cover - a True rule is never False
+            highest = level
+
+        outcomes = parts.outcomes
+        indicators = list(map(dict.__getitem__, outcomes, statuses))
+        dimensions = [self._dimension(parts, k, st, dim_counts[k]) for k, st in enumerate(dim_status)]
+        red_flags = [self._ids[i] for i in self._red_flag_idx if statuses[i] is True]
+
+        ask_next: list[Question] = []
+        worth: list[int] = []  # question indexes: unknown facts that can no longer change the level
+        still_unknown = 0
+        for bit, st in zip(self._bits, statuses, strict=True):
+            if st is None:
+                still_unknown |= bit
+        if highest.rank <= level.rank:
+            worth = [
+                n
+                for n, (_b, readers, f, _fl) in enumerate(self._question_keys)
+                if readers & still_unknown and f not in answers
+            ]
+        else:
+            # an unanswered field is worth asking when an indicator reading it is still unknown and can
+            # still change the level
+            unknown = still_unknown
+            if self._layer is not None:
+                unknown &= self._live_indicators(statuses, dim_status, dim_counts, level, highest)
+            # red flags first, in the set's priority order (immediate danger is asked about before anything
+            # else); then the question that decides the most still-unknown indicators, since one answer
+            # (often a no) then settles many at once; then the set's own priority order
+            dead = self._closed_fields(unknown, answers)
+            shift = self._idx_bits
+            keys = []
+            for n, (base, readers, f, flagged) in enumerate(self._question_keys):
+                if f in answers:
+                    continue
+                hit = readers & unknown
+                if hit and f in dead:
+                    hit &= ~dead[f]
+                if hit:
+                    keys.append(base if flagged else base - (hit.bit_count() << shift))
+                elif readers & still_unknown:
+                    worth.append(n)
+            keys.sort()
+            order, mask = self._question_order, (1 << shift) - 1
+            questions = parts.questions
+            ask_next = [questions[order[k & mask]] for k in keys]
+        cannot_ask: list[CannotAsk] = []
+        not_askable = 0
+        recording = [parts.questions[self._question_order[n]] for n in worth]
+        if self._ask_rules:
+            rule_status = {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
+            if ask_next:
+                ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts, rule_status)
+            if recording and ask_next:  # a fact an ask rule reads is asked first, not merely recorded
+                asked = {q.field for q in ask_next}
+                recording = [q for q in recording if q.field not in asked]
+            if recording:  # only what someone present can answer now
+                rule_of = self._rule_of
+                recording = [q for q in recording if (r := rule_of.get(q.field)) is None or rule_status[r][0] is True]
+            not_askable = sum(
+                len(fields.difference(answers))
+                for rule_id, fields in self._ruled_fields.items()
+                if rule_status[rule_id][0] is False
+            )
+
+        total = len(cs.used_fields) - not_askable
+        answered = len(self._used.intersection(answers))
+
+        reasons: list[str] = []
+        if level is Level.NONE:
+            reasons.append(parts.why_none)
+        else:
+            reasons.append(parts.level_reasons[level])
+            reasons.extend(parts.why_dimension[k] for k, st in enumerate(dim_status) if st is True)
+            reasons.extend(parts.why_flag[i] for i in self._red_flag_idx if statuses[i] is True)
+        reasons.append(parts.why_could_rise[highest] if highest.rank > level.rank else parts.why_settled)
+
+        return build(
+            ScreeningResult,
+            {
+                "schema_version": RESULT_SCHEMA_VERSION,
+                "engine_version": __version__,
+                "set": parts.set_info,
+                "encounter_id": encounter_id,
+                "lang": parts.lang,
+                "level": level,
+                "level_id": parts.level_ids.get(level),
+                "level_title": parts.level_titles[level],
+                "level_rule": self._level_rules.get(level),
+                "highest_possible": highest,
+                "settled": highest is level,
+                "completeness": build(
+                    Completeness,
+                    {"answered": answered, "total": total, "complete": answered >= total, "not_askable": not_askable},
+                ),
+                "summary": parts.level_titles[level],
+                "reasons": reasons,
+                "red_flags": red_flags,
+                "forms": self._form_list(parts, statuses),
+                "ask_next": ask_next,
+                "cannot_ask": cannot_ask,
+                "worth_recording": recording,
+                "dimensions": dimensions,
+                "indicators": indicators,
+                "notice": parts.notice,
+                "warnings": list(parts.warnings),
+            },
+        )
+
+    def _closed_fields(self, unknown: int, answers: dict[str, Any]) -> dict[str, int]:
+        """For each field, the unknown indicators over three or more fields that it can no longer change
+        (their condition is settled on the other answers whatever it says): field -> bitmask."""
+        dead: dict[str, int] = {}
+        cache = self._open_cache
+        answered = answers.keys()
+        for i, tree, fields, field_set in self._wide:
+            if not unknown >> i & 1:
+                continue
+            known = field_set & answered
+            if not known:
+                continue  # nothing answered: every field can still change the condition
+            key = (i, frozenset((f, answers[f]) for f in known))
+            closed = cache.get(key)
+            if closed is None:
+                still = open_fields(tree, answers)
+                closed = tuple(f for f in fields if f not in still and f not in answers)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[key] = closed
+            bit = 1 << i
+            for f in closed:
+                dead[f] = dead.get(f, 0) | bit
+        return dead
+
+    def _live_indicators(self, statuses: Any, dim_status: Any, dim_counts: Any, level: Level, highest: Level) -> int:
+        """Bitmask of the indicators that can still change the level (see :class:`LevelLayer`)."""
+        assert self._layer is not None
+        needs = self._layer_needs
+        env: dict[str, Any] = {dim_id: st for dim_id, st in zip(self._dim_ids, dim_status, strict=True)}
+        if "red_flag" in needs:
+            flags = [statuses[i] for i in self._red_flag_idx]
+            env["red_flag"] = True if True in flags else (None if None in flags else False)
+        if needs & {"strong", "medium", "weak", "points"}:
+            cols = [sum(col) for col in zip(*dim_counts, strict=True)]
+            for n, name in enumerate(("strong", "medium", "weak", "points")):
+                env[name] = (cols[2 * n], cols[2 * n + 1])
+        if "met" in needs:
+            met = statuses.count(True)
+            env["met"] = (met, met + statuses.count(None))
+        if "dimensions_present" in needs:
+            present = dim_status.count(True)
+            env["dimensions_present"] = (present, present + dim_status.count(None))
+        scales = self._level_scales
+        lo = scales.index(level) if level in scales else -1
+        hi = scales.index(highest) if highest in scales else -1
+        values = self._layer.atom_values(env)
+        key = (values, lo, hi)
+        cached = self._live_cache.get(key)
+        if cached is not None:
+            return cached
+        live = self._layer.live_atoms(values, lo, hi)
+        out = 0
+        k = 0
+        while live:
+            if live & 1:
+                out |= self._atom_indicators[k]
+            live >>= 1
+            k += 1
+        if len(self._live_cache) < _CACHE_LIMIT:
+            self._live_cache[key] = out
+        return out
+
+    def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
+        # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)
+        key = (rule.id, *[answers.get(f) for f in rule.reads])
+        cached = self._ask_cache.get(key)
+        if cached is None:
+            cached = askability(rule, answers)
+            if len(self._ask_cache) < _CACHE_LIMIT:
+                self._ask_cache[key] = cached
+        return cached
+
+    def _who_can_be_asked(
+        self,
+        candidates: list[Question],
+        answers: dict[str, Any],
+        parts: _LangParts,
+        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
+    ) -> tuple[list[Question], list[CannotAsk]]:
+        """Split the questions worth asking into those askable now, the facts to record first (what an open
+        ask rule reads), and those no one present can be asked (grouped by rule and unmet requirements)."""
+        rule_of = self._rule_of
+        askable: list[Question] = []
+        blocked: dict[str, list[str]] = {}
+        waiting: set[str] = set()
+        for q in candidates:
+            rule_id = rule_of.get(q.field)
+            if rule_id is None:
+                askable.append(q)
+                continue
+            status = rule_status[rule_id][0]
+            if status is True:
+                askable.append(q)
+            elif status is False:
+                blocked.setdefault(rule_id, []).append(q.field)
+            else:
+                waiting.add(rule_id)
+        gates: set[str] = set()
+        for rule_id in waiting:
+            rule, which = self._ask_rules[rule_id], rule_status[rule_id][1]
+            gates.update(f for k in which for f in rule.reads_by_requirement[k] if f not in answers)
+        first = [parts.questions[f] for f in sorted(gates, key=self._field_order.__getitem__)]
+        cannot = [
+            build(
+                CannotAsk,
+                {
+                    "rule": rule_id,
+                    "title": parts.ask_rule_titles[rule_id],
+                    "reasons": [parts.ask_rule_reasons[rule_id][k] for k in rule_status[rule_id][1]],
+                    "fields": fields,
+                },
+            )
+            for rule_id, fields in blocked.items()
+        ]
+        if gates:
+            askable = [q for q in askable if q.field not in gates]
+        return first + askable, cannot
+
+
+@renamed_keyword("set", "indicator_set")
+def screen(
+    encounter: Encounter | Mapping[str, Any],
+    indicator_set: CompiledSet | str | Path | None = None,
+    *,
+    lang: str = "en",
+    allow_draft: bool = False,
+) -> ScreeningResult:
+    """Screen one encounter with a set (default: the shipped default set).
+
+    A set that is not active, compiled or named, is refused unless ``allow_draft`` is true (see
+    :func:`~trafficscreen.content.loader.resolve_set`). Builds a :class:`Screener` each call; keep a Screener
+    to screen many encounters. ``set=`` is the deprecated name of ``indicator_set=``.
+    """
+    compiled = resolve_set(indicator_set, allow_draft=allow_draft)
+    return Screener(compiled, lang=lang, allow_draft=allow_draft).screen(encounter)
+
+
+LEVEL_ORDER = LEVELS_IN_ORDER
