@@ -93,6 +93,21 @@ def _nested(value: Mapping[str, object], depth: int) -> list[str]:
 def set_page(entry: CatalogueEntry) -> str:
     """The Markdown page of one set."""
     s = entry.definition
+    lines = [
+        *_summary(entry),
+        *_sources(s),
+        *_dimensions(s),
+        *_levels(s),
+        *_indicators(s),
+        *_accuracy(s),
+        *_changelog(s),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(entry: CatalogueEntry) -> list[str]:
+    """The title, the table of facts, the description and what a level of ``none`` means."""
+    s = entry.definition
     n_dim = len(s.dimensions)
     older = [v for v in entry.versions if v != s.version]
     lines = [
@@ -123,9 +138,12 @@ def set_page(entry: CatalogueEntry) -> str:
         "A level of `none` means *no indicators identified among the questions answered*; it never means "
         'that the child is not trafficked. Unanswered questions are unknown, not "no".',
         "",
-        "## Sources",
-        "",
     ]
+    return lines
+
+
+def _sources(s: IndicatorSet) -> list[str]:
+    lines = ["## Sources", ""]
     for src in s.sources:
         bits = [f"**{src.id}**: {_para(src.citation)}"]
         if src.doi:
@@ -136,7 +154,11 @@ def set_page(entry: CatalogueEntry) -> str:
         if src.note:
             bits.append(_para(src.note))
         lines.append("- " + " ".join(bits))
-    lines += ["", "## Dimensions", ""]
+    return lines
+
+
+def _dimensions(s: IndicatorSet) -> list[str]:
+    lines = ["", "## Dimensions", ""]
     if s.dimension_rule:
         lines.append(f"Set-wide dimension rule: {_code(s.dimension_rule)}.")
         if s.dimension_rule_source:
@@ -151,7 +173,11 @@ def set_page(entry: CatalogueEntry) -> str:
         count = sum(1 for i in s.indicators if i.dimension == d.id)
         rule = _code(d.present_when) if d.present_when else "set-wide rule"
         lines.append(f"| `{d.id}` | {_cell(d.title.en)} | {d.role} | {count} | {rule} |")
-    lines += [
+    return lines
+
+
+def _levels(s: IndicatorSet) -> list[str]:
+    lines = [
         "",
         "## Levels",
         "",
@@ -172,7 +198,12 @@ def set_page(entry: CatalogueEntry) -> str:
                 f"(verified: {_yes(lv.source.verified)})" + (f"; {_para(lv.source.note)}" if lv.source.note else "")
             )
         lines.append("")
-    lines += [
+    return lines
+
+
+def _indicators(s: IndicatorSet) -> list[str]:
+    """The table of indicators, their conditions and the notes on their sources."""
+    lines = [
         "## Indicators",
         "",
         "| id | text (en) | dimension | strength / points | forms | source | verified |",
@@ -198,19 +229,27 @@ def set_page(entry: CatalogueEntry) -> str:
     if notes:
         lines += ["", "### Source notes", ""]
         lines += [f"- `{ind.id}`: {_para(ind.source.note or '')}" for ind in notes]
-    if s.accuracy:
-        lines += [
-            "",
-            "## Published accuracy",
-            "",
-            "As recorded in the set (the instrument's published figures, not those of this encoding).",
-            "",
-        ]
-        lines += _nested(s.accuracy, 0)
-    lines += ["", "## Changelog", ""]
+    return lines
+
+
+def _accuracy(s: IndicatorSet) -> list[str]:
+    if not s.accuracy:
+        return []
+    return [
+        "",
+        "## Published accuracy",
+        "",
+        "As recorded in the set (the instrument's published figures, not those of this encoding).",
+        "",
+        *_nested(s.accuracy, 0),
+    ]
+
+
+def _changelog(s: IndicatorSet) -> list[str]:
+    lines = ["", "## Changelog", ""]
     for c in s.changelog:
         lines.append(f"- **{c.version}** ({c.date.isoformat()}): " + " ".join(_para(x) for x in c.changes))
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def index_page(entries: Sequence[CatalogueEntry], default_set: str | None = None) -> str:

@@ -361,65 +361,93 @@ def check_bundle(bundle: Any, fhir_version: str) -> list[str]:
     version = check_version(fhir_version)
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         return ["not a Bundle"]
+    problems = _bundle_problems(bundle, version)
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        return [*problems, "Bundle.entry: must be a list"]
+    full_urls: set[str] = set()
+    for i, entry in enumerate(entries):
+        problems.extend(_entry_problems(f"entry[{i}]", entry, bundle.get("type"), version, full_urls))
+    problems.extend(_dangling_references(entries, full_urls))
+    return problems
+
+
+def _bundle_problems(bundle: Mapping[str, Any], version: FhirVersion) -> list[str]:
+    """The Bundle's own type, labels and elements."""
     problems: list[str] = []
-    btype = bundle.get("type")
-    if btype not in BUNDLE_TYPES[version]:
+    if bundle.get("type") not in BUNDLE_TYPES[version]:
         problems.append(f"Bundle.type: not a BundleType code in {version}")
     problems.extend(check_security(bundle, "Bundle"))
     for name in ONLY_IN["R5" if version == "R4B" else "R4B"].get("Bundle", ()):
         if name in bundle:
             problems.append(f"Bundle.{name}: not an element in {version}")
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
-        return [*problems, "Bundle.entry: must be a list"]
-    full_urls: set[str] = set()
-    needs_request = btype in ("transaction", "batch")
-    for i, entry in enumerate(entries):
-        where = f"entry[{i}]"
-        if not isinstance(entry, Mapping):
-            problems.append(f"{where}: not an object")
-            continue
-        full_url = entry.get("fullUrl")
-        if not isinstance(full_url, str) or not full_url:
-            problems.append(f"{where}.fullUrl: missing")
-        elif full_url in full_urls:
-            problems.append(f"{where}.fullUrl: the same fullUrl appears twice (bdl-7)")
-        else:
-            if full_url.startswith("urn:uuid:") and not _URN_UUID.fullmatch(full_url):
-                problems.append(f"{where}.fullUrl: not a well-formed urn:uuid")
-            full_urls.add(full_url)
-        request = entry.get("request")
-        resource = entry.get("resource")
-        if needs_request:
-            if not isinstance(request, Mapping):
-                problems.append(f"{where}.request: required in a {btype} Bundle (bdl-3)")
-            else:
-                if request.get("method") not in HTTP_VERBS:
-                    problems.append(f"{where}.request.method: not an HTTP verb code")
-                if not isinstance(request.get("url"), str) or not request["url"]:
-                    problems.append(f"{where}.request.url: required")
-                elif (
-                    request.get("method") == "POST"
-                    and isinstance(resource, Mapping)
-                    and request["url"] != resource.get("resourceType")
-                ):
-                    problems.append(f"{where}.request.url: a POST goes to the resource's type")
-        elif request is not None and btype not in ("history",):
-            problems.append(f"{where}.request: only transaction, batch and history Bundles have requests")
-        if (
-            resource is None
-            and needs_request
-            and isinstance(request, Mapping)
-            and request.get("method") in ("GET", "HEAD", "DELETE")
-        ):
-            continue
-        problems.extend(check_resource(resource, version, f"{where}.resource"))
-    for i, entry in enumerate(entries):
-        if isinstance(entry, Mapping):
-            for ref in _references(entry.get("resource")):
-                if ref.startswith("urn:uuid:") and ref not in full_urls:
-                    problems.append(f"entry[{i}].resource: a urn:uuid reference names no entry of this Bundle")
     return problems
+
+
+def _entry_problems(where: str, entry: Any, btype: Any, version: FhirVersion, full_urls: set[str]) -> list[str]:
+    """One entry: its fullUrl (added to ``full_urls``), its request and its resource."""
+    if not isinstance(entry, Mapping):
+        return [f"{where}: not an object"]
+    problems = _full_url_problems(where, entry.get("fullUrl"), full_urls)
+    request = entry.get("request")
+    resource = entry.get("resource")
+    problems.extend(_request_problems(where, request, resource, btype))
+    if (
+        resource is None
+        and btype in _NEEDS_REQUEST
+        and isinstance(request, Mapping)
+        and request.get("method") in ("GET", "HEAD", "DELETE")
+    ):
+        return problems  # a read or a delete carries no resource
+    problems.extend(check_resource(resource, version, f"{where}.resource"))
+    return problems
+
+
+_NEEDS_REQUEST = ("transaction", "batch")
+"""The Bundle types whose every entry has a ``request``."""
+
+
+def _full_url_problems(where: str, full_url: Any, full_urls: set[str]) -> list[str]:
+    if not isinstance(full_url, str) or not full_url:
+        return [f"{where}.fullUrl: missing"]
+    if full_url in full_urls:
+        return [f"{where}.fullUrl: the same fullUrl appears twice (bdl-7)"]
+    full_urls.add(full_url)
+    if full_url.startswith("urn:uuid:") and not _URN_UUID.fullmatch(full_url):
+        return [f"{where}.fullUrl: not a well-formed urn:uuid"]
+    return []
+
+
+def _request_problems(where: str, request: Any, resource: Any, btype: Any) -> list[str]:
+    if btype not in _NEEDS_REQUEST:
+        if request is not None and btype not in ("history",):
+            return [f"{where}.request: only transaction, batch and history Bundles have requests"]
+        return []
+    if not isinstance(request, Mapping):
+        return [f"{where}.request: required in a {btype} Bundle (bdl-3)"]
+    problems: list[str] = []
+    if request.get("method") not in HTTP_VERBS:
+        problems.append(f"{where}.request.method: not an HTTP verb code")
+    if not isinstance(request.get("url"), str) or not request["url"]:
+        problems.append(f"{where}.request.url: required")
+    elif (
+        request.get("method") == "POST"
+        and isinstance(resource, Mapping)
+        and request["url"] != resource.get("resourceType")
+    ):
+        problems.append(f"{where}.request.url: a POST goes to the resource's type")
+    return problems
+
+
+def _dangling_references(entries: list[Any], full_urls: set[str]) -> list[str]:
+    """Entries whose resource holds a ``urn:uuid:`` reference to no entry of the Bundle."""
+    return [
+        f"entry[{i}].resource: a urn:uuid reference names no entry of this Bundle"
+        for i, entry in enumerate(entries)
+        if isinstance(entry, Mapping)
+        for ref in _references(entry.get("resource"))
+        if ref.startswith("urn:uuid:") and ref not in full_urls
+    ]
 
 
 def _model(rtype: str, version: FhirVersion) -> Any:

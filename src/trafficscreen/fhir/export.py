@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from ..messages import msg
 from ..model.common import Level
-from ..model.result import IndicatorStatus, ScreeningResult
+from ..model.result import IndicatorOutcome, IndicatorStatus, ScreeningResult
 from ._common import (
     CONFIDENTIALITY,
     EXT_FLAG_DETAIL,
@@ -188,18 +188,43 @@ def to_fhir(
     if id_seed is not None and not isinstance(id_seed, str):
         raise FhirExportError("id_seed must be text")
     when = format_instant(issued)
-    lang = result.lang
-    s = result.set
-    urls = set_urls(s.id, s.canonical_url)
-    labels = security_labels(adolescent)
+    key = _id_key(result, version, subject, enc_ref, qr, when, id_seed, adolescent)
+    b = _BundleBuilder(result, version, transaction, subject, enc_ref, when, uuid_maker(key), adolescent)
+    if qr is not None:
+        b.add_questionnaire_response(qr)
+    members = b.add_indicator_observations()
+    summary = b.add_summary(members)
+    risk = b.add_risk_assessment(summary, members)
+    # a Flag from refer upwards: worded discreetly, since flags show in banners others may see
+    if result.level.rank >= FLAG_FROM.rank:
+        b.add_flag(risk)
+    bundle = b.bundle()
+    if validate:
+        from .check import validate_bundle
 
+        validate_bundle(bundle, version)
+    return bundle
+
+
+def _id_key(
+    result: ScreeningResult,
+    version: FhirVersion,
+    subject: dict[str, Any] | None,
+    enc_ref: dict[str, Any] | None,
+    qr: dict[str, Any] | None,
+    when: str | None,
+    id_seed: str | None,
+    adolescent: bool,
+) -> str:
+    """What the ids are derived from: every input that changes the Bundle, so the same arguments always
+    give the same ids and different ones never share them."""
     seed = (
         id_seed
         if id_seed is not None
         else (reference_key(enc_ref) or (result.encounter_id or "") or (str(qr.get("id", "")) if qr else ""))
     )
     qr_digest = hashlib.sha256(json.dumps(qr, sort_keys=True).encode()).hexdigest() if qr else ""
-    key = "\x1f".join(
+    return "\x1f".join(
         (
             "trafficscreen-fhir-1",
             version,
@@ -207,121 +232,245 @@ def to_fhir(
             reference_key(subject),
             reference_key(enc_ref),
             when or "",
-            lang,
+            result.lang,
             "ADOL" if adolescent else "",
             result_digest(result),
             qr_digest,
         )
     )
 
-    make_id = uuid_maker(key)
-    status = "final" if result.settled else "preliminary"
-    entries: list[tuple[str, str, dict[str, Any]]] = []  # (resource type, uuid, resource)
 
-    def new(rtype: str, role: str) -> tuple[str, dict[str, Any]]:
-        rid = make_id(role)
+def _ref(rid: str) -> dict[str, str]:
+    return {"reference": f"urn:uuid:{rid}"}
+
+
+class _BundleBuilder:
+    """The resources of one Bundle, added in Bundle order; each ``add_*`` returns what later ones refer to."""
+
+    def __init__(
+        self,
+        result: ScreeningResult,
+        version: FhirVersion,
+        transaction: bool,
+        subject: dict[str, Any] | None,
+        enc_ref: dict[str, Any] | None,
+        when: str | None,
+        make_id: Callable[[str], str],
+        adolescent: bool,
+    ) -> None:
+        self.result = result
+        self.version = version
+        self.transaction = transaction
+        self.subject = subject
+        self.enc_ref = enc_ref
+        self.when = when
+        self.make_id = make_id
+        self.lang = result.lang
+        self.labels = security_labels(adolescent)
+        self.status = "final" if result.settled else "preliminary"
+        self.qr_ref: dict[str, str] | None = None
+        self.entries: list[tuple[str, str, dict[str, Any]]] = []  # (resource type, uuid, resource)
+
+    def new(self, rtype: str, role: str) -> tuple[str, dict[str, Any]]:
+        rid = self.make_id(role)
         res: dict[str, Any] = {"resourceType": rtype}
-        if not transaction:
+        if not self.transaction:
             res["id"] = rid
-        res["meta"] = {"security": [dict(lb) for lb in labels]}
-        res["language"] = lang
+        res["meta"] = {"security": [dict(lb) for lb in self.labels]}
+        res["language"] = self.lang
         res["identifier"] = [{"system": URI_IDENTIFIER, "value": f"urn:uuid:{rid}"}]
         return rid, res
 
-    def ref(rid: str) -> dict[str, str]:
-        return {"reference": f"urn:uuid:{rid}"}
-
-    def context(res: dict[str, Any], required: bool) -> None:
-        if subject is not None:
-            res["subject"] = dict(subject)
+    def context(self, res: dict[str, Any], required: bool) -> None:
+        if self.subject is not None:
+            res["subject"] = dict(self.subject)
         elif required:
             res["subject"] = absent_reference()
-        if enc_ref is not None:
-            res["encounter"] = dict(enc_ref)
+        if self.enc_ref is not None:
+            res["encounter"] = dict(self.enc_ref)
 
-    # the QuestionnaireResponse, labelled
-    qr_ref: dict[str, str] | None = None
-    if qr is not None:
-        qid = make_id("questionnaire-response")
-        qr["meta"] = _merge_security(qr.get("meta"), labels)
-        if transaction:
+    def add_questionnaire_response(self, qr: dict[str, Any]) -> None:
+        """The response the answers came from, labelled, identified and linked to the patient."""
+        qid = self.make_id("questionnaire-response")
+        qr["meta"] = _merge_security(qr.get("meta"), self.labels)
+        if self.transaction:
             qr.pop("id", None)
         else:
             qr["id"] = qid
-        if "subject" not in qr and subject is not None:
-            qr["subject"] = dict(subject)
-        if "encounter" not in qr and enc_ref is not None:
-            qr["encounter"] = dict(enc_ref)
+        if "subject" not in qr and self.subject is not None:
+            qr["subject"] = dict(self.subject)
+        if "encounter" not in qr and self.enc_ref is not None:
+            qr["encounter"] = dict(self.enc_ref)
         if not qr.get("identifier"):
             ident = {"system": URI_IDENTIFIER, "value": f"urn:uuid:{qid}"}
-            qr["identifier"] = ident if version == "R4B" else [ident]
-        entries.append(("QuestionnaireResponse", qid, qr))
-        qr_ref = ref(qid)
+            qr["identifier"] = ident if self.version == "R4B" else [ident]
+        self.entries.append(("QuestionnaireResponse", qid, qr))
+        self.qr_ref = _ref(qid)
 
-    # one Observation per met indicator
-    dim_titles = {d.id: d.title for d in result.dimensions}
-    unverified = msg(lang, "text.unverified")
-    source_word = msg(lang, "text.source")
-    comp_dimension = _cc(TS_CODES, "indicator-dimension", "Dimension", txt=text(lang, "dimension"))
-    comp_strength = _cc(TS_CODES, "indicator-strength", "Strength", txt=text(lang, "strength"))
-    comp_flag = _cc(TS_CODES, "red-flag", "Red flag", txt=text(lang, "red_flag"))
-    member_refs: list[dict[str, str]] = []
-    ind_system = urls.indicators
-    dim_system = urls.dimensions
-    strength_text = {k: text(lang, f"strength.{k}") for k in ("strong", "medium", "weak")}
-    for ind in result.indicators:
-        if ind.status is not _MET:
-            continue
-        rid, obs = new("Observation", f"indicator:{ind.id}")
-        obs["status"] = "final"
-        obs["category"] = [_SURVEY]
-        obs["code"] = _cc(ind_system, ind.id, ind.text, s.version)
-        context(obs, required=False)
-        if when:
-            obs["effectiveDateTime"] = when
-            obs["issued"] = when
-        obs["valueBoolean"] = True
+    def add_indicator_observations(self) -> list[dict[str, str]]:
+        """One Observation per met indicator; returns references to them."""
+        words = _IndicatorWords(self.result)
+        member_refs: list[dict[str, str]] = []
+        for ind in self.result.indicators:
+            if ind.status is not _MET:
+                continue
+            rid, obs = self.new("Observation", f"indicator:{ind.id}")
+            obs["status"] = "final"
+            obs["category"] = [_SURVEY]
+            obs["code"] = _cc(words.indicators, ind.id, ind.text, words.version)
+            self.context(obs, required=False)
+            self.timestamp(obs)
+            obs["valueBoolean"] = True
+            obs["component"] = words.components(ind)
+            if self.qr_ref is not None:
+                obs["derivedFrom"] = [dict(self.qr_ref)]
+            obs["note"] = [{"text": words.note(ind)}]
+            self.entries.append(("Observation", rid, obs))
+            member_refs.append(_ref(rid))
+        return member_refs
+
+    def timestamp(self, obs: dict[str, Any]) -> None:
+        if self.when:
+            obs["effectiveDateTime"] = self.when
+            obs["issued"] = self.when
+
+    def add_summary(self, member_refs: list[dict[str, str]]) -> str:
+        """The summary Observation (level, highest possible, completeness); returns its uuid."""
+        result, lang = self.result, self.lang
+        sid, summary = self.new("Observation", "summary")
+        summary["status"] = self.status
+        summary["category"] = [_SURVEY]
+        summary["code"] = _cc(
+            TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen")
+        )
+        self.context(summary, required=False)
+        self.timestamp(summary)
+        level = result.level._value_
+        summary["valueCodeableConcept"] = _cc(TS_LEVEL, level, msg(lang, f"level.{level}"), txt=result.level_title)
+        summary["note"] = [{"text": result.notice}]
+        summary["component"] = _summary_components(result)
+        if member_refs:
+            summary["hasMember"] = member_refs
+        if self.qr_ref is not None:
+            summary["derivedFrom"] = [dict(self.qr_ref)]
+        self.entries.append(("Observation", sid, summary))
+        return sid
+
+    def add_risk_assessment(self, summary_id: str, member_refs: list[dict[str, str]]) -> str:
+        """The RiskAssessment, based on the Observations and the response; returns its uuid."""
+        result, lang, s = self.result, self.lang, self.result.set
+        urls = set_urls(s.id, s.canonical_url)
+        aid, risk = self.new("RiskAssessment", "risk-assessment")
+        risk["status"] = self.status
+        risk["method"] = _cc(TS_INDICATOR_SET, s.id, s.title, s.version, txt=f"{urls.canonical}|{s.version}")
+        risk["code"] = _cc(TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen"))
+        self.context(risk, required=True)
+        if self.when:
+            risk["occurrenceDateTime"] = self.when
+        basis = [_ref(summary_id), *(dict(m) for m in member_refs)]
+        if self.qr_ref is not None:
+            basis.append(dict(self.qr_ref))
+        risk["basis"] = basis
+        prediction: dict[str, Any] = {"outcome": {"text": text(lang, "outcome")}}
+        qualitative = QUALITATIVE_RISK[result.level]
+        if qualitative is not None:
+            prediction["qualitativeRisk"] = _cc(
+                RISK_PROBABILITY, qualitative[0], qualitative[1], txt=result.level_title
+            )
+        prediction["rationale"] = " ".join(result.reasons)
+        risk["prediction"] = [prediction]
+        risk["note"] = [{"text": result.notice}]
+        self.entries.append(("RiskAssessment", aid, risk))
+        return aid
+
+    def add_flag(self, risk_id: str) -> None:
+        """A safety Flag pointing at the RiskAssessment."""
+        fid, flag = self.new("Flag", "flag")
+        flag["status"] = "active"
+        flag["category"] = [_SAFETY]
+        urgent = self.result.level is _URGENT
+        flag["code"] = _cc(
+            TS_CODES,
+            "urgent-safeguarding-review" if urgent else "safeguarding-review",
+            "Urgent safeguarding review needed" if urgent else "Safeguarding review needed",
+            txt=text(self.lang, "flag.urgent" if urgent else "flag.refer"),
+        )
+        self.context(flag, required=True)
+        if self.when:
+            flag["period"] = {"start": self.when}
+        flag["extension"] = [{"url": EXT_FLAG_DETAIL, "valueReference": _ref(risk_id)}]
+        self.entries.append(("Flag", fid, flag))
+
+    def bundle(self) -> dict[str, Any]:
+        """The Bundle of every resource added, with a conditional create per entry in a transaction."""
+        bundle_id = self.make_id("bundle-transaction" if self.transaction else "bundle-collection")
+        bundle: dict[str, Any] = {
+            "resourceType": "Bundle",
+            "id": bundle_id,
+            "meta": {"security": [dict(lb) for lb in self.labels]},
+            "identifier": {"system": URI_IDENTIFIER, "value": f"urn:uuid:{bundle_id}"},
+            "type": "transaction" if self.transaction else "collection",
+        }
+        if self.when:
+            bundle["timestamp"] = self.when
+        out_entries: list[dict[str, Any]] = []
+        for rtype, rid, res in self.entries:
+            entry: dict[str, Any] = {"fullUrl": f"urn:uuid:{rid}", "resource": res}
+            if self.transaction:
+                entry["request"] = {"method": "POST", "url": rtype, "ifNoneExist": _if_none_exist(res, self.version)}
+            out_entries.append(entry)
+        bundle["entry"] = out_entries
+        return bundle
+
+
+class _IndicatorWords:
+    """What every indicator Observation of one result shares: code systems, component codes and words."""
+
+    def __init__(self, result: ScreeningResult) -> None:
+        lang, s = result.lang, result.set
+        urls = set_urls(s.id, s.canonical_url)
+        self.version = s.version
+        self.indicators = urls.indicators
+        self.dimensions = urls.dimensions
+        self.dim_titles = {d.id: d.title for d in result.dimensions}
+        self.unverified = msg(lang, "text.unverified")
+        self.source_word = msg(lang, "text.source")
+        self.comp_dimension = _cc(TS_CODES, "indicator-dimension", "Dimension", txt=text(lang, "dimension"))
+        self.comp_strength = _cc(TS_CODES, "indicator-strength", "Strength", txt=text(lang, "strength"))
+        self.comp_flag = _cc(TS_CODES, "red-flag", "Red flag", txt=text(lang, "red_flag"))
+        self.strength_text = {k: text(lang, f"strength.{k}") for k in ("strong", "medium", "weak")}
+
+    def components(self, ind: IndicatorOutcome) -> list[dict[str, Any]]:
+        """Dimension, strength (when graded) and red flag."""
+        title = self.dim_titles.get(ind.dimension, ind.dimension)
         components: list[dict[str, Any]] = [
             {
-                "code": comp_dimension,
-                "valueCodeableConcept": _cc(
-                    dim_system, ind.dimension, dim_titles.get(ind.dimension, ind.dimension), s.version
-                ),
+                "code": self.comp_dimension,
+                "valueCodeableConcept": _cc(self.dimensions, ind.dimension, title, self.version),
             }
         ]
         if ind.strength is not None:
+            strength = ind.strength._value_
             components.append(
                 {
-                    "code": comp_strength,
-                    "valueCodeableConcept": _cc(
-                        TS_STRENGTH, ind.strength._value_, ind.strength._value_, txt=strength_text[ind.strength._value_]
-                    ),
+                    "code": self.comp_strength,
+                    "valueCodeableConcept": _cc(TS_STRENGTH, strength, strength, txt=self.strength_text[strength]),
                 }
             )
-        components.append({"code": comp_flag, "valueBoolean": ind.red_flag})
-        obs["component"] = components
-        if qr_ref is not None:
-            obs["derivedFrom"] = [dict(qr_ref)]
-        src = ind.source
-        note = f"{ind.reason}. {source_word}: {src.citation} ({src.locator})"
-        obs["note"] = [{"text": note if src.verified else f"{note}; {unverified}"}]
-        entries.append(("Observation", rid, obs))
-        member_refs.append(ref(rid))
+        components.append({"code": self.comp_flag, "valueBoolean": ind.red_flag})
+        return components
 
-    # the summary Observation
-    sid, summary = new("Observation", "summary")
-    summary["status"] = status
-    summary["category"] = [_SURVEY]
-    summary["code"] = _cc(TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen"))
-    context(summary, required=False)
-    if when:
-        summary["effectiveDateTime"] = when
-        summary["issued"] = when
-    level = result.level._value_
+    def note(self, ind: IndicatorOutcome) -> str:
+        """The reason and the source, marked when the source is not verified."""
+        src = ind.source
+        note = f"{ind.reason}. {self.source_word}: {src.citation} ({src.locator})"
+        return note if src.verified else f"{note}; {self.unverified}"
+
+
+def _summary_components(result: ScreeningResult) -> list[dict[str, Any]]:
+    lang = result.lang
     highest = result.highest_possible._value_
-    summary["valueCodeableConcept"] = _cc(TS_LEVEL, level, msg(lang, f"level.{level}"), txt=result.level_title)
-    summary["note"] = [{"text": result.notice}]
-    summary["component"] = [
+    return [
         {
             "code": _cc(
                 TS_CODES, "highest-possible", "Highest level still possible", txt=text(lang, "highest_possible")
@@ -341,73 +490,6 @@ def to_fhir(
             "valueBoolean": result.settled,
         },
     ]
-    if member_refs:
-        summary["hasMember"] = member_refs
-    if qr_ref is not None:
-        summary["derivedFrom"] = [dict(qr_ref)]
-    entries.append(("Observation", sid, summary))
-
-    # the RiskAssessment
-    aid, risk = new("RiskAssessment", "risk-assessment")
-    risk["status"] = status
-    risk["method"] = _cc(TS_INDICATOR_SET, s.id, s.title, s.version, txt=f"{urls.canonical}|{s.version}")
-    risk["code"] = _cc(TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen"))
-    context(risk, required=True)
-    if when:
-        risk["occurrenceDateTime"] = when
-    basis = [ref(sid), *(dict(m) for m in member_refs)]
-    if qr_ref is not None:
-        basis.append(dict(qr_ref))
-    risk["basis"] = basis
-    prediction: dict[str, Any] = {"outcome": {"text": text(lang, "outcome")}}
-    qualitative = QUALITATIVE_RISK[result.level]
-    if qualitative is not None:
-        prediction["qualitativeRisk"] = _cc(RISK_PROBABILITY, qualitative[0], qualitative[1], txt=result.level_title)
-    prediction["rationale"] = " ".join(result.reasons)
-    risk["prediction"] = [prediction]
-    risk["note"] = [{"text": result.notice}]
-    entries.append(("RiskAssessment", aid, risk))
-
-    # a Flag from refer upwards: worded discreetly, since flags show in banners others may see
-    if result.level.rank >= FLAG_FROM.rank:
-        fid, flag = new("Flag", "flag")
-        flag["status"] = "active"
-        flag["category"] = [_SAFETY]
-        urgent = result.level is _URGENT
-        flag["code"] = _cc(
-            TS_CODES,
-            "urgent-safeguarding-review" if urgent else "safeguarding-review",
-            "Urgent safeguarding review needed" if urgent else "Safeguarding review needed",
-            txt=text(lang, "flag.urgent" if urgent else "flag.refer"),
-        )
-        context(flag, required=True)
-        if when:
-            flag["period"] = {"start": when}
-        flag["extension"] = [{"url": EXT_FLAG_DETAIL, "valueReference": ref(aid)}]
-        entries.append(("Flag", fid, flag))
-
-    bundle_id = make_id("bundle-transaction" if transaction else "bundle-collection")
-    bundle: dict[str, Any] = {
-        "resourceType": "Bundle",
-        "id": bundle_id,
-        "meta": {"security": [dict(lb) for lb in labels]},
-        "identifier": {"system": URI_IDENTIFIER, "value": f"urn:uuid:{bundle_id}"},
-        "type": "transaction" if transaction else "collection",
-    }
-    if when:
-        bundle["timestamp"] = when
-    out_entries: list[dict[str, Any]] = []
-    for rtype, rid, res in entries:
-        entry: dict[str, Any] = {"fullUrl": f"urn:uuid:{rid}", "resource": res}
-        if transaction:
-            entry["request"] = {"method": "POST", "url": rtype, "ifNoneExist": _if_none_exist(res, version)}
-        out_entries.append(entry)
-    bundle["entry"] = out_entries
-    if validate:
-        from .check import validate_bundle
-
-        validate_bundle(bundle, version)
-    return bundle
 
 
 def _if_none_exist(res: Mapping[str, Any], version: FhirVersion) -> str:
