@@ -137,6 +137,23 @@ def test_removing_an_indicator_is_major(content: Path) -> None:
     assert any("'street' was removed" in r for r in d.reasons)
 
 
+def test_removed_dimensions_and_levels_are_listed_in_the_old_sets_order() -> None:
+    # they were a set difference, listed in an order that changed from run to run (hash seed)
+    old = load_set("paediatric-default").definition
+    kept = old.dimensions[:1]
+    new = old.model_copy(
+        update={
+            "version": "9.0.0",
+            "dimensions": kept,
+            "indicators": [i for i in old.indicators if i.dimension == kept[0].id],
+            "levels": old.levels[:1],
+        }
+    )
+    removed = [c.subject for c in diff_sets(old, new).changes if c.attribute == "removed"]
+    assert [s for s in removed if s.startswith("dimension ")] == [f"dimension '{d.id}'" for d in old.dimensions[1:]]
+    assert [s for s in removed if s.startswith("level ")] == [f"level '{lv.id}'" for lv in old.levels[1:]]
+
+
 def test_adding_an_indicator_is_minor(content: Path) -> None:
     extra = (
         "  - id: street_again\n    dimension: exploitation\n    strength: strong\n    forms: [begging]\n"

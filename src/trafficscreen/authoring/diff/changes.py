@@ -303,7 +303,7 @@ def _contribution_changes(subject: str, x: Indicator, y: Indicator, out: ChangeL
 
 def dimension_changes(a: IndicatorSet, b: IndicatorSet, out: ChangeList, t: Tracked) -> None:
     da, db = {d.id: d for d in a.dimensions}, {d.id: d for d in b.dimensions}
-    for did in da.keys() - db.keys():
+    for did in [d for d in da if d not in db]:  # in the old set's order
         k = out.add(f"dimension '{did}'", "removed", da[did].title.en, None, "major")
         out.major([k], f"dimension '{did}' was removed")
     t.added_dims = [did for did in db if did not in da]
@@ -339,7 +339,7 @@ def _dimension_change(
 
 def level_changes(a: IndicatorSet, b: IndicatorSet, out: ChangeList, t: Tracked) -> None:
     la, lb = {lv.id: lv for lv in a.levels}, {lv.id: lv for lv in b.levels}
-    for lid in la.keys() - lb.keys():
+    for lid in [lv for lv in la if lv not in lb]:  # in the old set's order
         k = out.add(f"level '{lid}'", "removed", la[lid].scale, None, "major")
         out.major([k], f"level '{lid}' was removed")
     for lid in (lv for lv in lb if lv not in la):
