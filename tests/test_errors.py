@@ -103,6 +103,29 @@ def test_every_class_has_its_own_stable_code() -> None:
     assert len(set(codes)) == len(codes), codes
 
 
+def test_the_errors_of_a_bare_condition_are_condition_errors_and_still_value_errors() -> None:
+    from trafficscreen.expr import (
+        ConditionSyntaxError,
+        ConditionTypeError,
+        Scope,
+        TypeChecker,
+        parse_condition,
+        parser,
+        types,
+    )
+
+    assert parser.ConditionSyntaxError is ConditionSyntaxError is errors.ConditionSyntaxError
+    assert types.ConditionTypeError is ConditionTypeError is errors.ConditionTypeError
+    with pytest.raises(ConditionSyntaxError) as syntax:
+        parse_condition("a and")
+    with pytest.raises(ConditionTypeError) as typed:
+        TypeChecker(Scope("field")).check(parse_condition("x"))
+    for exc in (syntax.value, typed.value):
+        assert isinstance(exc, errors.ConditionError) and isinstance(exc, ValueError)
+        assert str(exc) == exc.message and exc.location is None and exc.pos >= 1
+    assert typed.value.pos == 1
+
+
 def test_old_import_paths_still_work() -> None:
     from trafficscreen.fhir import adaptive
     from trafficscreen.fhir import errors as fhir_errors

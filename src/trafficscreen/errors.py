@@ -10,6 +10,8 @@ wording that may change. The hierarchy::
     │   ├── YAMLSyntaxError               content.yaml_syntax
     │   ├── SchemaError                   content.schema
     │   ├── ConditionError                content.condition
+    │   │   ├── ConditionSyntaxError      content.condition_syntax  (also a ValueError)
+    │   │   └── ConditionTypeError        content.condition_type    (also a ValueError)
     │   └── TemplateError                 content.template
     │       └── TemplateLimitError        content.template_limit
     ├── SetNotFoundError                  set.not_found
@@ -31,13 +33,16 @@ wording that may change. The hierarchy::
     ├── ServerConfigError                 server.config
     └── ReplayStoreError                  server.replay_store
 
-A class is drawn under its first base; "also" names its other one.
+A class is drawn under its first base; "also" names its other one (ConditionSyntaxError and
+ConditionTypeError stay ValueErrors, as they were before they joined the tree).
 
 What each one means:
 
 - ContentError: an indicator set, dictionary or other shipped/authored YAML is unusable; YAMLSyntaxError:
   not YAML, a duplicated key, too large, too deep, an alias; SchemaError: a key or value the format does
-  not allow; ConditionError: a condition that does not parse or does not type-check; TemplateError: a
+  not allow; ConditionError: a condition that does not parse or does not type-check, located in its file;
+  ConditionSyntaxError and ConditionTypeError: the same for a bare condition text (from
+  ``parse_condition`` and ``TypeChecker``), with ``pos``, the 1-based offset in the text; TemplateError: a
   guidance template that is broken or reaches outside its sandbox; TemplateLimitError: one that computes
   too much (too large a value or output, too many loop turns or calls).
 - SetNotFoundError: no set, dictionary or referral pack under that id or version, or no such path.
@@ -132,6 +137,31 @@ class ConditionError(ContentError):
     """A condition that does not parse, names an unknown field, or compares values of the wrong type."""
 
     code = "content.condition"
+
+
+class ConditionSyntaxError(ConditionError, ValueError):
+    """A condition text that is not in the condition language (:func:`~trafficscreen.expr.parse_condition`).
+    ``message`` says why and ``pos`` is the 1-based character offset in the text; the loader reports it as
+    a :class:`ConditionError` located in its file. Also a :class:`ValueError`, as it always was."""
+
+    code = "content.condition_syntax"
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
+class ConditionTypeError(ConditionError, ValueError):
+    """A condition that parses but misuses a name or a value in its scope
+    (:class:`~trafficscreen.expr.TypeChecker`): an unknown field, a value of the wrong type, a code the
+    field does not have. ``message`` and ``pos`` as in :class:`ConditionSyntaxError`; also a
+    :class:`ValueError`."""
+
+    code = "content.condition_type"
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
 
 
 class TemplateError(ContentError):

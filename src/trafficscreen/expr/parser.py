@@ -12,6 +12,7 @@ import ast
 import math
 from datetime import date
 
+from ..errors import ConditionSyntaxError as ConditionSyntaxError  # re-exported: its old home
 from .tree import And, Arith, ArithOp, Compare, CompareOp, Const, ConstList, In, IsKnown, Name, Node, Not, Or
 
 MAX_CONDITION_LENGTH = 4000
@@ -31,15 +32,6 @@ _CMP: dict[type[ast.cmpop], CompareOp] = {
 }
 _ARITH: dict[type[ast.operator], ArithOp] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 _LITERAL_NAMES = {"true": True, "false": False, "True": True, "False": False}
-
-
-class ConditionSyntaxError(ValueError):
-    """A condition that is not in the language. ``pos`` is the 1-based character offset."""
-
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
 
 
 class _Converter:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from ..errors import ConditionTypeError as ConditionTypeError  # re-exported: its old home
 from .tree import And, Arith, Compare, Const, ConstList, In, IsKnown, Name, Node, Not, Or
 
 
@@ -44,13 +45,6 @@ class Scope:
 
     kind: str  # "field" or "count", for messages
     names: dict[str, VarType] = field(default_factory=dict)
-
-
-class ConditionTypeError(ValueError):
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
 
 
 _NUMERIC = (T.NUM, T.COUNT)
