@@ -47,6 +47,17 @@ PINNED: dict[str, list[str]] = {
         "screen",
         "validate_paths",
     ],
+    "trafficscreen.cql": [
+        "TestCase",
+        "build_package",
+        "check_package",
+        "cql_text",
+        "elm_library",
+        "expected_outputs",
+        "read_package",
+        "vignette_cases",
+        "write_package",
+    ],
     "trafficscreen.expr": [
         "ConditionSyntaxError",
         "ConditionTypeError",
