@@ -237,11 +237,10 @@ def _batch_spark(
 
     spark = SparkSession.getActiveSession()
     if spark is None:
-        # whole-stage code generation turns a set's ~100 conditions into Java methods too large for the JVM
-        # to compile; without it Spark ran this query about twice as fast (docs/performance.md)
-        spark = (
-            SparkSession.builder.appName("trafficscreen").config("spark.sql.codegen.wholeStage", "false").getOrCreate()
-        )
+        # Spark's defaults, whole-stage code generation included: score_spark keeps each generated method
+        # small enough for the JVM to compile (hugeMethodLimit), which measured faster than turning
+        # code generation off (docs/performance.md)
+        spark = SparkSession.builder.appName("trafficscreen").getOrCreate()
     df, plan = score_spark_plan(source, cs, spark, mapping=mapping, id_column=id_column, keep=keep)
     if coverage is not None:
         coverage([fi.column for fi in plan.checked if fi.column])
