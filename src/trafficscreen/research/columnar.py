@@ -70,14 +70,9 @@ Pair = tuple[pl.Expr, pl.Expr]  # (lo, hi): certainly true, may be true
 Interval = tuple[pl.Expr, pl.Expr]  # (lo, hi)
 
 
-class FieldGen(Worlds[pl.Expr]):
-    """polars expressions for indicator conditions over encoded field columns, as (lo, hi) pairs."""
+class _PolarsWorlds(Worlds[pl.Expr]):
+    """The Boolean primitives both polars generators share: lo and hi are plain columns, never null."""
 
-    def __init__(self, checker: TypeChecker, fields: dict[str, FieldDef]) -> None:
-        self.checker = checker
-        self.fields = fields
-
-    # --- primitives (lo and hi are never null) ------------------------------------------------------
     def literal(self, value: bool) -> pl.Expr:
         return pl.lit(value, dtype=pl.Boolean)
 
@@ -90,6 +85,15 @@ class FieldGen(Worlds[pl.Expr]):
     def negate(self, e: pl.Expr) -> pl.Expr:
         return ~e
 
+
+class FieldGen(_PolarsWorlds):
+    """polars expressions for indicator conditions over encoded field columns, as (lo, hi) pairs."""
+
+    def __init__(self, checker: TypeChecker, fields: dict[str, FieldDef]) -> None:
+        self.checker = checker
+        self.fields = fields
+
+    # --- primitives ------------------------------------------------------------------------------
     def name(self, name: str) -> Pair:
         return pl.col(name + YES), ~pl.col(name + NO)
 
@@ -206,7 +210,7 @@ class FieldGen(Worlds[pl.Expr]):
         return pl.col(container.id).list.contains(pl.lit(item.value))
 
 
-class CountGen(Worlds[pl.Expr]):
+class CountGen(_PolarsWorlds):
     """polars expressions for rules over counts, as (lo, hi) pairs of plain Boolean columns."""
 
     def __init__(
@@ -218,18 +222,6 @@ class CountGen(Worlds[pl.Expr]):
         self.checker = checker
         self._flag = flag
         self._count = count
-
-    def literal(self, value: bool) -> pl.Expr:
-        return pl.lit(value, dtype=pl.Boolean)
-
-    def all_of(self, parts: Sequence[pl.Expr]) -> pl.Expr:
-        return _all(parts)
-
-    def any_of(self, parts: Sequence[pl.Expr]) -> pl.Expr:
-        return _any(parts)
-
-    def negate(self, e: pl.Expr) -> pl.Expr:
-        return ~e
 
     def compare(self, op: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
         return _compare_values(op, a, b)
