@@ -208,9 +208,9 @@ def _write_duckdb(con: Any, rel: Any, out: str, kind: str) -> int:
     except duckdb.InterruptException:
         raise
     except duckdb.Error as exc:
-        from ..errors import EncounterError, Location
+        from ..errors import CohortError, Location
 
-        raise EncounterError(f"DuckDB could not score or write ({type(exc).__name__})", Location(out)) from None
+        raise CohortError(f"DuckDB could not score or write ({type(exc).__name__})", Location(out)) from None
     return int(count)
 
 

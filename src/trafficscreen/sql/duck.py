@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..content.loader import resolve_set
 from ..content.mapping import ColumnMapping, as_mapping
 from ..core.compiled import CompiledSet
-from ..errors import EncounterError, Location
+from ..errors import CohortError, Location
 from .compiler import build_query
 from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
 
@@ -78,7 +78,7 @@ def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckd
     name = p.name.lower()
     text = str(path)
     if "*" not in text and not p.exists():
-        raise EncounterError("no such file", Location(text))
+        raise CohortError("no such file", Location(text))
     try:
         if p.is_dir():
             return connection.read_parquet(str(p / "**" / "*.parquet"))
@@ -94,8 +94,8 @@ def read_input(path: str | Path, connection: duckdb.DuckDBPyConnection) -> duckd
             _scan_first(p, "jsonl")
             return _unnest_answers(connection.read_json(text, format="newline_delimited"))
     except duckdb.Error:
-        raise EncounterError("not readable as Parquet, CSV or JSON Lines", Location(text)) from None
-    raise EncounterError(
+        raise CohortError("not readable as Parquet, CSV or JSON Lines", Location(text)) from None
+    raise CohortError(
         "unsupported input: give a .parquet, .csv or .jsonl file, or a folder of Parquet files", Location(text)
     )
 
@@ -115,9 +115,9 @@ def _scan_first(path: Path, kind: str) -> None:
             _n, problems, _records = scan_jsonl(path)
             n_bad = len(problems)
     except IntakeError as exc:
-        raise EncounterError(str(exc), Location(str(path))) from None
+        raise CohortError(str(exc), Location(str(path))) from None
     if problems:
-        raise EncounterError(
+        raise CohortError(
             f"{first_problems(problems, n_bad)} cannot be read; the SQL engines refuse a file "
             "with such rows (the columnar engine rejects them row by row)",
             Location(str(path)),
@@ -170,7 +170,7 @@ def plan_relation(
 ) -> InputPlan:
     clash = _renamed_case_duplicates(rel.columns)
     if clash:
-        raise EncounterError(clash, Location(source))
+        raise CohortError(clash, Location(source))
     schema = {c: duckdb_family(t) for c, t in zip(rel.columns, rel.types, strict=True)}
     return plan_inputs(cs, schema, mapping, "duckdb", source, id_column=id_column, keep=keep)
 
@@ -195,7 +195,7 @@ def score_duckdb(
     output first, as the columnar ``batch`` path does.
 
     With ``check`` (the default) the input is first checked against the data dictionary in one pass;
-    a bad value raises :class:`~trafficscreen.errors.EncounterError` naming field, column and row count.
+    a bad value raises :class:`~trafficscreen.errors.CohortError` naming field, column and row count.
 
     Returns a lazy relation with the columns of :func:`trafficscreen.sql.to_sql`.
     """
@@ -262,4 +262,4 @@ def _run(fn: Any, label: str) -> Any:
         return fn()
     except duckdb.Error as exc:
         # the engine's own message can quote input cells, so only the kind of error is passed on
-        raise EncounterError(f"DuckDB could not score the input ({type(exc).__name__})", Location(label)) from None
+        raise CohortError(f"DuckDB could not score the input ({type(exc).__name__})", Location(label)) from None

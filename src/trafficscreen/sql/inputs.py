@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from ..content.mapping import ColumnMapping, column_name_problem, find_column
 from ..core.compiled import CompiledSet
-from ..errors import EncounterError, Location
+from ..errors import CohortError, Location
 from ..model.dictionary import FieldDef, FieldType
 from .nodes import and_, case, col, ident, is_null, not_, not_null, num, or_, sql_type
 
@@ -110,7 +110,7 @@ def plan_inputs(
     keep: Sequence[str] = (),
 ) -> InputPlan:
     """Decide how ``dialect`` (duckdb or spark) reads the fields of ``cs.dictionary`` from a table with
-    ``schema`` (column → family). Raises :class:`EncounterError` for a column of the wrong kind."""
+    ``schema`` (column → family). Raises :class:`CohortError` for a column of the wrong kind."""
     from sqlglot import exp
 
     d = cs.dictionary
@@ -119,7 +119,7 @@ def plan_inputs(
     where = Location(source)
     clash = column_name_problem(columns)
     if clash:
-        raise EncounterError(clash, where)
+        raise CohortError(clash, where)
     fields: dict[str, FieldInput] = {}
     checked: list[FieldInput] = []
     absent: list[str] = []
@@ -130,7 +130,7 @@ def plan_inputs(
         col = _find(columns, wanted)
         if col is None:
             if f in mapping.columns:
-                raise EncounterError(
+                raise CohortError(
                     f"the column mapping reads field '{f}' from column '{wanted}', which the input lacks", where
                 )
             if f in used:
@@ -149,18 +149,16 @@ def plan_inputs(
     if mapped_id is not None:
         col = _find(columns, mapped_id)
         if col is None:
-            raise EncounterError(
-                f"the column mapping names '{mapped_id}' as the id column, which the input lacks", where
-            )
+            raise CohortError(f"the column mapping names '{mapped_id}' as the id column, which the input lacks", where)
         kept.append((col, "id"))
     elif id_column is not None and (col := _find(columns, id_column)) is not None:
         kept.append((col, col))
     for k in keep:
         col = _find(columns, k)
         if col is None:
-            raise EncounterError(f"column '{k}' to keep is not in the input", where)
+            raise CohortError(f"column '{k}' to keep is not in the input", where)
         if col in d.by_id:
-            raise EncounterError(f"column '{col}' is a field of {d.ref} and cannot also be kept as is", where)
+            raise CohortError(f"column '{col}' is a field of {d.ref} and cannot also be kept as is", where)
         if all(col != src for src, _n in kept):
             kept.append((col, col))
     synthetic = _find(columns, SYNTHETIC)
@@ -238,7 +236,7 @@ def _read(fd: FieldDef, column: str, family: Family, dialect: str, where: Locati
             return FieldInput(fd.id, column, case([(is_null(text), exp.Null())], conv), [(EMPTY_LIST_REASON, no_items)])
         bad = and_(not_null(text), is_null(conv))
         return FieldInput(fd.id, column, conv, [(why, bad)])
-    raise EncounterError(
+    raise CohortError(
         f"column '{column}' for field '{fd.id}' holds {family.value} values; the field needs {_WANTED[t]}", where
     )
 
@@ -359,7 +357,7 @@ def check_query(plan: InputPlan, table: str) -> exp.Select | None:
 
 
 def raise_on_failures(plan: InputPlan, counts: Sequence[int | None], source: str) -> None:
-    """Turn the counts of :func:`check_query` into one :class:`EncounterError` naming every bad field."""
+    """Turn the counts of :func:`check_query` into one :class:`CohortError` naming every bad field."""
     problems = []
     for (f, column, problem, _cond), n in zip(plan.checks(), counts, strict=True):
         if n:
@@ -367,9 +365,7 @@ def raise_on_failures(plan: InputPlan, counts: Sequence[int | None], source: str
             problems.append(f"{where}: {n} row(s): {problem}")
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        err = EncounterError(problems[0] + more, Location(source))
-        err.problems = problems
-        raise err
+        raise CohortError(problems[0] + more, Location(source), problems=problems)
 
 
 def check_sql(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..content.loader import resolve_set
 from ..content.mapping import ColumnMapping, as_mapping
 from ..core.compiled import CompiledSet
-from ..errors import EncounterError, Location
+from ..errors import CohortError, Location
 from .compiler import build_query
 from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
 
@@ -145,12 +145,12 @@ def score_spark_plan(
     if isinstance(df, (str, Path)):
         label = str(df)
         if "*" not in label and not Path(df).exists() and "://" not in label:
-            raise EncounterError("no such file", Location(label))
+            raise CohortError("no such file", Location(label))
         session = spark if spark is not None else SparkSession.builder.getOrCreate()
         try:
             df = read_input(df, session)
         except PySparkException:
-            raise EncounterError("not readable as Parquet or CSV", Location(label)) from None
+            raise CohortError("not readable as Parquet or CSV", Location(label)) from None
     session = df.sparkSession  # the view and the query live in the DataFrame's own session
     if codegen_method_limit is not None:
         _limit_generated_methods(session, codegen_method_limit)
@@ -176,6 +176,6 @@ def score_spark_plan(
         # the query is analysed here, so the view can go once the DataFrame exists
         return session.sql(query.sql(dialect="spark")), plan
     except PySparkException as exc:
-        raise EncounterError(f"Spark could not score the input ({type(exc).__name__})", Location(label)) from None
+        raise CohortError(f"Spark could not score the input ({type(exc).__name__})", Location(label)) from None
     finally:
         session.catalog.dropTempView(view)
