@@ -14,7 +14,14 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from starlette.testclient import TestClient
 
+from trafficscreen.messages import MESSAGES
 from trafficscreen.server import ServerConfig, create_app
+
+WORDS: dict[str, dict[str, str]] = {
+    lang: {key.removeprefix("server."): text for key, text in table.items() if key.startswith("server.")}
+    for lang, table in MESSAGES.items()
+}
+"""The form's and the cards' words by language: the ``server.*`` messages, keyed without the prefix."""
 
 ISSUER = "https://ehr.example.org"
 BASE = "http://testserver"

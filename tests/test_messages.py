@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
 import string
+from pathlib import Path
 
 import pytest
 
+from trafficscreen import messages
 from trafficscreen.core.engine import Screener
 from trafficscreen.errors import UnsupportedLanguageError
 from trafficscreen.messages import MESSAGES, check_lang, msg
@@ -17,13 +20,34 @@ def _fields(text: str) -> set[str]:
 
 
 def test_every_language_has_every_message_with_the_same_placeholders() -> None:
+    """The whole catalogue: the engine's words, the form's and cards' (server.*) and FHIR's (fhir.*)."""
     assert set(MESSAGES) == set(LANGUAGES)
     keys = set(MESSAGES["en"])
     for lang in LANGUAGES:
-        assert set(MESSAGES[lang]) == keys, f"{lang}: {keys ^ set(MESSAGES[lang])}"
+        assert not keys - set(MESSAGES[lang]), f"{lang} lacks {sorted(keys - set(MESSAGES[lang]))}"
+        assert not set(MESSAGES[lang]) - keys, f"{lang} has what English lacks: {sorted(set(MESSAGES[lang]) - keys)}"
         for key in keys:
             assert MESSAGES[lang][key].strip(), (lang, key)
             assert _fields(MESSAGES[lang][key]) == _fields(MESSAGES["en"][key]), (lang, key)
+
+
+def test_the_catalogue_covers_every_area() -> None:
+    for prefix in ("level.", "text.", "form.", "server.", "server.card.", "fhir.", "fhir.adaptive."):
+        assert any(key.startswith(prefix) for key in MESSAGES["en"]), prefix
+    for key in MESSAGES["en"]:
+        assert re.fullmatch(r"[a-z_]+(?:[.-][a-z_]+)*", key), key
+
+
+def test_no_other_module_keeps_a_table_of_words_by_language() -> None:
+    src = Path(messages.__file__).parent
+    langs = "|".join(LANGUAGES)
+    table = re.compile(rf"""^\s*["'](?:{langs})["']\s*:\s*\{{""", re.MULTILINE)
+    found = [
+        str(path.relative_to(src))
+        for path in sorted(src.rglob("*.py"))
+        if path != Path(messages.__file__) and table.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, f"words by language belong in trafficscreen/messages.py: {found}"
 
 
 def test_every_form_has_a_label() -> None:

@@ -17,11 +17,11 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from fhir_support import default_screener
+from server_support import WORDS
 from trafficscreen.content.referral import load_messages
 from trafficscreen.messages import msg
 from trafficscreen.model.dictionary import FieldDef, FieldType, Respondent
 from trafficscreen.server.form import CANNOT_ASK, NONE_OF_THESE
-from trafficscreen.server.words import WORDS
 
 pytestmark = pytest.mark.browser
 

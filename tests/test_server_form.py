@@ -17,13 +17,12 @@ from starlette.testclient import TestClient
 
 from fhir_support import default_screener
 from levels import answers_reaching
-from server_support import client
+from server_support import WORDS, client
 from trafficscreen.messages import msg
 from trafficscreen.model.common import LANGUAGES, Level
 from trafficscreen.model.dictionary import FieldDef, FieldType, Respondent
 from trafficscreen.server import ServerConfig
 from trafficscreen.server.form import CANNOT_ASK, NEXT_SHOWN, NONE_OF_THESE, START_FIELDS, FormBuilder, markdown_to_html
-from trafficscreen.server.words import WORDS
 
 
 class Page(HTMLParser):

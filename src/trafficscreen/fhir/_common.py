@@ -1,5 +1,6 @@
 """Shared pieces of the FHIR part: versions, code systems, URLs derived from a set, security labels,
-deterministic ids, references and the part's own words in every supported language.
+deterministic ids, references and translations of texts (the part's own words are ``fhir.*`` in
+:mod:`trafficscreen.messages`).
 
 Nothing here imports fhir.resources: the output is built as plain JSON-shaped dicts.
 """
@@ -278,87 +279,7 @@ def format_instant(value: datetime | str | None, what: str = "issued") -> str | 
     raise FhirExportError(f"{what}: expected a date-time like 2026-11-23T10:15:00Z, with seconds and a time zone")
 
 
-# --- the part's own words ----------------------------------------------------------------------------
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "screen": "Screen for indicators of child trafficking",
-        "outcome": "Trafficking of the child (indicators, not a finding)",
-        "flag.refer": "Safeguarding review needed: see the restricted screening record",
-        "flag.urgent": "Urgent safeguarding review needed: see the restricted screening record",
-        "dimension": "Dimension",
-        "strength": "Strength",
-        "red_flag": "Red flag",
-        "highest_possible": "Highest level still possible",
-        "answered": "Questions answered",
-        "asked": "Questions the set uses",
-        "settled": "No missing answer could raise the level",
-        "group.record": "From the record",
-        "group.clinician": "Observed or asked by the clinician",
-        "group.companion": "Asked of the accompanying adult",
-        "group.child": "Asked of the child, seen alone, with a professional interpreter if needed "
-        "(never through the companion)",
-        "intro": "Leave a question unanswered if it was not asked: a missing answer counts as unknown, "
-        "never as 'no'. Finding no indicators is not a negative result.",
-        "strength.strong": "strong",
-        "strength.medium": "medium",
-        "strength.weak": "weak",
-        "none_of_these": "None of these",
-    },
-    "pt": {
-        "screen": "Rastreio de indicadores de tráfico de crianças",
-        "outcome": "Tráfico da criança (indicadores, não uma conclusão)",
-        "flag.refer": "Necessária avaliação de proteção da criança: ver o registo de rastreio de acesso restrito",
-        "flag.urgent": "Avaliação urgente de proteção da criança: ver o registo de rastreio de acesso restrito",
-        "dimension": "Dimensão",
-        "strength": "Força",
-        "red_flag": "Sinal de alarme",
-        "highest_possible": "Nível mais alto ainda possível",
-        "answered": "Perguntas respondidas",
-        "asked": "Perguntas que o conjunto usa",
-        "settled": "Nenhuma resposta em falta pode elevar o nível",
-        "group.record": "Do processo clínico",
-        "group.clinician": "Observado ou perguntado pelo profissional de saúde",
-        "group.companion": "Perguntado ao adulto acompanhante",
-        "group.child": "Perguntado à criança, vista a sós, com intérprete profissional se necessário "
-        "(nunca através do acompanhante)",
-        "intro": "Deixe sem resposta uma pergunta que não foi feita: uma resposta em falta conta como "
-        "desconhecida, nunca como 'não'. Não encontrar indicadores não é um resultado negativo.",
-        "strength.strong": "forte",
-        "strength.medium": "médio",
-        "strength.weak": "fraco",
-        "none_of_these": "Nenhuma destas",
-    },
-    "nb": {
-        "screen": "Screening for indikatorer på menneskehandel med barn",
-        "outcome": "Menneskehandel med barnet (indikatorer, ikke et funn)",
-        "flag.refer": "Vurdering av barnets beskyttelse trengs: se det skjermede screeningnotatet",
-        "flag.urgent": "Haster: vurdering av barnets beskyttelse trengs nå: se det skjermede screeningnotatet",
-        "dimension": "Dimensjon",
-        "strength": "Styrke",
-        "red_flag": "Varseltegn",
-        "highest_possible": "Høyeste nivå som fortsatt er mulig",
-        "answered": "Besvarte spørsmål",
-        "asked": "Spørsmål settet bruker",
-        "settled": "Ingen manglende svar kan heve nivået",
-        "group.record": "Fra journalen",
-        "group.clinician": "Observert eller spurt av helsepersonellet",
-        "group.companion": "Spurt til den voksne som følger barnet",
-        "group.child": "Spurt til barnet alene, med profesjonell tolk ved behov (aldri gjennom følgepersonen)",
-        "intro": "La et spørsmål stå ubesvart hvis det ikke ble stilt: et manglende svar regnes som "
-        "ukjent, aldri som 'nei'. Å ikke finne indikatorer er ikke et negativt resultat.",
-        "strength.strong": "sterk",
-        "strength.medium": "middels",
-        "strength.weak": "svak",
-        "none_of_these": "Ingen av disse",
-    },
-}
-assert all(set(TEXTS[lang]) == set(TEXTS["en"]) for lang in LANGUAGES)
-
-
-def text(lang: str, key: str) -> str:
-    return TEXTS[lang][key]
-
-
+# --- translations (the part's own words are fhir.* in the message catalogue, trafficscreen.messages) ----
 def translations(texts: Mapping[str, str | None], primary: str) -> dict[str, Any] | None:
     """The ``_element`` object carrying the standard translation extension for every language other than
     ``primary`` that has a text of its own, or None when there is none. A language whose text is the one

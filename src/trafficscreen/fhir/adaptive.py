@@ -76,48 +76,6 @@ MAX_COUNT = 20
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "record": "Record",
-        "clinician": "Clinician",
-        "companion": "Companion",
-        "child": "Child",
-        "settled": "No further questions: no answer still missing can change the level reached ({level}).",
-        "nothing-askable": "No further questions: none of the questions that could still change the level "
-        "({level} so far, could rise to {highest}) can be put to anyone present now. "
-        "Their facts stay unknown, never 'no'.",
-        "all-offered": "No further questions: every question that could still change the level has been "
-        "offered. Those left unanswered stay unknown, never 'no'; the level so far is {level} "
-        "and could still rise to {highest}.",
-    },
-    "pt": {
-        "record": "Processo",
-        "clinician": "Profissional",
-        "companion": "Acompanhante",
-        "child": "Criança",
-        "settled": "Não há mais perguntas: nenhuma resposta em falta pode alterar o nível alcançado ({level}).",
-        "nothing-askable": "Não há mais perguntas: nenhuma das perguntas que ainda podem alterar o nível "
-        "({level} até agora, pode subir a {highest}) pode ser feita a quem está presente "
-        "neste momento. Esses factos ficam desconhecidos, nunca 'não'.",
-        "all-offered": "Não há mais perguntas: já foram apresentadas todas as perguntas que ainda podem "
-        "alterar o nível. As que ficaram sem resposta contam como desconhecidas, nunca como "
-        "'não'; o nível até agora é {level} e pode ainda subir a {highest}.",
-    },
-    "nb": {
-        "record": "Journal",
-        "clinician": "Kliniker",
-        "companion": "Ledsager",
-        "child": "Barnet",
-        "settled": "Ingen flere spørsmål: ingen av svarene som mangler, kan endre nivået som er nådd ({level}).",
-        "nothing-askable": "Ingen flere spørsmål: ingen av spørsmålene som fortsatt kan endre nivået "
-        "({level} så langt, kan stige til {highest}), kan stilles til noen som er til "
-        "stede nå. Disse faktaene forblir ukjente, aldri 'nei'.",
-        "all-offered": "Ingen flere spørsmål: alle spørsmål som fortsatt kan endre nivået, er stilt. De som "
-        "står ubesvart, regnes som ukjente, aldri som 'nei'; nivået så langt er {level}, og "
-        "det kan fortsatt stige til {highest}.",
-    },
-}
-
 
 def operation_outcome(message: str, status: int = 400) -> dict[str, Any]:
     """The OperationOutcome for an error: one issue, ``error``, with the message as diagnostics."""
@@ -131,7 +89,6 @@ class _Language:
     def __init__(self, screener: Screener, version: str, lang: str) -> None:
         cs = screener.set
         full = questionnaire(cs, version, lang)
-        words = WORDS[lang]
         self.items: dict[str, dict[str, Any]] = {}
         for group in full["item"]:
             for item in group.get("item", ()):
@@ -142,13 +99,13 @@ class _Language:
                     if key not in ("enableWhen", "enableBehavior"):
                         template[key] = value
                     if key == "linkId":  # who answers: the adaptive form lists questions in the order asked
-                        template["prefix"] = words[cs.dictionary.by_id[value].asked_of.value]
+                        template["prefix"] = msg(lang, f"fhir.adaptive.{cs.dictionary.by_id[value].asked_of.value}")
                 self.items[item["linkId"]] = template
         head = ("language", "version", "name", "title", "_title", "status", "experimental")
         self.head: dict[str, Any] = {k: full[k] for k in head if k in full}
         self.levels: dict[Level, str] = {lv.scale: lv.title.get(lang) for lv in cs.definition.levels}
         self.levels[Level.NONE] = msg(lang, "level.none")
-        self.words = words
+        self.lang = lang
 
 
 class AdaptiveQuestionnaire:
@@ -319,8 +276,11 @@ class AdaptiveQuestionnaire:
 
     @staticmethod
     def _why(finished: str, result: ScreeningResult, parts: _Language) -> str:
-        return parts.words[finished].format(
-            level=parts.levels[result.level], highest=parts.levels[result.highest_possible]
+        return msg(
+            parts.lang,
+            f"fhir.adaptive.{finished}",
+            level=parts.levels[result.level],
+            highest=parts.levels[result.highest_possible],
         )
 
     def _response(

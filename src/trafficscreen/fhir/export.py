@@ -36,7 +36,6 @@ from ._common import (
     reference_key,
     security_labels,
     set_urls,
-    text,
     uuid_maker,
 )
 from .errors import FhirExportError
@@ -341,7 +340,7 @@ class _BundleBuilder:
         summary["status"] = self.status
         summary["category"] = [_SURVEY]
         summary["code"] = _cc(
-            TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen")
+            TS_CODES, "screening-result", "Child trafficking indicator screen", txt=msg(lang, "fhir.screen")
         )
         self.context(summary, required=False)
         self.timestamp(summary)
@@ -363,7 +362,9 @@ class _BundleBuilder:
         aid, risk = self.new("RiskAssessment", "risk-assessment")
         risk["status"] = self.status
         risk["method"] = _cc(TS_INDICATOR_SET, s.id, s.title, s.version, txt=f"{urls.canonical}|{s.version}")
-        risk["code"] = _cc(TS_CODES, "screening-result", "Child trafficking indicator screen", txt=text(lang, "screen"))
+        risk["code"] = _cc(
+            TS_CODES, "screening-result", "Child trafficking indicator screen", txt=msg(lang, "fhir.screen")
+        )
         self.context(risk, required=True)
         if self.when:
             risk["occurrenceDateTime"] = self.when
@@ -371,7 +372,7 @@ class _BundleBuilder:
         if self.qr_ref is not None:
             basis.append(dict(self.qr_ref))
         risk["basis"] = basis
-        prediction: dict[str, Any] = {"outcome": {"text": text(lang, "outcome")}}
+        prediction: dict[str, Any] = {"outcome": {"text": msg(lang, "fhir.outcome")}}
         qualitative = QUALITATIVE_RISK[result.level]
         if qualitative is not None:
             prediction["qualitativeRisk"] = _cc(
@@ -393,7 +394,7 @@ class _BundleBuilder:
             TS_CODES,
             "urgent-safeguarding-review" if urgent else "safeguarding-review",
             "Urgent safeguarding review needed" if urgent else "Safeguarding review needed",
-            txt=text(self.lang, "flag.urgent" if urgent else "flag.refer"),
+            txt=msg(self.lang, "fhir.flag.urgent" if urgent else "fhir.flag.refer"),
         )
         self.context(flag, required=True)
         if self.when:
@@ -435,10 +436,10 @@ class _IndicatorWords:
         self.dim_titles = {d.id: d.title for d in result.dimensions}
         self.unverified = msg(lang, "text.unverified")
         self.source_word = msg(lang, "text.source")
-        self.comp_dimension = _cc(TS_CODES, "indicator-dimension", "Dimension", txt=text(lang, "dimension"))
-        self.comp_strength = _cc(TS_CODES, "indicator-strength", "Strength", txt=text(lang, "strength"))
-        self.comp_flag = _cc(TS_CODES, "red-flag", "Red flag", txt=text(lang, "red_flag"))
-        self.strength_text = {k: text(lang, f"strength.{k}") for k in ("strong", "medium", "weak")}
+        self.comp_dimension = _cc(TS_CODES, "indicator-dimension", "Dimension", txt=msg(lang, "fhir.dimension"))
+        self.comp_strength = _cc(TS_CODES, "indicator-strength", "Strength", txt=msg(lang, "fhir.strength"))
+        self.comp_flag = _cc(TS_CODES, "red-flag", "Red flag", txt=msg(lang, "fhir.red_flag"))
+        self.strength_text = {k: msg(lang, f"strength.{k}") for k in ("strong", "medium", "weak")}
 
     def components(self, ind: IndicatorOutcome) -> list[dict[str, Any]]:
         """Dimension, strength (when graded) and red flag."""
@@ -473,20 +474,20 @@ def _summary_components(result: ScreeningResult) -> list[dict[str, Any]]:
     return [
         {
             "code": _cc(
-                TS_CODES, "highest-possible", "Highest level still possible", txt=text(lang, "highest_possible")
+                TS_CODES, "highest-possible", "Highest level still possible", txt=msg(lang, "fhir.highest_possible")
             ),
             "valueCodeableConcept": _cc(TS_LEVEL, highest, msg(lang, f"level.{highest}")),
         },
         {
-            "code": _cc(TS_CODES, "questions-answered", "Questions answered", txt=text(lang, "answered")),
+            "code": _cc(TS_CODES, "questions-answered", "Questions answered", txt=msg(lang, "fhir.answered")),
             "valueInteger": result.completeness.answered,
         },
         {
-            "code": _cc(TS_CODES, "questions-used", "Questions the set uses", txt=text(lang, "asked")),
+            "code": _cc(TS_CODES, "questions-used", "Questions the set uses", txt=msg(lang, "fhir.asked")),
             "valueInteger": result.completeness.total,
         },
         {
-            "code": _cc(TS_CODES, "settled", "No missing answer could raise the level", txt=text(lang, "settled")),
+            "code": _cc(TS_CODES, "settled", "No missing answer could raise the level", txt=msg(lang, "fhir.settled")),
             "valueBoolean": result.settled,
         },
     ]

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..expr.tree import And, Compare, Const, ConstList, In, Name, Node, Not
-from ..messages import check_lang
+from ..messages import check_lang, msg
 from ..model.common import LANGUAGES
 from ..model.dictionary import FieldDef, FieldType
 from ..model.indicator_set import Status
@@ -46,7 +46,6 @@ from ._common import (
     FhirVersion,
     check_version,
     set_urls,
-    text,
     translations,
 )
 
@@ -263,7 +262,8 @@ def questionnaire(
         return urls.field_values(dictionary.id, fid)
 
     def own_text(key: str) -> tuple[str, dict[str, Any] | None]:
-        return text(lang, key), translations({code: text(code, key) for code in LANGUAGES}, lang)
+        key = f"fhir.{key}"
+        return msg(lang, key), translations({code: msg(code, key) for code in LANGUAGES}, lang)
 
     by_respondent: dict[str, list[str]] = {}
     for fid in questionnaire_fields(cs):

@@ -34,7 +34,6 @@ from ..model.common import Level
 from ..model.result import ScreeningResult
 from .cds_models import SUMMARY_MAX, Card, CdsResponse, Discovery, Link, Service, Source, dump
 from .config import ServerConfigError
-from .words import word
 
 PREFETCH_KEY = "questionnaireResponse"
 Indicator = Literal["info", "warning", "critical"]
@@ -135,7 +134,7 @@ def _summary(text: str) -> str:
 
 
 def source_label(result_set_title: str, set_id: str, version: str, lang: str) -> str:
-    return word(lang, "card.source", title=result_set_title, set=f"{set_id} {version}")
+    return msg(lang, "server.card.source", title=result_set_title, set=f"{set_id} {version}")
 
 
 def result_card(
@@ -144,14 +143,14 @@ def result_card(
     """The card for a screening result."""
     detail = guidance_md.strip()
     if dev_banner:
-        detail = f"**{word(lang, 'dev')}**\n\n{detail}"
+        detail = f"**{msg(lang, 'server.dev')}**\n\n{detail}"
     card = Card(
         uuid=str(uuid.uuid4()),
         summary=_summary(msg(lang, f"level.{result.level.value}")),
         detail=detail,
         indicator=indicator_for(result.level),
         source=Source(label=source_label(result.set.title, result.set.id, result.set.version, lang)),
-        links=[Link(label=word(lang, "card.link"), url=form_url, type="absolute")],
+        links=[Link(label=msg(lang, "server.card.link"), url=form_url, type="absolute")],
     )
     return dump(card)
 
@@ -172,18 +171,18 @@ def info_card(kind: str, about: About, problem: str = "") -> dict[str, Any]:
     """An info card for a patient with no usable response: ``kind`` is ``missing`` or ``unreadable``."""
     lang = about.lang
     if kind == "unreadable":
-        detail = word(lang, "card.detail.unreadable", problem=problem)
+        detail = msg(lang, "server.card.detail.unreadable", problem=problem)
     else:
-        detail = word(lang, "card.detail.missing")
+        detail = msg(lang, "server.card.detail.missing")
     if about.dev_banner:
-        detail = f"**{word(lang, 'dev')}**\n\n{detail}"
+        detail = f"**{msg(lang, 'server.dev')}**\n\n{detail}"
     card = Card(
         uuid=str(uuid.uuid4()),
-        summary=_summary(word(lang, f"card.summary.{kind}")),
+        summary=_summary(msg(lang, f"server.card.summary.{kind}")),
         detail=detail,
         indicator="info",
         source=Source(label=source_label(about.set_title, about.set_id, about.version, lang)),
-        links=[Link(label=word(lang, "card.link"), url=about.form_url, type="absolute")],
+        links=[Link(label=msg(lang, "server.card.link"), url=about.form_url, type="absolute")],
     )
     return dump(card)
 

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 from ..messages import msg
 from ..model.dictionary import FieldDef, FieldType
 from ..model.result import ScreeningResult
-from .words import word
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -183,7 +182,7 @@ class FormBuilder:
             fd = self.by_id[fid]
             if CANNOT_ASK in values:
                 if any(v not in ("", CANNOT_ASK) for v in values):
-                    sub.errors[fid] = word(lang, "err.cannot_and_answer")
+                    sub.errors[fid] = msg(lang, "server.err.cannot_and_answer")
                 elif fid not in sub.skipped:
                     sub.skipped.append(fid)
                 continue
@@ -210,42 +209,42 @@ class FormBuilder:
             chosen = [v for v in values if v]
             if NONE_OF_THESE in chosen:
                 if len(chosen) > 1:
-                    raise ValueError(word(lang, "err.none_and_some"))
+                    raise ValueError(msg(lang, "server.err.none_and_some"))
                 return []
             if any(v not in fd.codes for v in chosen):
-                raise ValueError(word(lang, "err.choice"))
+                raise ValueError(msg(lang, "server.err.choice"))
             return sorted(set(chosen)) if chosen else None
         value = values[-1] if values else ""
         if value == "":
             return None
         if t is FieldType.BOOLEAN:
             if value not in ("yes", "no"):
-                raise ValueError(word(lang, "err.choice"))
+                raise ValueError(msg(lang, "server.err.choice"))
             return value == "yes"
         if t is FieldType.ENUM:
             if value not in fd.codes:
-                raise ValueError(word(lang, "err.choice"))
+                raise ValueError(msg(lang, "server.err.choice"))
             return value
         if t in (FieldType.INTEGER, FieldType.NUMBER):
             if len(value) > 40 or not _NUMBER.match(value):
-                raise ValueError(word(lang, "err.number"))
+                raise ValueError(msg(lang, "server.err.number"))
             number = float(value)
             if not math.isfinite(number):
-                raise ValueError(word(lang, "err.number"))
+                raise ValueError(msg(lang, "server.err.number"))
             if t is FieldType.INTEGER and not number.is_integer():
-                raise ValueError(word(lang, "err.whole"))
+                raise ValueError(msg(lang, "server.err.whole"))
             if (fd.min is not None and number < fd.min) or (fd.max is not None and number > fd.max):
-                raise ValueError(word(lang, "err.range", min=_fmt(fd.min), max=_fmt(fd.max)))
+                raise ValueError(msg(lang, "server.err.range", min=_fmt(fd.min), max=_fmt(fd.max)))
             return int(number) if t is FieldType.INTEGER else number
         if t is FieldType.DATE:
             try:
                 date.fromisoformat(value)
             except ValueError:
-                raise ValueError(word(lang, "err.date")) from None
+                raise ValueError(msg(lang, "server.err.date")) from None
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise ValueError(word(lang, "err.date"))
+                raise ValueError(msg(lang, "server.err.date"))
             return value
-        raise ValueError(word(lang, "err.choice"))  # pragma: no cover
+        raise ValueError(msg(lang, "server.err.choice"))  # pragma: no cover
 
     # --- planning a step ----------------------------------------------------------------------------
 
@@ -283,15 +282,15 @@ class FormBuilder:
             label=fd.label.get(lang),
             sensitive=fd.sensitive,
             asked_of=fd.asked_of.value,
-            who=word(lang, f"group.{fd.asked_of.value}"),
+            who=msg(lang, f"server.group.{fd.asked_of.value}"),
             error=error,
         )
         current = values[-1] if values else ""
         if fd.type is FieldType.BOOLEAN:
             v.options = [
-                {"value": "yes", "label": word(lang, "yes"), "checked": current == "yes"},
-                {"value": "no", "label": word(lang, "no"), "checked": current == "no"},
-                {"value": CANNOT_ASK, "label": word(lang, "cannot_ask"), "checked": current == CANNOT_ASK},
+                {"value": "yes", "label": msg(lang, "server.yes"), "checked": current == "yes"},
+                {"value": "no", "label": msg(lang, "server.no"), "checked": current == "no"},
+                {"value": CANNOT_ASK, "label": msg(lang, "server.cannot_ask"), "checked": current == CANNOT_ASK},
             ]
         elif fd.type in (FieldType.ENUM, FieldType.SET):
             chosen = set(values) if fd.type is FieldType.SET else {current}
@@ -300,15 +299,21 @@ class FormBuilder:
             ]
             if fd.type is FieldType.SET:
                 v.options.append(
-                    {"value": NONE_OF_THESE, "label": word(lang, "none_of_these"), "checked": NONE_OF_THESE in chosen}
+                    {
+                        "value": NONE_OF_THESE,
+                        "label": msg(lang, "server.none_of_these"),
+                        "checked": NONE_OF_THESE in chosen,
+                    }
                 )
-            v.options.append({"value": CANNOT_ASK, "label": word(lang, "cannot_ask"), "checked": CANNOT_ASK in chosen})
+            v.options.append(
+                {"value": CANNOT_ASK, "label": msg(lang, "server.cannot_ask"), "checked": CANNOT_ASK in chosen}
+            )
         else:
             if fd.type in (FieldType.INTEGER, FieldType.NUMBER):
                 v.min, v.max = _fmt(fd.min), _fmt(fd.max)
                 v.step = "1" if fd.type is FieldType.INTEGER else "any"
                 if fd.min is not None and fd.max is not None:
-                    v.hint = word(lang, "range", min=v.min, max=v.max)
+                    v.hint = msg(lang, "server.range", min=v.min, max=v.max)
                 v.value = next((x for x in reversed(values) if x != CANNOT_ASK), "")[:40]
             else:
                 v.value = next((x for x in reversed(values) if x != CANNOT_ASK), "")[:10]
@@ -330,12 +335,12 @@ class FormBuilder:
         """A given answer in words, for the review list."""
         fd = self.by_id[fid]
         if fd.type is FieldType.BOOLEAN:
-            return word(lang, "yes" if value else "no")
+            return msg(lang, "server.yes" if value else "server.no")
         labels = {ev.code: ev.label.get(lang) for ev in fd.values or ()}
         if fd.type is FieldType.ENUM:
             return labels.get(str(value), str(value))
         if fd.type is FieldType.SET:
-            return "; ".join(labels.get(str(v), str(v)) for v in value) or word(lang, "none_of_these")
+            return "; ".join(labels.get(str(v), str(v)) for v in value) or msg(lang, "server.none_of_these")
         if fd.type in (FieldType.INTEGER, FieldType.NUMBER):
             return _fmt(float(value))
         return str(value)
@@ -390,11 +395,11 @@ class PageRenderer:
         status: dict[str, Any] | None = None
         if result is not None and (questions or not show_result):
             if step.state == "settled":
-                note = word(lang, "settled")
+                note = msg(lang, "server.settled")
             elif step.state == "exhausted":
-                note = word(lang, "exhausted")
+                note = msg(lang, "server.exhausted")
             else:
-                note = word(lang, "live.rise", level=levels[result.highest_possible.value])
+                note = msg(lang, "server.live.rise", level=levels[result.highest_possible.value])
             status = {
                 "level": result.level.value,
                 "level_text": levels[result.level.value],
@@ -410,7 +415,7 @@ class PageRenderer:
         view: dict[str, Any] = {
             "lang": lang,
             "w": {
-                k: word(lang, k)
+                k: msg(lang, f"server.{k}")
                 for k in (
                     "title",
                     "confidential",
@@ -448,8 +453,8 @@ class PageRenderer:
             "js": Markup(self.assets.js),
             "dev": self.dev_mode,
             "started": step.state != "start",
-            "step_heading": word(lang, "step.start" if step.state == "start" else "step.next"),
-            "step_hint": word(lang, "step.start.hint" if step.state == "start" else "step.next.hint"),
+            "step_heading": msg(lang, "server.step.start" if step.state == "start" else "server.step.next"),
+            "step_hint": msg(lang, "server.step.start.hint" if step.state == "start" else "server.step.next.hint"),
             "questions": questions,
             "carried": [
                 {"name": fid, "value": value, "type": b.by_id[fid].type.value}
@@ -476,7 +481,7 @@ class PageRenderer:
 
 
 def _state_note(state: str, lang: str) -> str:
-    return word(lang, state) if state in ("settled", "exhausted") else ""
+    return msg(lang, f"server.{state}") if state in ("settled", "exhausted") else ""
 
 
 _LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nb": "Norsk bokmål"}
@@ -484,7 +489,7 @@ _LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nb": "Norsk bokmål"}
 
 def _result_view(result: ScreeningResult, lang: str) -> dict[str, Any]:
     questions = [
-        {"question": q.question, "red_flag": q.red_flag, "who": word(lang, f"group.{q.asked_of.value}")}
+        {"question": q.question, "red_flag": q.red_flag, "who": msg(lang, f"server.group.{q.asked_of.value}")}
         for q in result.ask_next
     ]
     return {
@@ -497,7 +502,7 @@ def _result_view(result: ScreeningResult, lang: str) -> dict[str, Any]:
         "reasons": list(result.reasons),
         "ask_next": questions[:ASK_NEXT_SHOWN],
         "ask_next_more": questions[ASK_NEXT_SHOWN:],
-        "ask_next_more_label": word(lang, "ask_next.more", n=str(len(questions) - ASK_NEXT_SHOWN)),
+        "ask_next_more_label": msg(lang, "server.ask_next.more", n=str(len(questions) - ASK_NEXT_SHOWN)),
         "red_flags": msg(lang, "text.red_flags"),
         "notice": result.notice,
         "warnings": list(result.warnings),
