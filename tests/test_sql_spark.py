@@ -13,13 +13,11 @@ from pyspark.sql import SparkSession
 
 from conftest import MINI_SET
 from sql_support import cohort, expected, normalise
-from trafficscreen import load_set
 from trafficscreen.cli import main
 from trafficscreen.core.engine import DEFAULT_SET
 from trafficscreen.errors import EncounterError
 from trafficscreen.research import write_table
 from trafficscreen.sql import output_columns, score_duckdb, score_spark
-from trafficscreen.sql.spark import HOTSPOT_METHOD_LIMIT
 
 pytestmark = pytest.mark.spark
 
@@ -34,6 +32,7 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.codegen.wholeStage", "false")  # as `batch --engine spark` does; see scale-out.md
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -109,19 +108,3 @@ def test_batch_command_runs_on_spark(spark: SparkSession, tmp_path: Path) -> Non
     # and DuckDB reads the same CSV to the same answers
     mini, _ = cohort(MINI)
     assert normalise(score_duckdb(csv_path, mini, mapping=map_file).fetchall()) == list(expected(MINI))
-
-
-def test_generated_methods_are_kept_small_enough_for_the_jit_unless_the_session_chose(spark: SparkSession) -> None:
-    """score_spark lowers Spark's default hugeMethodLimit to HotSpot's limit, and leaves a chosen value."""
-    cs = load_set(MINI_SET)
-    key = "spark.sql.codegen.hugeMethodLimit"
-    df = spark.createDataFrame([(1,)], "id INT")
-    spark.conf.unset(key)
-    score_spark(df, cs, spark, check=False)
-    assert spark.conf.get(key) == str(HOTSPOT_METHOD_LIMIT)
-    spark.conf.set(key, "12345")
-    score_spark(df, cs, spark, check=False)
-    assert spark.conf.get(key) == "12345"
-    spark.conf.unset(key)
-    score_spark(df, cs, spark, check=False, codegen_method_limit=None)
-    assert spark.conf.get(key) == "65535"

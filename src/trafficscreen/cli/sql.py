@@ -237,10 +237,11 @@ def _batch_spark(
 
     spark = SparkSession.getActiveSession()
     if spark is None:
-        # Spark's defaults, whole-stage code generation included: score_spark keeps each generated method
-        # small enough for the JVM to compile (hugeMethodLimit), which measured faster than turning
-        # code generation off (docs/performance.md)
-        spark = SparkSession.builder.appName("trafficscreen").getOrCreate()
+        # without whole-stage code generation a set's query ran 1.16x faster here even with generated
+        # methods kept within the JIT's limit (docs/performance.md, "SQL backends")
+        spark = (
+            SparkSession.builder.appName("trafficscreen").config("spark.sql.codegen.wholeStage", "false").getOrCreate()
+        )
     df, plan = score_spark_plan(source, cs, spark, mapping=mapping, id_column=id_column, keep=keep)
     if coverage is not None:
         coverage([fi.column for fi in plan.checked if fi.column])

@@ -23,22 +23,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 
-HOTSPOT_METHOD_LIMIT = 8000
-"""Bytes of bytecode above which the HotSpot JIT leaves a method interpreted (its ``HugeMethodLimit``)."""
-_SPARK_DEFAULT_METHOD_LIMIT = "65535"
-
-
-def _limit_generated_methods(session: SparkSession, limit: int) -> None:
-    """Lower Spark's ``hugeMethodLimit`` to ``limit`` unless someone already chose a value.
-
-    A set's query fuses into large generated methods; above HotSpot's limit the JIT never compiles them
-    and whole-stage code generation runs slower than none (measured in benchmarks/bench_sql.py).
-    """
-    key = "spark.sql.codegen.hugeMethodLimit"
-    if session.conf.get(key, _SPARK_DEFAULT_METHOD_LIMIT) == _SPARK_DEFAULT_METHOD_LIMIT:
-        session.conf.set(key, str(limit))
-
-
 def spark_family(t: Any) -> Family:
     """The :class:`Family` of a Spark SQL data type."""
     from pyspark.sql import types as st
@@ -93,7 +77,6 @@ def score_spark(
     keep: Sequence[str] = (),
     check: bool = True,
     allow_draft: bool = False,
-    codegen_method_limit: int | None = HOTSPOT_METHOD_LIMIT,
 ) -> DataFrame:
     """Score every row of ``df`` (a Spark DataFrame, or a Parquet, CSV or JSON Lines path) with
     ``indicator_set``.
@@ -102,12 +85,6 @@ def score_spark(
     DataFrame is scored in its own session. ``mapping``, ``id_column``, ``keep`` and ``check`` work as
     in :func:`trafficscreen.sql.score_duckdb`. Returns a lazy DataFrame with the columns of
     :func:`trafficscreen.sql.to_sql`.
-
-    ``codegen_method_limit``: where the session still has Spark's default ``hugeMethodLimit`` (65,535
-    bytes), it is set to this (HotSpot's own limit for compiling a method, which Spark's documentation
-    suggests on HotSpot), so Spark falls back from whole-stage code generation where a generated method
-    would be too large to compile instead of running it interpreted. It changes speed, never an answer;
-    ``None`` leaves the session untouched. See docs/scale-out.md for the measurements.
     """
     out, _plan = score_spark_plan(
         df,
@@ -118,7 +95,6 @@ def score_spark(
         keep=keep,
         check=check,
         allow_draft=allow_draft,
-        codegen_method_limit=codegen_method_limit,
     )
     return out
 
@@ -133,7 +109,6 @@ def score_spark_plan(
     keep: Sequence[str] = (),
     check: bool = True,
     allow_draft: bool = False,
-    codegen_method_limit: int | None = HOTSPOT_METHOD_LIMIT,
 ) -> tuple[DataFrame, InputPlan]:
     """:func:`score_spark`, also returning how each field was read (e.g. which were absent)."""
     from pyspark.errors import PySparkException
@@ -152,8 +127,6 @@ def score_spark_plan(
         except PySparkException:
             raise CohortError("not readable as Parquet or CSV", Location(label)) from None
     session = df.sparkSession  # the view and the query live in the DataFrame's own session
-    if codegen_method_limit is not None:
-        _limit_generated_methods(session, codegen_method_limit)
     schema = {f.name: spark_family(f.dataType) for f in df.schema.fields}
     plan = plan_inputs(cs, schema, cols, "spark", label, id_column=id_column, keep=keep)
     view = f"_ts_input_{uuid.uuid4().hex}"
