@@ -24,6 +24,7 @@ from it are about a patient and must be labelled as the library's own results ar
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import json
@@ -537,7 +538,7 @@ def write_package(cs: CompiledSet, out_dir: str | Path, tgz: bool = False, *, ca
         return folder
     archive = out / pkg.tgz_name
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for rel in sorted(pkg.files):
             content = _dump(pkg.files[rel])
             info = tarfile.TarInfo(f"package/{rel}")
@@ -545,7 +546,8 @@ def write_package(cs: CompiledSet, out_dir: str | Path, tgz: bool = False, *, ca
             info.mode = 0o644
             info.mtime = 0
             tar.addfile(info, io.BytesIO(content))
-    archive.write_bytes(buf.getvalue())
+    # gzip's header would carry the time of writing; without it the same set gives the same bytes
+    archive.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
     return archive
 
 
