@@ -1,7 +1,7 @@
 """Interview simulation: how many questions a nurse asks until the level is settled (issue 12, item 3).
 
 Run through ``make bench`` or ``python benchmarks/bench_interview.py`` (``--quick`` for a small
-population). Every figure comes from this run; nothing here is asserted (``tests/test_bench_interview.py``
+population). Every figure comes from this run; nothing here is asserted (``tests/project/test_bench_interview.py``
 checks the invariant on a small population).
 
 For the newest version of each shipped set (drafts included and marked), a seeded synthetic population

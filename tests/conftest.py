@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from paths import DATA
 from trafficscreen.content.loader import load_set
 from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.core.engine import Screener
@@ -16,7 +17,6 @@ from trafficscreen.core.engine import Screener
 # Server state (the shared replay store) goes to a folder of the test run, never to the home directory.
 os.environ.setdefault("TRAFFICSCREEN_STATE_DIR", tempfile.mkdtemp(prefix="trafficscreen-state-"))
 
-DATA = Path(__file__).parent / "data"
 MINI_SET = DATA / "sets" / "mini" / "1.0.0.yaml"
 MINI_DICT = DATA / "dictionaries" / "mini" / "1.0.0.yaml"
 

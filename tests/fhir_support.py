@@ -10,13 +10,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from paths import ROOT
 from trafficscreen.content.loader import load_set
 from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.core.engine import DEFAULT_SET, Screener
 from trafficscreen.fhir._common import NONE_OF_THESE
 from trafficscreen.model.dictionary import FieldType
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_ENCOUNTERS = sorted((ROOT / "examples" / "encounters").glob("*.json"))
 EXAMPLE_RESPONSE = ROOT / "examples" / "fhir" / "questionnaire-response.json"
 

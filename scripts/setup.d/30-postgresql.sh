@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PostgreSQL server binaries (Debian's package) for tests/test_sql_postgres.py, which starts a throwaway
+# PostgreSQL server binaries (Debian's package) for tests/sql/test_sql_postgres.py, which starts a throwaway
 # cluster in a temporary folder on a loopback port, runs the generated PostgreSQL query there, and stops
 # it again; the cluster the package may set up for itself is not used. Idempotent: does nothing
 # when initdb and pg_ctl are present.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A Java runtime (17 or newer, Debian's package) for PySpark, which tests/test_sql_spark.py runs in local
+# A Java runtime (17 or newer, Debian's package) for PySpark, which tests/sql/test_sql_spark.py runs in local
 # mode. Idempotent: does nothing when java is on the PATH.
 set -euo pipefail
 if command -v java >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The independent FHIR check used by tests/test_fhir_validator.py: FHIR.js (the npm package `fhir`),
+# The independent FHIR check used by tests/fhir/test_fhir_validator.py: FHIR.js (the npm package `fhir`),
 # pinned in tools/fhir-validator/package-lock.json and installed under tools/fhir-validator/node_modules
 # (never globally). Node.js and npm come from Debian's packages when missing. Idempotent: quick when the
 # pinned version is already installed.

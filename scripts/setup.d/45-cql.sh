@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Engines we did not write, for tests/test_cql_agreement.py and tests/test_lforms.py: the reference CQL
+# Engines we did not write, for tests/cql/test_cql_agreement.py and tests/fhir/test_lforms.py: the reference CQL
 # engine (cql-execution), the HL7 CQL-to-ELM translator (@cqframework/cql) and NLM's LHC-Forms (lforms),
 # pinned in tools/cql/package-lock.json and installed under tools/cql/node_modules (never globally).
 # Node.js and npm come from Debian's packages when missing. Idempotent: quick and quiet when the pinned
