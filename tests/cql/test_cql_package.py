@@ -85,6 +85,15 @@ def test_the_default_set_package_has_every_part(tmp_path: Path) -> None:
     assert json.loads(members["package/package.json"]) == manifest
 
 
+def test_the_same_set_writes_the_same_archive_bytes(tmp_path: Path) -> None:
+    """A package can be checked by its hash: nothing in the archive depends on when it was written."""
+    cs = load_set("ilo-child-labour")
+    first = write_package(cs, tmp_path / "a", tgz=True).read_bytes()
+    second = write_package(cs, tmp_path / "b", tgz=True).read_bytes()
+    assert first == second
+    assert first[4:8] == bytes(4)  # gzip's MTIME field: no time of writing (RFC 1952, section 2.3.1)
+
+
 @pytest.mark.parametrize("ref", SETS)
 def test_every_shipped_set_packages_without_problems(ref: str) -> None:
     cs = load_set(ref, allow_draft=True)
