@@ -32,8 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from trafficscreen.engine import DEFAULT_SET
-from trafficscreen.loader import load_set
+from trafficscreen.content.loader import DEFAULT_SET, load_set
 
 Row = tuple[str, float, str]
 ROWS = int(os.environ.get("BENCH_SQL_ROWS", "10000000"))

@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from strategies import ENUM_CODES, SET_CODES, conditions, count_rules, field_envs, intervals
-from trafficscreen.compiled import LevelPyGen, field_scope
+from trafficscreen.core.compiled import LevelPyGen
+from trafficscreen.core.scopes import field_scope
+from trafficscreen.cql.text import CqlGen
 from trafficscreen.expr.interpret import evaluate
 from trafficscreen.expr.parser import parse_condition
 from trafficscreen.expr.pycompile import PyGen, build_function
@@ -285,3 +287,12 @@ def test_unknown_is_never_no(backend: Backend) -> None:
     for text in ("age < 18", '"street" in work', "not fa", 'who in ["parent"]', "age + n2 > 3"):
         tree, checker = _checked(text, FIELD_SCOPE)
         assert backend.fields(tree, checker, empty) == [None], text
+
+
+def test_is_known_in_a_rule_over_counts_reads_the_two_worlds_in_cql() -> None:
+    """A dimension in a level rule is a pair of definitions, not a parameter: `is known` must read the pair
+    (known where certainly true or certainly false) in every backend, the CQL text included."""
+    tree, checker = _checked("da is known", COUNT_SCOPE)
+    pairs = {"da": ("dimension.da.certain", "dimension.da.possible")}
+    lo, hi = CqlGen(checker, pairs, lambda n: (f"{n}.lo", f"{n}.hi")).two(tree)
+    assert lo == hi == '("dimension.da.certain" or (not "dimension.da.possible"))'

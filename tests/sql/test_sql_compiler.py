@@ -13,11 +13,10 @@ from sqlglot import exp
 
 from conftest import MINI_SET
 from sql_support import SET_REFS, cohort, expected, normalise
-from trafficscreen.compiled import CompiledSet
-from trafficscreen.engine import DEFAULT_SET
+from trafficscreen.content.loader import DEFAULT_SET, load_set
+from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.expr.parser import parse_condition
 from trafficscreen.expr.types import Scope, T, TypeChecker, VarType
-from trafficscreen.loader import load_set
 from trafficscreen.sql import DIALECTS, SqlError, to_sql
 from trafficscreen.sql.compiler import build_query, column_fields, output_columns, table_node
 from trafficscreen.sql.lowering import SqlGen

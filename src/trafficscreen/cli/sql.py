@@ -237,8 +237,8 @@ def _batch_spark(
 
     spark = SparkSession.getActiveSession()
     if spark is None:
-        # without whole-stage code generation a set's query ran 1.16x faster here even with generated
-        # methods kept within the JIT's limit (docs/performance.md, "SQL backends")
+        # without whole-stage code generation a set's query ran about 1.2x faster here
+        # (docs/performance.md, "SQL backends")
         spark = (
             SparkSession.builder.appName("trafficscreen").config("spark.sql.codegen.wholeStage", "false").getOrCreate()
         )

@@ -182,25 +182,23 @@ def _peek_status(path: Path) -> str | None:
         return None
 
 
+def _shipped(kind: str) -> list[tuple[str, str, Path]]:
+    """(id, version, path) of every shipped file of ``kind`` (``sets`` or ``dictionaries``), sorted."""
+    root = content_root() / kind
+    if not root.is_dir():
+        return []
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    return [(d.name, v, p) for d in folders for v, p in versions_in(d)]
+
+
 def shipped_sets() -> list[tuple[str, str, Path]]:
     """(id, version, path) of every shipped set, sorted."""
-    root = content_root() / "sets"
-    out: list[tuple[str, str, Path]] = []
-    if root.is_dir():
-        for d in sorted(p for p in root.iterdir() if p.is_dir()):
-            for v, p in versions_in(d):
-                out.append((d.name, v, p))
-    return out
+    return _shipped("sets")
 
 
 def shipped_dictionaries() -> list[tuple[str, str, Path]]:
-    root = content_root() / "dictionaries"
-    out: list[tuple[str, str, Path]] = []
-    if root.is_dir():
-        for d in sorted(p for p in root.iterdir() if p.is_dir()):
-            for v, p in versions_in(d):
-                out.append((d.name, v, p))
-    return out
+    """(id, version, path) of every shipped dictionary, sorted."""
+    return _shipped("dictionaries")
 
 
 def load_dictionary(ref_or_path: str | Path) -> DataDictionary:

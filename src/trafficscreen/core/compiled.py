@@ -17,9 +17,8 @@ from ..content.yamlsource import Positions
 from ..errors import ConditionError, SchemaError
 from ..expr.parser import ConditionSyntaxError, parse_condition
 from ..expr.pycompile import PyGen, build_function
-from ..expr.tree import Compare, In, IsKnown, Node, names, uses_is_known
+from ..expr.tree import Node, names, uses_is_known
 from ..expr.types import ConditionTypeError, Scope, TypeChecker
-from ..expr.worlds import Worlds
 from ..model.dictionary import DataDictionary
 from ..model.indicator_set import IndicatorSet
 from .plan import COUNT_NAMES, REPORTED_COUNTS, Members, SetPlan
@@ -260,6 +259,3 @@ class LevelPyGen(PyGen):
     def name(self, name: str) -> tuple[str, str]:
         v = self.pairs[name]
         return f"{v}_lo", f"{v}_hi"
-
-    def field_test(self, node: Compare | In | IsKnown) -> tuple[str, str]:
-        return Worlds.field_test(self, node)  # only ``is known`` of a dimension or red_flag

@@ -256,6 +256,8 @@ class GuardedWorlds(Worlds[E]):
         raise TypeError(f"not a test: {type(node).__name__}")  # pragma: no cover
 
     def field_test(self, node: Compare | In | IsKnown) -> tuple[E, E]:
+        if self.checker.scope.kind == "count":  # a rule over counts: ``is known`` of a yes/no name
+            return super().field_test(node)
         if isinstance(node, IsKnown):
             e = self.unknown(node.name.id) if node.negate else self.known(node.name.id)
             return e, e

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ..expr.tree import Compare, In, IsKnown, Scalar, names
+from ..expr.tree import Compare, In, Scalar
 from ..expr.types import TypeChecker
-from ..expr.worlds import GuardedWorlds, Worlds
+from ..expr.worlds import GuardedWorlds
 from .nodes import (
-    and_,
     arith,
     boolean,
     cmp,
@@ -31,7 +30,6 @@ from .nodes import (
     not_,
     not_null,
     num,
-    or_,
 )
 
 if TYPE_CHECKING:
@@ -139,25 +137,16 @@ class SqlGen(GuardedWorlds["exp.Expression"]):
         return const(value)
 
     def known(self, name: str) -> exp.Expression:
-        return not_null(self.value(name))
+        return not_null(self.value(name)) if self._facts is None else self._facts.known(name)
 
     def unknown(self, name: str) -> exp.Expression:
-        return is_null(self.value(name))
+        return is_null(self.value(name)) if self._facts is None else not_(self._facts.known(name))
 
     def contains(self, container: exp.Expression, item: exp.Expression, negate: bool) -> exp.Expression:
         found = contains(container, item, self.dialect)
         return not_(found) if negate else found
 
-    def field_test(self, node: Compare | In | IsKnown) -> Pair:
-        if self._value is None:  # a rule over counts: only ``is known`` of a yes/no name
-            return Worlds.field_test(self, node)
-        if self._facts is None:
-            return super().field_test(node)
-        facts = self._facts
-        if isinstance(node, IsKnown):
-            known = facts.known(node.name.id)
-            return (not_(known), not_(known)) if node.negate else (known, known)
-        # the test and each field's guard are facts of their own, so both worlds read them
-        test = facts.fact(self.plain_test(node))
-        guards = [facts.known(f) for f in names(node)]
-        return and_(*guards, test), or_(*[not_(g) for g in guards], test)
+    def plain_test(self, node: Compare | In) -> exp.Expression:
+        test = super().plain_test(node)
+        # with facts, the test is a column of the first stage, read by both worlds
+        return test if self._facts is None else self._facts.fact(test)
