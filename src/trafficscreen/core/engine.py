@@ -15,7 +15,6 @@ from .._deprecation import renamed_keyword
 from .._version import __version__
 from ..content.loader import DEFAULT_SET as DEFAULT_SET  # re-exported: its old home
 from ..content.loader import resolve_set
-from ..expr.tree import names
 from ..messages import check_lang, msg
 from ..model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
 from ..model.encounter import Encounter, check_answers, split_encounter
@@ -35,9 +34,11 @@ from ..model.result import (
     SourceInfo,
     StrengthCounts,
     build,
+    build_result,
 )
 from .compiled import CompiledSet
-from .interview import CheckedAskRule, LevelLayer, askability, open_fields
+from .interview import CheckedAskRule, askability
+from .relevance import Relevance, SoundFilter
 
 _STATUS = {True: IndicatorStatus.MET, False: IndicatorStatus.NOT_MET, None: IndicatorStatus.UNKNOWN}
 _DSTATUS = {True: DimensionStatus.PRESENT, False: DimensionStatus.ABSENT, None: DimensionStatus.UNKNOWN}
@@ -211,27 +212,10 @@ class Screener:
         self._ruled_fields = {r: frozenset(f for f, rf in self._rule_of.items() if rf == r) for r in self._ask_rules}
         self._field_order = {fd.id: n for n, fd in enumerate(indicator_set.dictionary.fields)}
         self._ask_cache: dict[tuple[Any, ...], tuple[bool | None, tuple[int, ...]]] = {}
-        # conditions over three fields or more: which of their unanswered fields can still change them
-        self._wide = [
-            (i, tree, fields, frozenset(fields))
-            for i, ((tree, _c), fields) in enumerate(
-                zip(indicator_set.checked.indicators, indicator_set.indicator_fields, strict=True)
-            )
-            if len(fields) >= 3
-        ]
-        self._open_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        self._live_cache: dict[tuple[Any, ...], int] = {}
-        # which unknown indicators can still change the level (None: rules not monotone, filter off)
-        self._layer = LevelLayer.build(indicator_set)
-        self._layer_needs: frozenset[str] = (
-            frozenset(n for node in self._layer.atoms for n in names(node)) if self._layer else frozenset()
-        )
-        self._atom_indicators: list[int] = []
-        if self._layer is not None:
-            self._atom_indicators = [
-                sum(1 << i for i, feed in enumerate(self._layer.feeds) if feed >> k & 1)
-                for k in range(len(self._layer.atoms))
-            ]
+        # which questions can still change the level: a cheap sound filter, then an exact search
+        self._sound = SoundFilter(indicator_set)
+        self._relevance = Relevance(indicator_set, self._sound)
+        self._order_of = {f: n for n, f in enumerate(self._question_order)}
 
     def screen(
         self, encounter: Encounter | Mapping[str, Any] | str | bytes, *, lang: str | None = None
@@ -312,62 +296,20 @@ class Screener:
         dimensions = [self._dimension(parts, k, st, dim_counts[k]) for k, st in enumerate(dim_status)]
         red_flags = [self._ids[i] for i in self._red_flag_idx if statuses[i] is True]
 
-        ask_next: list[Question] = []
-        worth: list[int] = []  # question indexes: unknown facts that can no longer change the level
-        still_unknown = 0
-        for bit, st in zip(self._bits, statuses, strict=True):
-            if st is None:
-                still_unknown |= bit
-        if highest.rank <= level.rank:
-            worth = [
-                n
-                for n, (_b, readers, f, _fl) in enumerate(self._question_keys)
-                if readers & still_unknown and f not in answers
-            ]
-        else:
-            # an unanswered field is worth asking when an indicator reading it is still unknown and can
-            # still change the level
-            unknown = still_unknown
-            if self._layer is not None:
-                unknown &= self._live_indicators(statuses, dim_status, dim_counts, level, highest)
-            # red flags first, in the set's priority order (immediate danger is asked about before anything
-            # else); then the question that decides the most still-unknown indicators, since one answer
-            # (often a no) then settles many at once; then the set's own priority order
-            dead = self._closed_fields(unknown, answers)
-            shift = self._idx_bits
-            keys = []
-            for n, (base, readers, f, flagged) in enumerate(self._question_keys):
-                if f in answers:
-                    continue
-                hit = readers & unknown
-                if hit and f in dead:
-                    hit &= ~dead[f]
-                if hit:
-                    keys.append(base if flagged else base - (hit.bit_count() << shift))
-                elif readers & still_unknown:
-                    worth.append(n)
-            keys.sort()
-            order, mask = self._question_order, (1 << shift) - 1
-            questions = parts.questions
-            ask_next = [questions[order[k & mask]] for k in keys]
-        cannot_ask: list[CannotAsk] = []
         not_askable = 0
-        recording = [parts.questions[self._question_order[n]] for n in worth]
+        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]] = {}
         if self._ask_rules:
             rule_status = {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
-            if ask_next:
-                ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts, rule_status)
-            if recording and ask_next:  # a fact an ask rule reads is asked first, not merely recorded
-                asked = {q.field for q in ask_next}
-                recording = [q for q in recording if q.field not in asked]
-            if recording:  # only what someone present can answer now
-                rule_of = self._rule_of
-                recording = [q for q in recording if (r := rule_of.get(q.field)) is None or rule_status[r][0] is True]
             not_askable = sum(
                 len(fields.difference(answers))
                 for rule_id, fields in self._ruled_fields.items()
                 if rule_status[rule_id][0] is False
             )
+        run = (statuses, dim_status, dim_counts)
+
+        def questions() -> dict[str, Any]:  # on first use: most callers of screen() read only the level
+            ask_next, cannot_ask, recording = self._questions(answers, parts, run, (level, highest), rule_status)
+            return {"ask_next": ask_next, "cannot_ask": cannot_ask, "worth_recording": recording}
 
         total = len(cs.used_fields) - not_askable
         answered = len(self._used.intersection(answers))
@@ -381,8 +323,7 @@ class Screener:
             reasons.extend(parts.why_flag[i] for i in self._red_flag_idx if statuses[i] is True)
         reasons.append(parts.why_could_rise[highest] if highest.rank > level.rank else parts.why_settled)
 
-        return build(
-            ScreeningResult,
+        return build_result(
             {
                 "schema_version": RESULT_SCHEMA_VERSION,
                 "engine_version": __version__,
@@ -403,77 +344,87 @@ class Screener:
                 "reasons": reasons,
                 "red_flags": red_flags,
                 "forms": self._form_list(parts, statuses),
-                "ask_next": ask_next,
-                "cannot_ask": cannot_ask,
-                "worth_recording": recording,
                 "dimensions": dimensions,
                 "indicators": indicators,
                 "notice": parts.notice,
                 "warnings": list(parts.warnings),
             },
+            questions,
         )
 
-    def _closed_fields(self, unknown: int, answers: dict[str, Any]) -> dict[str, int]:
-        """For each field, the unknown indicators over three or more fields that it can no longer change
-        (their condition is settled on the other answers whatever it says): field -> bitmask."""
-        dead: dict[str, int] = {}
-        cache = self._open_cache
-        answered = answers.keys()
-        for i, tree, fields, field_set in self._wide:
-            if not unknown >> i & 1:
-                continue
-            known = field_set & answered
-            if not known:
-                continue  # nothing answered: every field can still change the condition
-            key = (i, frozenset((f, answers[f]) for f in known))
-            closed = cache.get(key)
-            if closed is None:
-                still = open_fields(tree, answers)
-                closed = tuple(f for f in fields if f not in still and f not in answers)
-                if len(cache) < _CACHE_LIMIT:
-                    cache[key] = closed
-            bit = 1 << i
-            for f in closed:
-                dead[f] = dead.get(f, 0) | bit
-        return dead
+    def _questions(
+        self,
+        answers: dict[str, Any],
+        parts: _LangParts,
+        run: tuple[Any, Any, Any],
+        levels: tuple[Level, Level],
+        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
+    ) -> tuple[list[Question], list[CannotAsk], list[Question]]:
+        """(ask_next, cannot_ask, worth_recording) for answers whose run and levels are given."""
+        statuses = run[0]
+        level, highest = levels
+        still_unknown = 0
+        for bit, st in zip(self._bits, statuses, strict=True):
+            if st is None:
+                still_unknown |= bit
+        keys = self._question_keys
+        if highest.rank <= level.rank:
+            candidates: list[str] = []
+            worth = [n for n, (_b, readers, f, _fl) in enumerate(keys) if readers & still_unknown and f not in answers]
+        else:
+            candidates, worth = self._candidates(answers, run, levels, still_unknown)
+            if candidates:  # the sound filter kept them; the exact search drops those that cannot matter
+                dropped, _unproven = self._relevance.irrelevant(answers, candidates, still_unknown)
+                if dropped:
+                    candidates = [f for f in candidates if f not in dropped]
+                    worth = sorted([*worth, *(self._order_of[f] for f in dropped)])
+        questions = parts.questions
+        ask_next = [questions[f] for f in candidates]
+        recording = [questions[self._question_order[n]] for n in worth]
+        cannot_ask: list[CannotAsk] = []
+        if rule_status:
+            if ask_next:
+                ask_next, cannot_ask = self._who_can_be_asked(ask_next, answers, parts, rule_status)
+            if recording and ask_next:  # a fact an ask rule reads is asked first, not merely recorded
+                asked = {q.field for q in ask_next}
+                recording = [q for q in recording if q.field not in asked]
+            if recording:  # only what someone present can answer now
+                rule_of = self._rule_of
+                recording = [q for q in recording if (r := rule_of.get(q.field)) is None or rule_status[r][0] is True]
+        return ask_next, cannot_ask, recording
 
-    def _live_indicators(self, statuses: Any, dim_status: Any, dim_counts: Any, level: Level, highest: Level) -> int:
-        """Bitmask of the indicators that can still change the level (see :class:`LevelLayer`)."""
-        assert self._layer is not None
-        needs = self._layer_needs
-        env: dict[str, Any] = {dim_id: st for dim_id, st in zip(self._dim_ids, dim_status, strict=True)}
-        if "red_flag" in needs:
-            flags = [statuses[i] for i in self._red_flag_idx]
-            env["red_flag"] = True if True in flags else (None if None in flags else False)
-        if needs & {"strong", "medium", "weak", "points"}:
-            cols = [sum(col) for col in zip(*dim_counts, strict=True)]
-            for n, name in enumerate(("strong", "medium", "weak", "points")):
-                env[name] = (cols[2 * n], cols[2 * n + 1])
-        if "met" in needs:
-            met = statuses.count(True)
-            env["met"] = (met, met + statuses.count(None))
-        if "dimensions_present" in needs:
-            present = dim_status.count(True)
-            env["dimensions_present"] = (present, present + dim_status.count(None))
+    def _candidates(
+        self, answers: dict[str, Any], run: tuple[Any, Any, Any], levels: tuple[Level, Level], still_unknown: int
+    ) -> tuple[list[str], list[int]]:
+        """The unanswered fields the sound filter keeps, in asking order, and the indexes of the others
+        that an unknown indicator reads (worth recording)."""
+        statuses, dim_status, dim_counts = run
         scales = self._level_scales
-        lo = scales.index(level) if level in scales else -1
-        hi = scales.index(highest) if highest in scales else -1
-        values = self._layer.atom_values(env)
-        key = (values, lo, hi)
-        cached = self._live_cache.get(key)
-        if cached is not None:
-            return cached
-        live = self._layer.live_atoms(values, lo, hi)
-        out = 0
-        k = 0
-        while live:
-            if live & 1:
-                out |= self._atom_indicators[k]
-            live >>= 1
-            k += 1
-        if len(self._live_cache) < _CACHE_LIMIT:
-            self._live_cache[key] = out
-        return out
+        lo = scales.index(levels[0]) if levels[0] in scales else -1
+        hi = scales.index(levels[1]) if levels[1] in scales else -1
+        # an unanswered field is worth asking when an indicator reading it is still unknown and can
+        # still change the level
+        unknown = still_unknown & self._sound.live(statuses, dim_status, dim_counts, lo, hi)
+        # red flags first, in the set's priority order (immediate danger is asked about before anything
+        # else); then the question that decides the most still-unknown indicators, since one answer
+        # (often a no) then settles many at once; then the set's own priority order
+        dead = self._sound.closed(unknown, answers)
+        shift = self._idx_bits
+        order_keys = []
+        worth: list[int] = []
+        for n, (base, readers, f, flagged) in enumerate(self._question_keys):
+            if f in answers:
+                continue
+            hit = readers & unknown
+            if hit and f in dead:
+                hit &= ~dead[f]
+            if hit:
+                order_keys.append(base if flagged else base - (hit.bit_count() << shift))
+            elif readers & still_unknown:
+                worth.append(n)
+        order_keys.sort()
+        order, mask = self._question_order, (1 << shift) - 1
+        return [order[k & mask] for k in order_keys], worth
 
     def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
         # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)

@@ -6,10 +6,21 @@ removed or re-typed key a major one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from .common import Form, Level
 from .dictionary import Respondent
@@ -159,11 +170,80 @@ class ScreeningResult(_Out):
     notice: str = Field(description="reminder that finding no indicators is not a negative finding")
     warnings: list[str] = Field(default_factory=list)
 
+    # The question lists (ask_next, cannot_ask, worth_recording) cost more than the rest of a screen, so
+    # the engine may leave them to be computed on first use: reading one of them, serialising, comparing,
+    # printing, iterating, copying or pickling the result computes all three first. The computation is
+    # pure, so two threads doing it at once store equal lists.
+    _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
+
+    def _resolve(self) -> None:
+        private = self.__pydantic_private__
+        pending = private.get("_pending") if private else None
+        if pending is not None:
+            self.__dict__.update(pending())
+            private["_pending"] = None  # type: ignore[index]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _LAZY:
+            self._resolve()
+            return self.__dict__[name]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._resolve()
+        return handler(self)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # the serialiser above only fills the lists in: the JSON schema is that of the fields
+        plain = {k: v for k, v in core.items() if k != "serialization"}
+        return handler(plain)
+
+    def __eq__(self, other: object) -> bool:
+        self._resolve()
+        if isinstance(other, ScreeningResult):
+            other._resolve()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside: never hashable
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._resolve()
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        self._resolve()
+        return super().__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self._resolve()
+        return super().__getstate__()
+
+    def __copy__(self) -> ScreeningResult:
+        self._resolve()
+        return super().__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> ScreeningResult:
+        self._resolve()
+        return super().__deepcopy__(memo)
+
+
+_LAZY = frozenset({"ask_next", "cannot_ask", "worth_recording"})
+
 
 _FIELDS_SET: dict[type[BaseModel], frozenset[str]] = {}
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def build_result(data: dict[str, object], pending: Callable[[], dict[str, Any]]) -> ScreeningResult:
+    """A :class:`ScreeningResult` whose question lists ``pending()`` computes on first use (``data``
+    holds every other field)."""
+    obj = build(ScreeningResult, data)
+    _set_private(obj, {"_pending": pending})
+    return obj
 
 
 def build(cls: type[_M], data: dict[str, object]) -> _M:

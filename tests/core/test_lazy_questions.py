@@ -1,0 +1,124 @@
+"""The question lists of a result are computed on first use, and every way of reading a result sees them.
+
+A plain screen (the level, the reasons) does not pay for ``ask_next``; reading the lists, serialising,
+comparing, printing, iterating, copying or pickling a result computes them first, so a lazy result is
+indistinguishable from one built with its lists.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, TypeAdapter
+
+from trafficscreen.content.loader import DEFAULT_SET, load_set
+from trafficscreen.core.engine import Screener
+from trafficscreen.model.result import ScreeningResult
+
+ANSWERS: list[dict[str, Any]] = [
+    {},
+    {"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": True, "works_long_hours": True},
+    {"age_years": 1, "birth_not_registered": True},
+]
+LISTS = ("ask_next", "cannot_ask", "worth_recording")
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    return Screener(load_set(DEFAULT_SET))
+
+
+def _pending(r: ScreeningResult) -> bool:
+    return not set(LISTS) <= r.__dict__.keys()
+
+
+@pytest.mark.parametrize("answers", ANSWERS)
+def test_a_plain_screen_leaves_the_lists_for_later(screener: Screener, answers: dict[str, Any]) -> None:
+    r = screener.screen({"answers": answers})
+    assert r.level is not None and r.completeness.total > 0
+    assert _pending(r)
+    assert isinstance(r.ask_next, list)
+    assert not _pending(r)
+
+
+@pytest.mark.parametrize("answers", ANSWERS)
+def test_every_view_of_a_lazy_result_holds_the_lists(screener: Screener, answers: dict[str, Any]) -> None:
+    eager = screener.screen({"answers": answers})
+    expected = {name: [x.model_dump() for x in getattr(eager, name)] for name in LISTS}
+    assert expected["ask_next"] or expected["worth_recording"] or expected["cannot_ask"]
+
+    def fresh() -> ScreeningResult:
+        r = screener.screen({"answers": answers})
+        assert _pending(r)
+        return r
+
+    views: dict[str, Callable[[ScreeningResult], Any]] = {
+        "model_dump": lambda r: r.model_dump(),
+        "model_dump json mode": lambda r: r.model_dump(mode="json"),
+        "model_dump_json": lambda r: json.loads(r.model_dump_json()),
+        "dict()": lambda r: {k: v for k, v in dict(r).items()},
+        "pickle": lambda r: pickle.loads(pickle.dumps(r)).model_dump(),
+        "copy": lambda r: copy.copy(r).model_dump(),
+        "deepcopy": lambda r: copy.deepcopy(r).model_dump(),
+        "model_copy": lambda r: r.model_copy().model_dump(),
+        "list adapter": lambda r: json.loads(TypeAdapter(list[ScreeningResult]).dump_json([r]))[0],
+    }
+    for name, view in views.items():
+        seen = view(fresh())
+        for key in LISTS:
+            got = seen[key]
+            got = [x.model_dump() if isinstance(x, BaseModel) else x for x in got]
+            assert json.loads(json.dumps(got, default=str)) == json.loads(json.dumps(expected[key], default=str)), (
+                f"{name}: {key}"
+            )
+    assert repr(fresh()).count("ask_next=") == 1 and "ask_next=[" in repr(fresh())
+
+
+def test_a_lazy_result_equals_the_same_result_read_back(screener: Screener) -> None:
+    for answers in ANSWERS:
+        r = screener.screen({"answers": answers})
+        again = ScreeningResult.model_validate_json(screener.screen({"answers": answers}).model_dump_json())
+        assert r == again and again == screener.screen({"answers": answers})
+
+
+def test_a_result_nested_in_another_model_serialises_its_lists(screener: Screener) -> None:
+    class Envelope(BaseModel):
+        result: ScreeningResult
+
+    r = screener.screen({"answers": ANSWERS[1]})
+    out = json.loads(Envelope(result=r).model_dump_json())
+    assert out["result"]["ask_next"] == [q.model_dump(mode="json") for q in r.ask_next]
+
+
+def test_threads_reading_one_lazy_result_agree(screener: Screener) -> None:
+    r = screener.screen({"answers": ANSWERS[1]})
+    seen: list[list[str]] = []
+
+    def read() -> None:
+        seen.append([q.field for q in r.ask_next])
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 8 and all(s == seen[0] for s in seen) and seen[0]
+
+
+def test_the_json_schema_is_that_of_the_fields() -> None:
+    schema = ScreeningResult.model_json_schema(mode="serialization")
+    assert {"ask_next", "cannot_ask", "worth_recording", "level"} <= schema["properties"].keys()
+    assert schema["properties"]["ask_next"]["type"] == "array"
+    assert ScreeningResult.model_json_schema(mode="validation")["properties"].keys() == schema["properties"].keys()
+
+
+def test_other_attributes_still_raise(screener: Screener) -> None:
+    r = screener.screen({"answers": {}})
+    with pytest.raises(AttributeError):
+        r.__getattr__("no_such_field")
