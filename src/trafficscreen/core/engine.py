@@ -150,6 +150,7 @@ class _LangParts:
         # immutable pieces reused across results, bounded in number
         self.dim_cache: dict[tuple[Any, ...], DimensionOutcome] = {}
         self.form_cache: dict[tuple[Any, ...], list[FormSuggestion]] = {}
+        self.lead_cache: dict[tuple[str, Level], Question] = {}
 
 
 class Screener:
@@ -168,7 +169,7 @@ class Screener:
         self.lang = check_lang(lang)
         self._parts = {code: _LangParts(indicator_set, code) for code in LANGUAGES}
         d = indicator_set.definition
-        self._level_scales = [lv.scale for lv in d.levels]
+        self._level_scales: list[Level] = [lv.scale for lv in d.levels]
         self._level_rules: dict[Level, str] = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
         self._red_flag_idx = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
         self._form_members = [
@@ -216,6 +217,7 @@ class Screener:
         self._sound = SoundFilter(indicator_set)
         self._relevance = Relevance(indicator_set, self._sound)
         self._order_of = {f: n for n, f in enumerate(self._question_order)}
+        self._readers = {f: readers for _k, readers, f, _fl in self._question_keys}
 
     def screen(
         self, encounter: Encounter | Mapping[str, Any] | str | bytes, *, lang: str | None = None
@@ -368,18 +370,21 @@ class Screener:
             if st is None:
                 still_unknown |= bit
         keys = self._question_keys
+        ask_next: list[Question] = []
         if highest.rank <= level.rank:
-            candidates: list[str] = []
             worth = [n for n, (_b, readers, f, _fl) in enumerate(keys) if readers & still_unknown and f not in answers]
         else:
-            candidates, worth = self._candidates(answers, run, levels, still_unknown)
+            scales = self._level_scales
+            lo = scales.index(level) if level in scales else -1
+            reach = self._sound.reach(*run, lo, scales.index(highest))
+            candidates, worth = self._candidates(answers, reach, still_unknown)
             if candidates:  # the sound filter kept them; the exact search drops those that cannot matter
                 dropped, _unproven = self._relevance.irrelevant(answers, candidates, still_unknown)
                 if dropped:
                     candidates = [f for f in candidates if f not in dropped]
                     worth = sorted([*worth, *(self._order_of[f] for f in dropped)])
+            ask_next = [self._question(parts, f, reach, lo) for f in candidates]
         questions = parts.questions
-        ask_next = [questions[f] for f in candidates]
         recording = [questions[self._question_order[n]] for n in worth]
         cannot_ask: list[CannotAsk] = []
         if rule_status:
@@ -394,17 +399,17 @@ class Screener:
         return ask_next, cannot_ask, recording
 
     def _candidates(
-        self, answers: dict[str, Any], run: tuple[Any, Any, Any], levels: tuple[Level, Level], still_unknown: int
+        self, answers: dict[str, Any], reach: tuple[int, ...], still_unknown: int
     ) -> tuple[list[str], list[int]]:
         """The unanswered fields the sound filter keeps, in asking order, and the indexes of the others
-        that an unknown indicator reads (worth recording)."""
-        statuses, dim_status, dim_counts = run
-        scales = self._level_scales
-        lo = scales.index(levels[0]) if levels[0] in scales else -1
-        hi = scales.index(levels[1]) if levels[1] in scales else -1
+        that an unknown indicator reads (worth recording). ``reach``: per open level, the indicators that
+        can still decide it."""
         # an unanswered field is worth asking when an indicator reading it is still unknown and can
         # still change the level
-        unknown = still_unknown & self._sound.live(statuses, dim_status, dim_counts, lo, hi)
+        unknown = 0
+        for mask in reach:
+            unknown |= mask
+        unknown &= still_unknown
         # red flags first, in the set's priority order (immediate danger is asked about before anything
         # else); then the question that decides the most still-unknown indicators, since one answer
         # (often a no) then settles many at once; then the set's own priority order
@@ -425,6 +430,19 @@ class Screener:
         order_keys.sort()
         order, mask = self._question_order, (1 << shift) - 1
         return [order[k & mask] for k in order_keys], worth
+
+    def _question(self, parts: _LangParts, f: str, reach: tuple[int, ...], lo: int) -> Question:
+        """The question for field ``f`` with the highest level an answer could still lead to."""
+        readers = self._readers[f]
+        top = max((j for j, mask in enumerate(reach) if mask & readers), default=len(reach) - 1)
+        level = self._level_scales[lo + 1 + top]
+        key = (f, level)
+        cached = parts.lead_cache.get(key)
+        if cached is None:
+            cached = build(Question, {**parts.questions[f].__dict__, "could_lead_to": level})
+            if len(parts.lead_cache) < _CACHE_LIMIT:
+                parts.lead_cache[key] = cached
+        return cached
 
     def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
         # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)

@@ -241,11 +241,21 @@ class LevelLayer:
         """Bitmask of the atoms that can still change the level, given every atom's value and the open
         levels ``lo < j <= hi`` (indexes into the set's levels, -1 for none)."""
         live = 0
+        for mask in self.live_by_level(values, lo, hi):
+            live |= mask
+        return live
+
+    def live_by_level(self, values: tuple[Any, ...], lo: int, hi: int) -> tuple[int, ...]:
+        """Per open level ``lo < j <= hi``, lowest first, the atoms that can still decide whether it is
+        reached."""
+        out = []
         for j in range(lo + 1, hi + 1):
+            live = 0
             for term in _restricted(self.terms[j], values):
                 for k in term:
                     live |= 1 << k
-        return live
+            out.append(live)
+        return tuple(out)
 
 
 def _restricted(terms: tuple[frozenset[int], ...], values: Sequence[Any]) -> tuple[frozenset[int], ...]:

@@ -87,7 +87,7 @@ class SoundFilter:
             for i, ((tree, _c), fields) in enumerate(zip(cs.checked.indicators, cs.indicator_fields, strict=True))
             if len(fields) >= 3
         ]
-        self._live_cache: dict[tuple[Any, ...], int] = {}
+        self._live_cache: dict[tuple[Any, ...], tuple[int, ...]] = {}
         self._open_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def live(
@@ -102,21 +102,40 @@ class SoundFilter:
         (``lo``) and still possible (``hi``), -1 for none."""
         if self.layer is None:
             return self.all_indicators
-        env = self._atom_env(statuses, dim_status, dim_counts)
-        values = self.layer.atom_values(env)
+        out = 0
+        for mask in self.reach(statuses, dim_status, dim_counts, lo, hi):
+            out |= mask
+        return out
+
+    def reach(
+        self,
+        statuses: Sequence[Status],
+        dim_status: Sequence[Status],
+        dim_counts: Sequence[DimensionCounts],
+        lo: int,
+        hi: int,
+    ) -> tuple[int, ...]:
+        """Per open level ``lo < j <= hi``, lowest first, the indicators that can still decide whether it
+        is reached (every indicator for every open level when the level rules are not monotone)."""
+        if self.layer is None:
+            return tuple(self.all_indicators for _ in range(lo + 1, hi + 1))
+        values = self.layer.atom_values(self._atom_env(statuses, dim_status, dim_counts))
         key = (values, lo, hi)
         cached = self._live_cache.get(key)
         if cached is not None:
             return cached
-        live = self.layer.live_atoms(values, lo, hi)
-        out = k = 0
-        while live:
-            if live & 1:
-                out |= self.atom_indicators[k]
-            live >>= 1
-            k += 1
+        out = tuple(self._indicators_of(atoms) for atoms in self.layer.live_by_level(values, lo, hi))
         if len(self._live_cache) < _CACHE_LIMIT:
             self._live_cache[key] = out
+        return out
+
+    def _indicators_of(self, atoms: int) -> int:
+        out = k = 0
+        while atoms:
+            if atoms & 1:
+                out |= self.atom_indicators[k]
+            atoms >>= 1
+            k += 1
         return out
 
     def _atom_env(

@@ -26,8 +26,9 @@ from .common import Form, Level
 from .dictionary import Respondent
 from .indicator_set import Status, Strength
 
-RESULT_SCHEMA_VERSION = "1.2.0"
-"""1.2.0 added ``cannot_ask``, ``worth_recording`` and ``completeness.not_askable``; see CHANGELOG.md."""
+RESULT_SCHEMA_VERSION = "1.3.0"
+"""1.3.0 added ``Question.could_lead_to``; 1.2.0 ``cannot_ask``, ``worth_recording`` and
+``completeness.not_askable``; see CHANGELOG.md."""
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -105,6 +106,12 @@ class Question(_Out):
     asked_of: Respondent
     indicators: list[str] = Field(description="indicators whose condition reads this field")
     red_flag: bool = Field(description="true when a red-flag indicator reads this field")
+    could_lead_to: Level | None = Field(
+        default=None,
+        description="in ask_next: the highest level an answer to this question could still lead "
+        "to, alone or with other answers (as the level rules show; null for the facts an ask rule reads, "
+        "asked first, and in worth_recording)",
+    )
 
 
 class CannotAsk(_Out):

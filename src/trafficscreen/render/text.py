@@ -6,7 +6,7 @@ import textwrap
 
 from ..messages import msg
 from ..model.common import Level
-from ..model.result import CannotAsk, IndicatorStatus, ScreeningResult
+from ..model.result import CannotAsk, IndicatorStatus, Question, ScreeningResult
 
 WIDTH = 88
 ASK_NEXT_SHOWN = 8
@@ -66,8 +66,7 @@ def render_text(result: ScreeningResult) -> str:
         lines.append("")
         lines.append(msg(lang, "text.ask_next"))
         for n, q in enumerate(result.ask_next[:ASK_NEXT_SHOWN], 1):
-            flag = " !" if q.red_flag else ""
-            lines.extend(_wrap(f"[{q.asked_of.value}{flag}] {q.question}", bullet=f"{n}. "))
+            lines.extend(_wrap(_question_line(q, lang), bullet=f"{n}. "))
         if len(result.ask_next) > ASK_NEXT_SHOWN:
             lines.append("  " + msg(lang, "text.more", n=str(len(result.ask_next) - ASK_NEXT_SHOWN)))
     if result.worth_recording:
@@ -96,3 +95,13 @@ def unaskable_groups(result: ScreeningResult) -> list[tuple[CannotAsk, list[str]
         said.update(reasons)
         out.append((group, reasons))
     return out
+
+
+def _question_line(q: Question, lang: str) -> str:
+    """``[who !] question (could lead to refer)``: who answers, a red flag, and what an answer could change
+    (in the engine-wide scale's words)."""
+    flag = " !" if q.red_flag else ""
+    lead = ""
+    if q.could_lead_to is not None:
+        lead = " (" + msg(lang, "text.could_lead_to", level=msg(lang, f"scale.{q.could_lead_to.value}")) + ")"
+    return f"[{q.asked_of.value}{flag}] {q.question}{lead}"
