@@ -126,3 +126,22 @@ def test_a_large_state_is_left_to_the_sound_filter() -> None:
     assert rel.completions(unknown) > SMALL
     dropped, unproven = rel.irrelevant({}, unknown[:5], -1)
     assert not dropped and unproven == unknown[:5]
+
+
+def test_each_question_says_what_it_could_lead_to() -> None:
+    screener = Screener(load_set("paediatric-default"))
+    rng = random.Random(11)
+    for _ in range(40):
+        answers, _unknown = _slice(screener, rng, 10)
+        answers = {k: v for k, v in answers.items() if rng.random() < 0.6}
+        r = screener.screen({"answers": answers})
+        gates = {f for rule in screener.set.ask_rules.values() for f in rule.reads}
+        for q in r.ask_next:
+            if q.field in gates:
+                assert q.could_lead_to is None  # asked first so that others can be put
+                continue
+            assert q.could_lead_to is not None
+            assert r.level.rank < q.could_lead_to.rank <= r.highest_possible.rank
+            if q.red_flag:
+                assert q.could_lead_to.value == "urgent"  # the default set's red flags are urgent
+        assert all(q.could_lead_to is None for q in r.worth_recording)

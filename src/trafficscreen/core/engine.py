@@ -8,6 +8,7 @@ instance can serve many threads.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -215,9 +216,13 @@ class Screener:
         self._ask_cache: dict[tuple[Any, ...], tuple[bool | None, tuple[int, ...]]] = {}
         # which questions can still change the level: a cheap sound filter, then an exact search
         self._sound = SoundFilter(indicator_set)
-        self._relevance = Relevance(indicator_set, self._sound)
         self._order_of = {f: n for n, f in enumerate(self._question_order)}
         self._readers = {f: readers for _k, readers, f, _fl in self._question_keys}
+
+    @cached_property
+    def _relevance(self) -> Relevance:
+        """The exact search, built when a screen first needs it (most Screeners of a batch never do)."""
+        return Relevance(self.set, self._sound)
 
     def screen(
         self, encounter: Encounter | Mapping[str, Any] | str | bytes, *, lang: str | None = None

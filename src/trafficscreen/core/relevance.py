@@ -58,6 +58,7 @@ class Budget:
 
 
 _CACHE_LIMIT = 4096
+_MISSING = object()
 
 
 class SoundFilter:
@@ -227,7 +228,8 @@ class Relevance:
         self.readers = readers
         dims = [ind.dimension for ind in cs.definition.indicators]
         self.dims_of = {f: frozenset(dims[i] for i in range(len(dims)) if mask >> i & 1) for f, mask in readers.items()}
-        self.quiet = {v: _quiet(cs, v, readers[v.field]) for vs in self.vars.values() for v in vs}
+        self._cs = cs
+        self._quiet: dict[_Var, Any] = {}
 
     def irrelevant(
         self, answers: Mapping[str, Any], candidates: Sequence[str], undecided: int, budget: Budget | None = None
@@ -287,6 +289,14 @@ class Relevance:
             elif outcome is None:
                 still_open.append(search)
         return still_open
+
+    def quiet(self, var: _Var) -> Any:
+        """The answer of a variable that leaves the fewest of its readers possibly met (computed on first
+        use and kept: it depends only on the set)."""
+        found = self._quiet.get(var, _MISSING)
+        if found is _MISSING:
+            found = self._quiet[var] = _quiet(self._cs, var, self.readers[var.field])
+        return found
 
     def completions(self, unknown: Sequence[str]) -> float:
         """How many completions of the unknown fields the search could have to visit (inf when a field's
@@ -411,7 +421,7 @@ class _Search:
         nxt = self._pick(assigned, reading) or self._pick(assigned, -1)
         if nxt is None:  # pragma: no cover - with every variable assigned each bound is settled
             return False
-        quiet = self.rel.quiet[nxt]
+        quiet = self.rel.quiet(nxt)
         order = sorted(nxt.values, key=lambda w: w == quiet)  # the answers that raise something first
         return any(self._node(var, {**assigned, nxt: w}) for w in order)
 
@@ -420,7 +430,7 @@ class _Search:
         full = dict(assigned)
         for v in self.others:
             if v not in full:
-                full[v] = self.rel.quiet[v]
+                full[v] = self.rel.quiet(v)
         levels = {self._state({**full, var: x})[0] for x in var.values}
         return len(levels) > 1
 
