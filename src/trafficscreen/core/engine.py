@@ -152,6 +152,7 @@ class _LangParts:
         self.dim_cache: dict[tuple[Any, ...], DimensionOutcome] = {}
         self.form_cache: dict[tuple[Any, ...], list[FormSuggestion]] = {}
         self.lead_cache: dict[tuple[str, Level], Question] = {}
+        self.dims_cache: dict[tuple[Any, ...], list[DimensionOutcome]] = {}
 
 
 class Screener:
@@ -255,6 +256,17 @@ class Screener:
             parts.dim_cache[key] = out
         return out
 
+    def _dimensions(self, parts: _LangParts, dim_status: Any, dim_counts: Any) -> list[DimensionOutcome]:
+        """Every dimension's outcome; the list is reused for the same statuses and counts (copied, since a
+        result's lists belong to it)."""
+        key = (dim_status, dim_counts)
+        cached = parts.dims_cache.get(key)
+        if cached is None:
+            cached = [self._dimension(parts, k, st, dim_counts[k]) for k, st in enumerate(dim_status)]
+            if len(parts.dims_cache) < _CACHE_LIMIT:
+                parts.dims_cache[key] = cached
+        return list(cached)
+
     def _counts(self, strong: int, medium: int, weak: int, points: int) -> StrengthCounts:
         key = (strong, medium, weak, points)
         cached = self._count_cache.get(key)
@@ -265,8 +277,7 @@ class Screener:
         return cached
 
     def _form_list(self, parts: _LangParts, statuses: tuple[bool | None, ...]) -> list[FormSuggestion]:
-        met = tuple([i for i, s in enumerate(statuses) if s is True])
-        cached = parts.form_cache.get(met)
+        cached = parts.form_cache.get(statuses)  # the statuses themselves: cheaper than the met ones as a key
         if cached is not None:
             return cached
         ids = self._ids
@@ -281,7 +292,7 @@ class Screener:
             for _n, _o, form, hit in found
         ]
         if len(parts.form_cache) < _CACHE_LIMIT:
-            parts.form_cache[met] = out
+            parts.form_cache[statuses] = out
         return out
 
     def _result(self, encounter_id: str | None, answers: dict[str, Any], parts: _LangParts) -> ScreeningResult:
@@ -300,7 +311,7 @@ class Screener:
 
         outcomes = parts.outcomes
         indicators = list(map(dict.__getitem__, outcomes, statuses))
-        dimensions = [self._dimension(parts, k, st, dim_counts[k]) for k, st in enumerate(dim_status)]
+        dimensions = self._dimensions(parts, dim_status, dim_counts)
         red_flags = [self._ids[i] for i in self._red_flag_idx if statuses[i] is True]
 
         not_askable = 0
