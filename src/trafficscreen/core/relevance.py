@@ -17,9 +17,11 @@ different levels. Two steps decide it:
 The search works on *variables*: a yes/no, choice or number field is one variable; a set of choices is
 one yes/no variable per choice some condition tests (the others cannot change anything). A number's
 values are reduced to one per interval between the constants it is compared with, which give every
-comparison the same truth inside the interval. Searches are exponential in the worst case, so each
-question gets a budget of evaluations; a question whose search runs out is kept, never dropped
-unproven, and counted (``undecided``) so that the gap is visible.
+comparison the same truth inside the interval. Searches are exponential in the worst case, so the engine
+runs one only when at most :data:`SMALL` completions of the unknown answers remain, and never for more
+than :data:`RUNS` runs of the compiled set per screen; a question left unproven is kept, never dropped.
+Early in an interview, with many answers missing, the sound filter's list stands
+(``benchmarks/bench_ask_next.py`` measures how close to exact it is there).
 """
 
 from __future__ import annotations
