@@ -322,6 +322,9 @@ def test_cannot_ask_leaves_the_fact_unknown_and_is_not_asked_again(app: TestClie
     assert skipped not in answers  # unknown, never false
     result = default_screener().screen({"answers": answers})
     assert skipped in {q.field for q in result.ask_next}  # still unknown, so still worth asking some day
+    first = next(q for q in result.ask_next if q.could_lead_to is not None)
+    lead = msg("en", "text.could_lead_to", level=msg("en", f"scale.{first.could_lead_to.value}"))  # type: ignore[union-attr]
+    assert lead in page.text()  # each question says what an answer could change
     assert result.completeness.answered == len(set(answers) & set(default_screener().set.used_fields))
     assert (
         msg("en", "text.answered", answered=str(result.completeness.answered), total=str(result.completeness.total))

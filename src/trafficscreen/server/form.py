@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..messages import msg
 from ..model.dictionary import FieldDef, FieldType
-from ..model.result import ScreeningResult
+from ..model.result import Question, ScreeningResult
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -487,9 +487,21 @@ def _state_note(state: str, lang: str) -> str:
 _LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nb": "Norsk bokmål"}
 
 
+def _could_lead_to(q: Question, lang: str) -> str:
+    """'could lead to refer', in the engine-wide scale's words; empty for the facts asked first."""
+    if q.could_lead_to is None:
+        return ""
+    return msg(lang, "text.could_lead_to", level=msg(lang, f"scale.{q.could_lead_to.value}"))
+
+
 def _result_view(result: ScreeningResult, lang: str) -> dict[str, Any]:
     questions = [
-        {"question": q.question, "red_flag": q.red_flag, "who": msg(lang, f"server.group.{q.asked_of.value}")}
+        {
+            "question": q.question,
+            "red_flag": q.red_flag,
+            "who": msg(lang, f"server.group.{q.asked_of.value}"),
+            "lead": _could_lead_to(q, lang),
+        }
         for q in result.ask_next
     ]
     return {
