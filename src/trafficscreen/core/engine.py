@@ -399,7 +399,7 @@ class Screener:
                 if dropped:
                     candidates = [f for f in candidates if f not in dropped]
                     worth = sorted([*worth, *(self._order_of[f] for f in dropped)])
-            ask_next = [self._question(parts, f, reach, lo) for f in candidates]
+            ask_next = self._lead(parts, candidates, reach, lo)
         questions = parts.questions
         recording = [questions[self._question_order[n]] for n in worth]
         cannot_ask: list[CannotAsk] = []
@@ -447,18 +447,25 @@ class Screener:
         order, mask = self._question_order, (1 << shift) - 1
         return [order[k & mask] for k in order_keys], worth
 
-    def _question(self, parts: _LangParts, f: str, reach: tuple[int, ...], lo: int) -> Question:
-        """The question for field ``f`` with the highest level an answer could still lead to."""
-        readers = self._readers[f]
-        top = max((j for j, mask in enumerate(reach) if mask & readers), default=len(reach) - 1)
-        level = self._level_scales[lo + 1 + top]
-        key = (f, level)
-        cached = parts.lead_cache.get(key)
-        if cached is None:
-            cached = build(Question, {**parts.questions[f].__dict__, "could_lead_to": level})
-            if len(parts.lead_cache) < _CACHE_LIMIT:
-                parts.lead_cache[key] = cached
-        return cached
+    def _lead(self, parts: _LangParts, candidates: list[str], reach: tuple[int, ...], lo: int) -> list[Question]:
+        """The questions for ``candidates``, each with the highest level an answer could still lead to: the
+        highest open level whose deciding indicators read the field (``reach``, lowest first)."""
+        readers, scales, cache = self._readers, self._level_scales, parts.lead_cache
+        top = len(reach) - 1
+        out = []
+        for f in candidates:
+            r = readers[f]
+            j = top
+            while j and not reach[j] & r:
+                j -= 1
+            level = scales[lo + 1 + j]
+            q = cache.get((f, level))
+            if q is None:
+                q = build(Question, {**parts.questions[f].__dict__, "could_lead_to": level})
+                if len(cache) < _CACHE_LIMIT:
+                    cache[(f, level)] = q
+            out.append(q)
+        return out
 
     def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
         # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)
