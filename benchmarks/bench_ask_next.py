@@ -18,14 +18,17 @@ States, per active shipped set (newest version):
 from __future__ import annotations
 
 import random
+import statistics
 import sys
+import time
 from typing import Any
 
 from bench_interview import SEED, cohort, latest_sets, population
 
 from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.core.engine import Screener
-from trafficscreen.core.relevance import Budget
+from trafficscreen.core.relevance import RUNS as RUNS_BOUND
+from trafficscreen.core.relevance import SMALL, Budget
 from trafficscreen.model.encounter import check_answers
 from trafficscreen.model.indicator_set import Status
 
@@ -84,6 +87,62 @@ def settle(screener: Screener, states: list[dict[str, Any]]) -> tuple[int, int, 
     return offered, matters, cannot, undecided
 
 
+def few_open(cs: CompiledSet, n: int, seed: int) -> list[dict[str, Any]]:
+    """Encounters with every answer given but 6, 8, 10 or 12 yes/no questions, the child 14, seen alone and
+    speaking the language: near the end of an interview, where the engine searches."""
+    rng = random.Random(seed)
+    present = {"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": True}
+    by_id = cs.dictionary.by_id
+    booleans = [f for f in cs.used_fields if by_id[f].type.value == "boolean" and f not in present]
+    out = []
+    for h in population(cs, n, seed):
+        left_open = set(rng.sample(booleans, min(len(booleans), rng.choice([6, 8, 10, 12]))))
+        answers = {k: v for k, v in h.items() if k not in left_open}
+        out.append({**answers, **{k: v for k, v in present.items() if k in by_id}})
+    return out
+
+
+def search_figures(screener: Screener, states: list[dict[str, Any]]) -> dict[str, float]:
+    """For states near the end of an interview: how many the engine searched, the runs each search used,
+    how many reached the bound (questions left unproven, kept), and the time to compute the lists."""
+    rel = screener._relevance
+    plain = rel.irrelevant
+    used: list[int] = []
+    bounded = 0
+
+    def watched(answers: Any, candidates: Any, undecided: int, budget: Budget | None = None) -> Any:
+        nonlocal bounded
+        readers = rel.readers
+        unknown = [f for f in rel.vars if f not in answers and readers[f] & undecided]
+        if budget is not None or rel.completions(unknown) > SMALL:
+            return plain(answers, candidates, undecided, budget)
+        budget = Budget()
+        out = plain(answers, candidates, undecided, budget)
+        used.append(RUNS_BOUND - budget.runs)
+        bounded += bool(out[1])
+        return out
+
+    rel.irrelevant = watched  # type: ignore[method-assign]  # a benchmark's probe, on this instance only
+    times = []
+    try:
+        for state in states:
+            r = screener.screen({"answers": state})
+            t = time.perf_counter()
+            _ = r.ask_next
+            times.append(time.perf_counter() - t)
+    finally:
+        del rel.irrelevant
+    used.sort()
+    return {
+        "searched": len(used),
+        "runs median": statistics.median(used) if used else 0,
+        "runs max": used[-1] if used else 0,
+        "bound reached": bounded,
+        "lists mean ms": sum(times) / len(times) * 1e3,
+        "lists worst ms": max(times) * 1e3,
+    }
+
+
 _notes: list[str] = []
 
 
@@ -106,6 +165,9 @@ def run(n: int = N_STATES) -> list[Row]:
                 (f"{label}: proved unable to change the level", cannot, "questions"),
                 (f"{label}: undecided after {RUNS} runs each", undecided, "questions"),
             ]
+        figures = search_figures(screener, few_open(cs, 4 * n, SEED + 5))
+        label = f"{cs.ref}, 6-12 yes/no questions left open ({4 * n} states)"
+        rows += [(f"{label}: {name}", value, "") for name, value in figures.items()]
     _notes.append("offered = ask_next (the facts an ask rule reads left out) and cannot_ask, as the engine gives them")
     return rows
 

@@ -44,12 +44,13 @@ if TYPE_CHECKING:
 __all__ = ["RUNS", "SMALL", "Budget", "Relevance", "SoundFilter", "level_bounds"]
 
 
-SMALL = 4096
-"""At most this many completions of the unknown answers: the search may run to the end (up to
-:data:`RUNS` runs of the compiled set), so ``ask_next`` is exact. Above it, only the sound filter."""
+SMALL = 1024
+"""At most this many completions of the unknown answers (about ten yes/no questions): the engine searches,
+and ``ask_next`` is exact unless the search reaches :data:`RUNS`. Above it, only the sound filter."""
 RUNS = 1000
-"""The most runs one screen's exact search may use (the shipped sets' tests never need more than ~100);
-a bound on the work any one request can cause."""
+"""The most runs of the compiled set one screen's search may use: a bound on the work any one request can
+cause (about 40 ms here). Reached in about 1 % of searched states (``benchmarks/bench_ask_next.py``); the
+questions it leaves unproven are kept."""
 
 
 @dataclass
@@ -250,7 +251,8 @@ class Relevance:
             budget = Budget() if self.completions(unknown) <= SMALL else Budget(runs=0)
         dropped: set[str] = set()
         unproven: list[str] = []
-        still_open = self._one_step(answers, candidates, unknown, budget, dropped, unproven)
+        memo: dict[frozenset[tuple[_Var, Any]], tuple[int, int, int, int]] = {}
+        still_open = self._one_step(answers, candidates, unknown, budget, dropped, unproven, memo)
         for search in still_open:
             search.budget = search.limit = budget.runs
             try:
@@ -271,6 +273,7 @@ class Relevance:
         budget: Budget,
         dropped: set[str],
         unproven: list[str],
+        memo: dict[frozenset[tuple[_Var, Any]], tuple[int, int, int, int]],
     ) -> list[_Search]:
         """Settle what one step settles (adding to ``dropped`` and ``unproven``); the searches left open."""
         still_open: list[_Search] = []
@@ -278,7 +281,7 @@ class Relevance:
             if not self.vars.get(f) or budget.runs <= 0:
                 unproven.append(f)  # a field whose values cannot be reduced, or no budget left
                 continue
-            search = _Search(self, answers, f, unknown, budget.runs)
+            search = _Search(self, answers, f, unknown, budget.runs, memo)
             try:
                 outcome = search.one_step()
             except _OutOfBudget:
@@ -332,8 +335,17 @@ class Relevance:
 class _Search:
     """The search for one field: a completion of the others in which two of its answers part."""
 
-    def __init__(self, rel: Relevance, answers: Mapping[str, Any], field: str, unknown: list[str], budget: int) -> None:
+    def __init__(
+        self,
+        rel: Relevance,
+        answers: Mapping[str, Any],
+        field: str,
+        unknown: list[str],
+        budget: int,
+        memo: dict[frozenset[tuple[_Var, Any]], tuple[int, int, int, int]],
+    ) -> None:
         self.rel = rel
+        self.memo = memo  # states already run in this screen's searches, by the variables assigned
         self.base = dict(answers)
         self.field = field
         self.unknown = unknown
@@ -385,10 +397,15 @@ class _Search:
         return False
 
     def _state(self, assigned: dict[_Var, Any]) -> tuple[int, int, int, int]:
+        key = frozenset(assigned.items())
+        found = self.memo.get(key)
+        if found is not None:
+            return found
         self.budget -= 1
         if self.budget < 0:
             raise _OutOfBudget
-        return self.rel.state(self._answers(assigned))
+        found = self.memo[key] = self.rel.state(self._answers(assigned))
+        return found
 
     def _answers(self, assigned: dict[_Var, Any]) -> dict[str, Any]:
         out = dict(self.base)
