@@ -49,8 +49,8 @@ SMALL = 1024
 and ``ask_next`` is exact unless the search reaches :data:`RUNS`. Above it, only the sound filter."""
 RUNS = 1000
 """The most runs of the compiled set one screen's search may use: a bound on the work any one request can
-cause (about 40 ms here). Reached in about 1 % of searched states (``benchmarks/bench_ask_next.py``); the
-questions it leaves unproven are kept."""
+cause (about 0.1 s here). Reached in 4 of 1,029 searched states near the end of an interview
+(``benchmarks/bench_ask_next.py``); the questions it leaves unproven are kept."""
 
 
 @dataclass
