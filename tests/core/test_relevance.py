@@ -8,7 +8,10 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from strategies import answer_for, answers_for
 from trafficscreen.content.loader import load_set
 from trafficscreen.core.engine import Screener
 from trafficscreen.core.relevance import SMALL, Budget, _representatives, _Usage, _variables
@@ -145,3 +148,32 @@ def test_each_question_says_what_it_could_lead_to() -> None:
             if q.red_flag:
                 assert q.could_lead_to.value == "urgent"  # the default set's red flags are urgent
         assert all(q.could_lead_to is None for q in r.worth_recording)
+
+
+@pytest.mark.parametrize("ref", ["paediatric-default", "ilo-child-labour"])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_question_moved_out_of_ask_next_never_changes_the_level(ref: str, data: st.DataObject) -> None:
+    """Sampled completions: an unanswered question in worth_recording gives one level whatever its answer."""
+    screener = _screeners(ref)
+    cs = screener.set
+    answers = data.draw(answers_for(cs, p_known=0.9))
+    answers.update({"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": True})
+    r = screener.screen({"answers": answers})
+    unknown = [f for f in cs.used_fields if f not in answers]
+    for q in r.worth_recording[:3]:
+        others = [f for f in unknown if f != q.field]
+        for _ in range(6):
+            completion = {f: data.draw(answer_for(cs.dictionary.by_id[f])) for f in others}
+            values = data.draw(st.lists(answer_for(cs.dictionary.by_id[q.field]), min_size=2, max_size=3))
+            levels = {screener.screen({"answers": {**answers, **completion, q.field: v}}).level for v in values}
+            assert len(levels) == 1, q.field
+
+
+_CACHE: dict[str, Screener] = {}
+
+
+def _screeners(ref: str) -> Screener:
+    if ref not in _CACHE:
+        _CACHE[ref] = Screener(load_set(ref))
+    return _CACHE[ref]
