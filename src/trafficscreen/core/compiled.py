@@ -182,6 +182,15 @@ class CompiledSet:
 
         return compile_ask_rules(self.dictionary)
 
+    @cached_property
+    def field_readers(self) -> dict[str, int]:
+        """Per field the set reads, the bitmask of the indicators whose condition reads it."""
+        readers: dict[str, int] = {}
+        for i, fields in enumerate(self.indicator_fields):
+            for f in fields:
+                readers[f] = readers.get(f, 0) | 1 << i
+        return readers
+
     @property
     def id(self) -> str:
         return self.definition.id

@@ -188,10 +188,7 @@ class Screener:
         self._question_order = sorted(rank, key=rank.__getitem__)
         self._bits = [1 << i for i in range(len(d.indicators))]
         self._count_cache: dict[tuple[int, int, int, int], StrengthCounts] = {}
-        masks: dict[str, int] = {}
-        for i, fields in enumerate(indicator_set.indicator_fields):
-            for f in fields:
-                masks[f] = masks.get(f, 0) | (1 << i)
+        masks = indicator_set.field_readers
         flagged = {
             f for i, fields in enumerate(indicator_set.indicator_fields) if d.indicators[i].red_flag for f in fields
         }
@@ -218,7 +215,6 @@ class Screener:
         # which questions can still change the level: a cheap sound filter, then an exact search
         self._sound = SoundFilter(indicator_set)
         self._order_of = {f: n for n, f in enumerate(self._question_order)}
-        self._readers = {f: readers for _k, readers, f, _fl in self._question_keys}
 
     @cached_property
     def _relevance(self) -> Relevance:
@@ -450,7 +446,7 @@ class Screener:
     def _lead(self, parts: _LangParts, candidates: list[str], reach: tuple[int, ...], lo: int) -> list[Question]:
         """The questions for ``candidates``, each with the highest level an answer could still lead to: the
         highest open level whose deciding indicators read the field (``reach``, lowest first)."""
-        readers, scales, cache = self._readers, self._level_scales, parts.lead_cache
+        readers, scales, cache = self.set.field_readers, self._level_scales, parts.lead_cache
         top = len(reach) - 1
         out = []
         for f in candidates:

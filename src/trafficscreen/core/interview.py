@@ -237,17 +237,9 @@ class LevelLayer:
                 out.append(True if lo > bound else (False if hi <= bound else None))
         return tuple(out)
 
-    def live_atoms(self, values: tuple[Any, ...], lo: int, hi: int) -> int:
-        """Bitmask of the atoms that can still change the level, given every atom's value and the open
-        levels ``lo < j <= hi`` (indexes into the set's levels, -1 for none)."""
-        live = 0
-        for mask in self.live_by_level(values, lo, hi):
-            live |= mask
-        return live
-
     def live_by_level(self, values: tuple[Any, ...], lo: int, hi: int) -> tuple[int, ...]:
-        """Per open level ``lo < j <= hi``, lowest first, the atoms that can still decide whether it is
-        reached."""
+        """Per open level ``lo < j <= hi`` (indexes into the set's levels, -1 for none), lowest first, the
+        atoms that can still decide whether it is reached, given every atom's value."""
         out = []
         for j in range(lo + 1, hi + 1):
             live = 0

@@ -94,23 +94,6 @@ class SoundFilter:
         self._live_cache: dict[tuple[Any, ...], tuple[int, ...]] = {}
         self._open_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
-    def live(
-        self,
-        statuses: Sequence[Status],
-        dim_status: Sequence[Status],
-        dim_counts: Sequence[DimensionCounts],
-        lo: int,
-        hi: int,
-    ) -> int:
-        """Bitmask of the indicators that can still change the level, given the level indexes reached
-        (``lo``) and still possible (``hi``), -1 for none."""
-        if self.layer is None:
-            return self.all_indicators
-        out = 0
-        for mask in self.reach(statuses, dim_status, dim_counts, lo, hi):
-            out |= mask
-        return out
-
     def reach(
         self,
         statuses: Sequence[Status],
@@ -224,11 +207,7 @@ class Relevance:
         self.vars: dict[str, tuple[_Var, ...]] = {}
         for f in cs.used_fields:
             self.vars[f] = _variables(cs.dictionary.by_id[f], usage) or ()
-        readers: dict[str, int] = {}
-        for i, fields in enumerate(cs.indicator_fields):
-            for f in fields:
-                readers[f] = readers.get(f, 0) | 1 << i
-        self.readers = readers
+        readers = self.readers = cs.field_readers
         dims = [ind.dimension for ind in cs.definition.indicators]
         self.dims_of = {f: frozenset(dims[i] for i in range(len(dims)) if mask >> i & 1) for f, mask in readers.items()}
         self._cs = cs
@@ -328,7 +307,10 @@ class Relevance:
                 undecided |= 1 << i
         if lo == hi:
             return lo, hi, 0, undecided
-        live = self.sound.live(statuses, dim_status, dim_counts, lo, hi) & undecided
+        live = 0
+        for mask in self.sound.reach(statuses, dim_status, dim_counts, lo, hi):
+            live |= mask
+        live &= undecided
         return (lo, lo if not live else hi, live, undecided)
 
 
