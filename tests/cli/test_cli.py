@@ -3,26 +3,15 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_support import run_cli
 from conftest import MINI_SET, replace_in
-from paths import ROOT
 from trafficscreen.cli import build_parser, main
 
-
-def run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trafficscreen.cli", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        cwd=ROOT,
-        check=False,
-    )
+run = run_cli
 
 
 def write(tmp_path: Path, payload: object, name: str = "enc.json") -> Path:

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_support import run_cli
 from conftest import MINI_SET
 from fhir_support import EXAMPLE_ENCOUNTERS, EXAMPLE_RESPONSE, default_screener, example
-from paths import ROOT
 from trafficscreen.cli import main
 from trafficscreen.content.loader import load_set
 from trafficscreen.core.engine import Screener
 from trafficscreen.fhir import check_bundle, encounter_from_questionnaire_response
 
-
-def run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True, cwd=ROOT, check=False
-    )
+run = run_cli
 
 
 def out_json(capsys: pytest.CaptureFixture[str]) -> Any:

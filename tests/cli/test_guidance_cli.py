@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_support import run_cli
 from conftest import MINI_SET
 from paths import ROOT
 from trafficscreen.cli import main
@@ -18,15 +17,7 @@ URGENT = ROOT / "examples" / "encounters" / "referral-urgent.json"
 SITE = ROOT / "examples" / "site-example.yaml"
 
 
-def run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trafficscreen.cli", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        cwd=ROOT,
-        check=False,
-    )
+run = run_cli
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from cli_support import run_cli
 from conftest import MINI_SET
 from paths import ROOT
 from trafficscreen.cli import main
@@ -19,9 +20,7 @@ from trafficscreen.research.evaluate import SYNTHETIC_WARNING
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trafficscreen.cli", *args], text=True, capture_output=True, cwd=ROOT, check=False
-    )
+    return run_cli(list(args))
 
 
 @pytest.fixture(scope="module")
@@ -126,14 +125,7 @@ def test_batch_with_a_column_mapping(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], fragment: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "trafficscreen.cli", *args],
-        text=True,
-        capture_output=True,
-        cwd=tmp_path,
-        check=False,
-        env=None,
-    )
+    proc = run_cli(args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
