@@ -30,7 +30,7 @@ produced it. In DuckDB the status and level columns are ENUMs (text everywhere e
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,9 +62,12 @@ from .nodes import (
     sum_,
     wrap,
 )
+from .packed import BitRef, PackedFacts, PackedGen, PackedLayout, answered_terms, check_packed
 
 if TYPE_CHECKING:
     from sqlglot import exp
+
+    from ..expr.types import TypeChecker
 
 
 ANSWERED_COLUMN = "answered"
@@ -115,17 +118,22 @@ def build_query(
     source: exp.Expression,
     fields: Mapping[str, exp.Expression],
     keep: Sequence[str | tuple[str, str]] = (),
+    packed: PackedLayout | None = None,
 ) -> exp.Select:
     """The scoring query of ``cs`` over ``source`` (a table or subquery node).
 
     ``fields`` gives, for each field the set reads, the SQL expression of its value in a ``source`` row
     (usually a quoted column; a typed NULL for a field the source lacks). ``keep`` names source columns
-    copied to the output unchanged, first; a ``(column, name)`` pair renames one on the way.
+    copied to the output unchanged, first; a ``(column, name)`` pair renames one on the way. With
+    ``packed``, ``source`` is a packed cohort of that layout (:mod:`.packed`): yes/no fields are read from
+    its words, and ``fields`` gives the encoded columns of the other fields.
     """
     check_dialect(dialect)
     kept = [(k, k) if isinstance(k, str) else k for k in keep]
     _check_request(cs, fields, [name for _src, name in kept])
-    return _Query(cs, dialect, fields, kept).build(source)
+    if packed is not None:
+        check_packed(packed, cs)
+    return _Query(cs, dialect, fields, kept, packed).build(source)
 
 
 def _check_request(cs: CompiledSet, fields: Mapping[str, exp.Expression], names_kept: list[str]) -> None:
@@ -160,9 +168,15 @@ class _Query:
     """
 
     def __init__(
-        self, cs: CompiledSet, dialect: str, fields: Mapping[str, exp.Expression], kept: list[tuple[str, str]]
+        self,
+        cs: CompiledSet,
+        dialect: str,
+        fields: Mapping[str, exp.Expression],
+        kept: list[tuple[str, str]],
+        packed: PackedLayout | None = None,
     ) -> None:
         self.cs = cs
+        self.packed = packed
         self.plan = cs.plan
         self.dialect = dialect
         self.fields = fields
@@ -177,6 +191,8 @@ class _Query:
         self.rf = _pair("rf")
         self.answered = f"{_INTERNAL}answered"
         self.set_counts: dict[str, Pair] = {}
+        self.bits: list[tuple[BitRef | None, BitRef | None]] = []  # per indicator over a packed cohort
+        self.words: list[str] = []
 
     def build(self, source: exp.Expression) -> exp.Select:
         from sqlglot import exp
@@ -206,12 +222,17 @@ class _Query:
         makes on a row as a column, and how many of the questions the set reads are answered."""
         from sqlglot import exp
 
-        facts = Facts(self.fields.__getitem__, f"{_INTERNAL}", self.dialect)
+        facts, gen = self._lowering()
         indicators: list[tuple[str, exp.Expression]] = []
         for i, (tree, checker) in enumerate(self.cs.checked.indicators):
-            lo, hi = SqlGen(checker, self.dialect, facts=facts).two(tree)
+            lo, hi = gen(checker).two(tree)
             indicators += [(self.s[i][0], lo), (self.s[i][1], hi)]
-        known = [case([(not_null(self.fields[f]), num(1))], num(0)) for f in self.cs.used_fields]
+            if isinstance(facts, PackedFacts):
+                self.bits.append((facts.bit_of(lo), facts.bit_of(hi)))
+        if self.packed is None:
+            known = [case([(not_null(self.fields[f]), num(1))], num(0)) for f in self.cs.used_fields]
+        else:
+            known = answered_terms(self.packed, self.fields, list(self.cs.used_fields), self.dialect)
         computed = [*facts.columns(), (self.answered, wrap(sum_(known)))]
         from_source = [col(src) if src == name else _alias(col(src), name) for src, name in self.kept]
         select = exp.Select(expressions=[*from_source, *(_alias(e, n) for n, e in computed)]).from_(source)
@@ -220,7 +241,17 @@ class _Query:
         self._stage(
             "indicators", indicators, passed=[*self.names_kept, self.answered, *(n for n, _ in facts.columns())]
         )
-        self.carried = [*self.names_kept, self.answered, *(c for pair in self.s for c in pair)]
+        self.words = list(facts.words) if isinstance(facts, PackedFacts) else []
+        self.carried = [*self.names_kept, self.answered, *self.words, *(c for pair in self.s for c in pair)]
+
+    def _lowering(self) -> tuple[Facts, Callable[[TypeChecker], SqlGen]]:
+        """The facts table of the first stage and the field-scope primitives: over plain columns, or over
+        a packed cohort's encoded ones (the lowering itself is the same)."""
+        if self.packed is None:
+            facts = Facts(self.fields.__getitem__, _INTERNAL, self.dialect)
+            return facts, lambda checker: SqlGen(checker, self.dialect, facts=facts)
+        packed = PackedFacts(self.packed, self.fields.__getitem__, _INTERNAL, self.dialect)
+        return packed, lambda checker: PackedGen(checker, self.dialect, packed)
 
     def _count(self, members: Members) -> Pair:
         def total(world: int) -> exp.Expression:
@@ -237,9 +268,11 @@ class _Query:
             # a count that adds nothing to the set-wide count is left out unless the rule reads it
             wanted = [n for n in sorted(reads | set(plan.level_counts)) if n in reads or plan.dimension_count(k, n)]
             if wanted and self.dialect in _BIT_COUNT_DIALECTS and len(plan.members[k]) <= _MASK_BITS:
+                direct, rest = self._direct_bits(k)
                 mask = _pair(f"m{k}")
-                counts += [(mask[w], self._mask(k, w)) for w in (0, 1)]
-                dim_counts.append({n: self._from_mask(k, n, mask) for n in wanted})
+                if rest:
+                    counts += [(mask[w], self._mask(rest, w)) for w in (0, 1)]
+                dim_counts.append({n: self._from_mask(k, n, mask, direct, rest) for n in wanted})
                 continue
             here: dict[str, Pair] = {}
             for n in wanted:
@@ -255,25 +288,46 @@ class _Query:
             self._stage("counts", counts)
         return dim_counts
 
-    def _mask(self, k: int, world: int) -> exp.Expression:
-        """The dimension's indicators that hold in ``world`` as bits of one integer (bit j: its j-th member):
+    def _direct_bits(self, k: int) -> tuple[dict[int, tuple[BitRef, BitRef]], list[int]]:
+        """The dimension's indicators whose two worlds are each one bit of a word of the first stage (over a
+        packed cohort: a yes/no field, a choice among a set's answers), counted straight from those words;
+        and the rest, counted from the dimension's masks. A bit read by two of its indicators is counted
+        through the masks for the second, so that a ``BIT_COUNT`` never counts one indicator for two."""
+        direct: dict[int, tuple[BitRef, BitRef]] = {}
+        rest: list[int] = []
+        seen: set[BitRef] = set()
+        for i in self.plan.members[k]:
+            lo, hi = self.bits[i] if self.bits else (None, None)
+            if lo is None or hi is None or lo in seen or hi in seen:
+                rest.append(i)
+                continue
+            seen |= {lo, hi}
+            direct[i] = (lo, hi)
+        return direct, rest
+
+    def _mask(self, members: Sequence[int], world: int) -> exp.Expression:
+        """The indicators ``members`` that hold in ``world`` as bits of one integer (bit j: the j-th):
         one term per indicator, where a count per strength and for points would need one term each."""
-        bits = [case([(col(self.s[i][world]), num(1 << j))], num(0)) for j, i in enumerate(self.plan.members[k])]
+        bits = [case([(col(self.s[i][world]), num(1 << j))], num(0)) for j, i in enumerate(members)]
         return wrap(sum_(bits))
 
-    def _from_mask(self, k: int, n: str, mask: tuple[str, str]) -> Pair:
-        """A count read from the dimension's masks: for each weight, that weight times the set bits."""
+    def _from_mask(
+        self, k: int, n: str, mask: tuple[str, str], direct: Mapping[int, tuple[BitRef, BitRef]], rest: list[int]
+    ) -> Pair:
+        """A count read from the dimension's masks and words: for each weight, that weight times the set
+        bits of each."""
         from sqlglot import exp
 
-        position = {i: j for j, i in enumerate(self.plan.members[k])}
-        by_weight: dict[int, int] = {}
-        for i, w in self.plan.dimension_count(k, n):
-            by_weight[w] = by_weight.get(w, 0) | (1 << position[i])
+        position = {i: j for j, i in enumerate(rest)}
 
         def total(world: int) -> exp.Expression:
+            by_weight: dict[tuple[int, str], int] = {}
+            for i, w in self.plan.dimension_count(k, n):
+                word, bit = direct[i][world] if i in direct else (mask[world], 1 << position[i])
+                by_weight[w, word] = by_weight.get((w, word), 0) | bit
             terms: list[exp.Expression] = []
-            for w, bits in sorted(by_weight.items()):
-                hit = exp.BitwiseAnd(this=col(mask[world]), expression=num(bits))
+            for (w, word), bits in sorted(by_weight.items()):
+                hit = exp.BitwiseAnd(this=col(word), expression=num(bits))
                 ones = exp.Cast(this=exp.BitwiseCount(this=paren(hit)), to=exp.DataType.build("INT"))
                 terms.append(ones if w == 1 else arith("*", num(w), ones))
             return wrap(sum_(terms))
@@ -293,8 +347,8 @@ class _Query:
                 parts = [here[n][w].copy() for here in dim_counts if n in here]
                 computed.append((names_[w], wrap(sum_(parts))))
             self.set_counts[n] = (col(names_[0]), col(names_[1]))
-        # the per-dimension counts are not needed past this stage
-        passed = [c for c in self.carried if not c.startswith(f"{_INTERNAL}c")]
+        # the per-dimension counts and the words are not needed past this stage
+        passed = [c for c in self.carried if not c.startswith(f"{_INTERNAL}c") and c not in self.words]
         self._stage("dimensions", computed, passed=passed)
         if "dimensions_present" in self.plan.level_reads:
             dp = _pair("all_dimensions_present")
@@ -403,13 +457,24 @@ def to_sql(
     columns: Mapping[str, str] | None = None,
     keep: Sequence[str | tuple[str, str]] = (),
     pretty: bool = True,
+    packed: bool = False,
 ) -> str:
     """The scoring query of ``cs`` over ``table`` in ``dialect``, as text.
 
     ``columns`` maps dictionary field ids to the table's column names where they differ (see
     :func:`trafficscreen.sql.load_mapping`); ``keep`` names columns copied to the output first (an
-    encounter id, typically).
+    encounter id, typically). With ``packed``, ``table`` is a packed cohort (``trafficscreen pack --for
+    sql``), written with the set's dictionary, whose columns are named as the packer names them.
     """
     check_dialect(dialect)
+    if packed:
+        if columns:
+            raise SqlError("a packed cohort names its columns by field; give no column mapping")
+        from .packed import packed_layout
+
+        fields = {f: col(f) for f in cs.used_fields}
+        layout = packed_layout(cs.dictionary)
+        query = build_query(cs, dialect, source=table_node(table), fields=fields, keep=keep, packed=layout)
+        return query.sql(dialect=dialect, pretty=pretty)
     query = build_query(cs, dialect, source=table_node(table), fields=column_fields(cs, dialect, columns), keep=keep)
     return query.sql(dialect=dialect, pretty=pretty)

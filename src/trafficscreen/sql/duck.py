@@ -22,6 +22,8 @@ from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failur
 if TYPE_CHECKING:
     import duckdb
 
+    from .packing import PackedFile
+
 _INPUT = "_ts_input"
 _counter = itertools.count()
 
@@ -229,7 +231,12 @@ def score_duckdb_plan(
     cs = resolve_set(indicator_set, allow_draft=allow_draft)
     cols = as_mapping(mapping)
     if isinstance(source, (str, Path)):
+        from .packing import packed_file
+
         con = connection if connection is not None else duckdb.connect()
+        pf = packed_file(source, con)
+        if pf is not None:
+            return _score_packed(con, source, pf, cs, cols, id_column, keep, check)
         rel = read_input(source, con)
         label = str(source)
     else:
@@ -238,11 +245,7 @@ def score_duckdb_plan(
     plan = plan_relation(rel, cs, cols, label, id_column=id_column, keep=keep)
     name = f"{_INPUT}{next(_counter)}"
     if check:
-        q = check_query(plan, name)
-        if q is not None:
-            counts = _run(lambda: rel.query(name, q.sql(dialect="duckdb")), label)
-            rows = _run(counts.fetchall, label)
-            raise_on_failures(plan, list(rows[0]), label)
+        run_checks(rel, plan, name, label)
     from sqlglot import exp
 
     query = build_query(
@@ -252,6 +255,63 @@ def score_duckdb_plan(
         fields=plan.expressions(),
         keep=plan.keep,
     )
+    return _run(lambda: rel.query(name, query.sql(dialect="duckdb")), label), plan
+
+
+def run_checks(rel: duckdb.DuckDBPyRelation, plan: InputPlan, name: str, label: str) -> None:
+    """Check every value of ``rel`` against the data dictionary in one pass; raise on any bad one."""
+    q = check_query(plan, name)
+    if q is not None:
+        counts = _run(lambda: rel.query(name, q.sql(dialect="duckdb")), label)
+        rows = _run(counts.fetchall, label)
+        raise_on_failures(plan, list(rows[0]), label)
+
+
+def _score_packed(
+    con: duckdb.DuckDBPyConnection,
+    source: str | Path,
+    pf: PackedFile,
+    cs: CompiledSet,
+    mapping: ColumnMapping,
+    id_column: str | None,
+    keep: Sequence[str],
+    check: bool,
+) -> tuple[duckdb.DuckDBPyRelation, InputPlan]:
+    """A packed cohort (:mod:`.packing`): checked when it was packed, so only what a hand edit could break
+    is checked here, and the fields are read from their encoded columns."""
+    from sqlglot import exp
+
+    from .inputs import FieldInput
+    from .packing import check_packed_rows, packed_checks, packed_fields
+
+    label = str(source)
+    where = Location(label)
+    if mapping.columns:
+        raise CohortError("a packed cohort names its columns by field; score it without a column mapping", where)
+    rel = read_input(source, con)
+    columns = list(rel.columns)
+    fields = packed_fields(pf, cs, columns, where)
+    name = f"{_INPUT}{next(_counter)}"
+    if check:
+        check_packed_rows(rel, packed_checks(pf, cs, columns), name, label)
+    kept = [c for c in ([id_column] if id_column else []) if c in columns and c not in keep]
+    for k in keep:
+        if k not in columns:
+            raise CohortError(f"column '{k}' to keep is not in the input", where)
+        kept.append(k)
+    if "synthetic" in columns and "synthetic" not in kept:
+        kept.append("synthetic")
+    query = build_query(
+        cs,
+        "duckdb",
+        source=exp.Table(this=exp.to_identifier(name, quoted=True)),
+        fields=fields,
+        keep=kept,
+        packed=pf.layout,
+    )
+    absent = tuple(f for f in cs.used_fields if f not in pf.fields)
+    packed_in = {f: FieldInput(f, f, e) for f, e in fields.items() if f in pf.fields}
+    plan = InputPlan(packed_in, list(packed_in.values()), tuple((k, k) for k in kept), absent)
     return _run(lambda: rel.query(name, query.sql(dialect="duckdb")), label), plan
 
 

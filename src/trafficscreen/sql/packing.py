@@ -1,0 +1,261 @@
+"""Writing and reading packed cohorts for SQL engines (:mod:`.packed`), through DuckDB.
+
+``pack_for_sql`` checks a cohort once, as ``score_duckdb`` does, and writes it packed to Parquet with
+its layout in the file's metadata (key ``trafficscreen.packed.sql``). ``score_duckdb`` recognises such a
+file by that key, refuses one packed with another dictionary or list of values, checks what a hand edit
+could break (a yes and a no for one field, a position past a list of values) and scores it with the
+packed query. Spark and warehouses read the same Parquet file; ``to_sql(..., packed=True)`` prints the
+query for them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..content.loader import resolve_set
+from ..content.mapping import ColumnMapping, as_mapping
+from ..core.compiled import CompiledSet
+from ..errors import CohortError, Location, SqlError
+from ..model.dictionary import FieldType
+from .nodes import and_, case, cmp, col, ident, not_null, num, paren
+from .packed import NO_WORD, YES_WORD, PackedLayout, Slot, check_packed, pack_columns, packed_layout
+
+if TYPE_CHECKING:
+    import duckdb
+    from sqlglot import exp
+
+    from .inputs import InputPlan
+
+METADATA_KEY = "trafficscreen.packed.sql"
+LAYOUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PackedFile:
+    """What a packed file's metadata says: its layout, and which of the dictionary's fields it holds."""
+
+    layout: PackedLayout
+    fields: tuple[str, ...]
+    rows: int
+
+
+def layout_metadata(layout: PackedLayout, fields: Sequence[str], rows: int) -> str:
+    """The JSON text stored under :data:`METADATA_KEY`."""
+    return json.dumps(
+        {
+            "layout": LAYOUT_VERSION,
+            "dictionary": layout.dictionary,
+            "fields": list(fields),
+            "rows": rows,
+            "types": {f: t.value for f, t in layout.types.items()},
+            "slots": {f: [s.word, s.bit] for f, s in layout.slots.items()},
+            "values": {f: list(v) for f, v in layout.values.items()},
+        },
+        sort_keys=True,
+    )
+
+
+def read_layout(text: str, where: Location) -> PackedFile:
+    """A :class:`PackedFile` from the metadata text; a damaged one is refused, never guessed at."""
+    try:
+        meta = json.loads(text)
+        if meta.get("layout") != LAYOUT_VERSION:
+            raise CohortError(
+                f"packed with layout {meta.get('layout')!r}; this version reads layout {LAYOUT_VERSION}; "
+                "pack the source again",
+                where,
+            )
+        layout = PackedLayout(
+            str(meta["dictionary"]),
+            {str(f): Slot(int(w), int(b)) for f, (w, b) in meta["slots"].items()},
+            {str(f): tuple(str(v) for v in vs) for f, vs in meta["values"].items()},
+            {str(f): FieldType(t) for f, t in meta["types"].items()},
+        )
+        return PackedFile(layout, tuple(str(f) for f in meta["fields"]), int(meta["rows"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise CohortError("the packed-cohort metadata of this file is damaged; pack the source again", where) from None
+
+
+def packed_file(path: str | Path, connection: duckdb.DuckDBPyConnection) -> PackedFile | None:
+    """The packed layout of a Parquet file, or None for a file that is not a packed cohort for SQL."""
+    import duckdb
+
+    p = Path(path)
+    if not p.is_file() or p.suffix.lower() not in (".parquet", ".pq", ".parq"):
+        return None
+    try:
+        rows = connection.execute(
+            "SELECT value FROM parquet_kv_metadata(?) WHERE key = ?", [str(p), METADATA_KEY.encode()]
+        ).fetchall()
+    except duckdb.Error:
+        return None  # not readable as Parquet: read_input says so with the usual message
+    if not rows:
+        return None
+    value = rows[0][0]
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return read_layout(text, Location(str(p)))
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def pack_for_sql(
+    source: str | Path,
+    indicator_set: CompiledSet | str | Path,
+    out: str | Path,
+    *,
+    mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
+    connection: duckdb.DuckDBPyConnection | None = None,
+    allow_draft: bool = False,
+) -> PackedFile:
+    """Check ``source`` against the set's data dictionary and write it packed for SQL engines to ``out``.
+
+    Every field of the dictionary the input has is packed (any set over that dictionary can score the
+    file); the id column, ``keep`` columns and ``synthetic`` are copied as they are. A bad value stops the
+    run with :class:`~trafficscreen.errors.CohortError`, as ``score_duckdb`` does; ``out`` is written whole
+    or not at all.
+    """
+    import duckdb
+
+    from .duck import plan_relation, read_input, run_checks
+
+    cs = resolve_set(indicator_set, allow_draft=allow_draft)
+    target = Path(out)
+    if target.suffix.lower() != ".parquet":
+        raise CohortError("a packed cohort is a Parquet file; name it .parquet", Location(str(target)))
+    con = connection if connection is not None else duckdb.connect()
+    rel = read_input(source, con)
+    plan = plan_relation(rel, cs, as_mapping(mapping), str(source), id_column=id_column, keep=keep)
+    name = "_ts_pack_input"
+    run_checks(rel, plan, name, str(source))
+    layout = packed_layout(cs.dictionary)
+    select = _pack_select(layout, plan, name)
+    fields = [fi.field for fi in plan.checked]
+    rows = int(_fetch(lambda: rel.aggregate("count(*)").fetchall(), str(source))[0][0])
+    meta = layout_metadata(layout, fields, rows)
+    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{target.suffix}")
+    try:
+        # lz4 and large row groups, as the polars packed file: these columns compress little, and a light
+        # codec reads faster
+        from sqlglot import exp
+
+        text = exp.Literal.string
+        copy = (
+            f"COPY ({select.sql(dialect='duckdb')}) TO {text(str(tmp)).sql('duckdb')} (FORMAT parquet, "
+            f"COMPRESSION lz4, ROW_GROUP_SIZE 1000000, "
+            f"KV_METADATA {{{text(METADATA_KEY).sql('duckdb')}: {text(meta).sql('duckdb')}}})"
+        )
+        rel.create_view(name, replace=True)
+        _fetch(lambda: con.execute(copy), str(source))
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return PackedFile(layout, tuple(fields), rows)
+
+
+def _pack_select(layout: PackedLayout, plan: InputPlan, table: str) -> exp.Select:
+    from sqlglot import exp
+
+    kept = [col(src) if src == n else exp.Alias(this=col(src), alias=ident(n)) for src, n in plan.keep]
+    for _src, n in plan.keep:
+        if n.startswith("_ts_"):
+            raise CohortError(f"column '{n}' starts with '_ts_', which a packed cohort uses for itself")
+    values = {fi.field: fi.expr for fi in plan.checked}
+    encoded = [exp.Alias(this=e, alias=ident(n)) for n, e in pack_columns(layout, values)]
+    return exp.Select(expressions=[*kept, *encoded]).from_(exp.Table(this=ident(table)))
+
+
+def _fetch(fn: Any, label: str) -> Any:
+    import duckdb
+
+    try:
+        return fn()
+    except duckdb.Error as exc:
+        # the engine's own message can quote input cells, so only the kind of error is passed on
+        raise CohortError(f"DuckDB could not pack the input ({type(exc).__name__})", Location(label)) from None
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def packed_fields(
+    pf: PackedFile, cs: CompiledSet, columns: Sequence[str], where: Location
+) -> dict[str, exp.Expression]:
+    """The encoded column of each field ``cs`` reads from a packed file (a typed NULL for a field the file
+    lacks); refuses a file whose layout means other answers than the set's dictionary gives."""
+    from sqlglot import exp
+
+    try:
+        check_packed(pf.layout, cs)
+    except SqlError as exc:
+        raise CohortError(str(exc), where) from None
+    for w in range(pf.layout.words):
+        for word in (f"{YES_WORD}{w}", f"{NO_WORD}{w}"):
+            if word not in columns:
+                raise CohortError(f"a packed cohort has a column '{word}'; this file lacks it", where)
+    out: dict[str, exp.Expression] = {}
+    for f in cs.used_fields:
+        t = pf.layout.types[f]
+        if f in pf.fields and (t is FieldType.BOOLEAN or f in columns):
+            out[f] = col(f)
+        elif f in pf.fields:
+            raise CohortError(f"a packed cohort holds field '{f}' in a column of its name; this file lacks it", where)
+        else:
+            kind = {FieldType.INTEGER: "BIGINT", FieldType.NUMBER: "DOUBLE", FieldType.DATE: "DATE"}.get(t, "BIGINT")
+            out[f] = exp.Cast(this=exp.Null(), to=exp.DataType.build(kind))
+    return out
+
+
+def packed_checks(pf: PackedFile, cs: CompiledSet, columns: Sequence[str]) -> list[tuple[str, exp.Expression]]:
+    """(problem, true on a bad row) for what a hand edit of a packed file could break and a packer never
+    writes: a field marked both yes and no, a position past a choice field's list, a bit past a set's."""
+    from sqlglot import exp
+
+    checks: list[tuple[str, exp.Expression]] = []
+    for w in range(pf.layout.words):
+        both = exp.BitwiseAnd(this=col(f"{YES_WORD}{w}"), expression=col(f"{NO_WORD}{w}"))
+        checks.append((f"word {w}: a yes/no field marked both yes and no", cmp("!=", paren(both), num(0))))
+    for f in cs.used_fields:
+        if f not in columns or f not in pf.fields:
+            continue
+        t, n = pf.layout.types[f], len(pf.layout.values.get(f, ()))
+        c = col(f)
+        if t is FieldType.ENUM:
+            outside = exp.Or(this=cmp("<", c, num(0)), expression=cmp(">=", c, num(n)))
+            checks.append((f"field '{f}': the answer is not one of its choices", and_(not_null(c), paren(outside))))
+        elif t is FieldType.SET:
+            outside = exp.Or(this=cmp("<", c, num(0)), expression=cmp(">=", c, num(1 << n)))
+            checks.append(
+                (
+                    f"field '{f}': the list holds an answer that is not one of its choices",
+                    and_(not_null(c), paren(outside)),
+                )
+            )
+    return checks
+
+
+def check_packed_rows(
+    rel: duckdb.DuckDBPyRelation, checks: list[tuple[str, exp.Expression]], table: str, label: str
+) -> None:
+    """Count the rows that break each of ``checks`` in one pass; refuse the file naming each broken one."""
+    from sqlglot import exp
+
+    if not checks:
+        return
+    counts = [exp.Sum(this=case([(cond, num(1))], num(0))) for _p, cond in checks]
+    query = exp.Select(expressions=counts).from_(exp.Table(this=ident(table)))
+    counted = _fetch(lambda: rel.query(table, query.sql(dialect="duckdb")), label)
+    row = _fetch(counted.fetchall, label)[0]
+    problems = [f"{problem}: {n} row(s)" for (problem, _c), n in zip(checks, row, strict=True) if n]
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise CohortError(problems[0] + more + "; pack the source again", Location(label), problems=problems)
