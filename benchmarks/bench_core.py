@@ -37,6 +37,11 @@ def screen_and_ask(screener: Screener, encounter: dict[str, Any]) -> int:
     return len(screener.screen(encounter).ask_next)
 
 
+def screen_and_explain(screener: Screener, encounter: dict[str, Any]) -> int:
+    """A screen whose caller reads the details (indicators, dimensions, reasons; built on first use)."""
+    return len(screener.screen(encounter).reasons)
+
+
 def random_answers(cs: CompiledSet, rng: random.Random, p_known: float, p_yes: float = 0.3) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in cs.used_fields:
@@ -120,8 +125,8 @@ def run() -> list[Row]:
     normal_complete = [check_answers(a, baseline_set.dictionary) for a in complete]
     check_baseline(baseline_set, normal_partial[:500] + normal_complete[:500])
 
-    # 1. one screen (validation of answers + rules + result object; the question lists are computed only
-    # when read, so a plain screen does not build them), default set: 60% of the questions answered;
+    # 1. one screen (validation of answers + rules + result object; the details and the question lists
+    # are computed only when read, so a plain screen builds neither), default set: 60% answered;
     # "typical" has 10% of yes/no answers yes, "dense" 30% (many indicators met)
     screener = Screener(default_set)
     for label, p_yes in (("typical", 0.1), ("dense", 0.3)):
@@ -129,6 +134,10 @@ def run() -> list[Row]:
         per_call(screener.screen, encounters, repeats=1)  # warm the screener's caches of immutable parts
         one = [median_call(functools.partial(screener.screen, e), 1) for e in encounters]
         rows.append((f"plain screen, {default_set.ref}, {label}, median", statistics.median(one) * 1e6, "µs"))
+        explained = [median_call(functools.partial(screen_and_explain, screener, e), 1) for e in encounters]
+        rows.append(
+            (f"screen + details read, {default_set.ref}, {label}, median", statistics.median(explained) * 1e6, "µs")
+        )
         with_questions = [median_call(functools.partial(screen_and_ask, screener, e), 1) for e in encounters]
         rows.append(
             (

@@ -1,8 +1,10 @@
-"""The question lists of a result are computed on first use, and every way of reading a result sees them.
+"""The details and question lists of a result are computed on first use, and every way of reading a
+result sees them.
 
-A plain screen (the level, the reasons) does not pay for ``ask_next``; reading the lists, serialising,
-comparing, printing, iterating, copying or pickling a result computes them first, so a lazy result is
-indistinguishable from one built with its lists.
+A plain screen (the level) pays for neither the details (indicators, dimensions, reasons, red flags,
+forms, completeness) nor ``ask_next``; reading a field of one group computes that group alone;
+serialising, comparing, printing, iterating, copying or pickling a result computes both first, so a lazy
+result is indistinguishable from one built whole.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from pydantic import BaseModel, TypeAdapter
 
 from trafficscreen.content.loader import DEFAULT_SET, load_set
 from trafficscreen.core.engine import Screener
-from trafficscreen.model.result import ScreeningResult
+from trafficscreen.model.result import DETAIL_FIELDS, QUESTION_FIELDS, ScreeningResult
 
 ANSWERS: list[dict[str, Any]] = [
     {},
     {"age_years": 14, "child_seen_alone": True, "child_speaks_local_language": True, "works_long_hours": True},
     {"age_years": 1, "birth_not_registered": True},
 ]
-LISTS = ("ask_next", "cannot_ask", "worth_recording")
+LISTS = QUESTION_FIELDS
+LAZY = (*DETAIL_FIELDS, *QUESTION_FIELDS)
 
 
 @pytest.fixture(scope="module")
@@ -34,28 +37,53 @@ def screener() -> Screener:
     return Screener(load_set(DEFAULT_SET))
 
 
-def _pending(r: ScreeningResult) -> bool:
-    return not set(LISTS) <= r.__dict__.keys()
+def _pending(r: ScreeningResult, fields: tuple[str, ...] = LISTS) -> bool:
+    return not set(fields) & r.__dict__.keys()
+
+
+def _done(r: ScreeningResult, fields: tuple[str, ...]) -> bool:
+    return set(fields) <= r.__dict__.keys()
 
 
 @pytest.mark.parametrize("answers", ANSWERS)
 def test_a_plain_screen_leaves_the_lists_for_later(screener: Screener, answers: dict[str, Any]) -> None:
     r = screener.screen({"answers": answers})
-    assert r.level is not None and r.completeness.total > 0
-    assert _pending(r)
+    assert r.level is not None and r.settled in (True, False)
+    assert _pending(r) and _pending(r, DETAIL_FIELDS)
+    assert r.completeness.total > 0
+    assert _done(r, DETAIL_FIELDS) and _pending(r)  # reading a detail computes the details alone
     assert isinstance(r.ask_next, list)
-    assert not _pending(r)
+    assert _done(r, LAZY)
+
+
+@pytest.mark.parametrize("field", LAZY)
+def test_reading_any_lazy_field_computes_its_group(screener: Screener, field: str) -> None:
+    whole = screener.screen({"answers": ANSWERS[1]}).model_dump()
+    r = screener.screen({"answers": ANSWERS[1]})
+    assert _pending(r, LAZY)
+    getattr(r, field)
+    group = DETAIL_FIELDS if field in DETAIL_FIELDS else QUESTION_FIELDS
+    other = QUESTION_FIELDS if group is DETAIL_FIELDS else DETAIL_FIELDS
+    assert _done(r, group) and _pending(r, other)
+    assert r.model_dump() == whole
+
+
+def test_the_questions_first_then_the_details(screener: Screener) -> None:
+    whole = screener.screen({"answers": ANSWERS[1]})
+    r = screener.screen({"answers": ANSWERS[1]})
+    assert r.ask_next == whole.ask_next and r.indicators == whole.indicators and r == whole
+    assert r.__pydantic_private__ == {"_pending": None}
 
 
 @pytest.mark.parametrize("answers", ANSWERS)
 def test_every_view_of_a_lazy_result_holds_the_lists(screener: Screener, answers: dict[str, Any]) -> None:
     eager = screener.screen({"answers": answers})
-    expected = {name: [x.model_dump() for x in getattr(eager, name)] for name in LISTS}
+    expected = {name: _plain(getattr(eager, name)) for name in LAZY}
     assert expected["ask_next"] or expected["worth_recording"] or expected["cannot_ask"]
 
     def fresh() -> ScreeningResult:
         r = screener.screen({"answers": answers})
-        assert _pending(r)
+        assert _pending(r, LAZY)
         return r
 
     views: dict[str, Callable[[ScreeningResult], Any]] = {
@@ -71,13 +99,21 @@ def test_every_view_of_a_lazy_result_holds_the_lists(screener: Screener, answers
     }
     for name, view in views.items():
         seen = view(fresh())
-        for key in LISTS:
-            got = seen[key]
-            got = [x.model_dump() if isinstance(x, BaseModel) else x for x in got]
+        for key in LAZY:
+            got = _plain(seen[key])
             assert json.loads(json.dumps(got, default=str)) == json.loads(json.dumps(expected[key], default=str)), (
                 f"{name}: {key}"
             )
     assert repr(fresh()).count("ask_next=") == 1 and "ask_next=[" in repr(fresh())
+    assert "indicators=[" in repr(fresh()) and "completeness=Completeness(" in repr(fresh())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_plain(x) for x in value]
+    return value
 
 
 def test_a_lazy_result_equals_the_same_result_read_back(screener: Screener) -> None:

@@ -4,6 +4,7 @@ interval answers are sound. Its meaning is held to the reference interpreter by 
 from __future__ import annotations
 
 import linecache
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from trafficscreen.content.loader import load_set
 from trafficscreen.core.engine import DEFAULT_SET
 from trafficscreen.expr.interpret import evaluate
 from trafficscreen.expr.parser import parse_condition
+from trafficscreen.expr.pycompile import PyGen
 from trafficscreen.expr.types import Scope, T, TypeChecker, VarType
 
 COUNT_SCOPE = Scope("count", {n: VarType(T.COUNT) for n in ("strong", "medium", "weak")})
@@ -55,3 +57,28 @@ def test_the_compiled_function_returns_statuses_in_set_order() -> None:
     assert len(dimensions) == len(counts) == len(cs.definition.dimensions)
     assert len(levels) == len(cs.definition.levels)
     assert all(len(c) == 8 for c in counts)
+
+
+def test_a_count_no_indicator_adds_to_is_a_folded_zero() -> None:
+    """The default set has dimensions without weak indicators whose rules still read ``weak``: the count is
+    the literal 0, never assigned, and comparisons of constants are folded away."""
+    cs = load_set(DEFAULT_SET)
+    source = cs.source_code
+    assert not re.search(r"^\s+\w+_(lo|hi) = 0$", source, re.M)
+    assert not re.search(r"\(-?\d+ (<|<=|>|>=|==|!=) -?\d+\)", source)
+    assert "+ 0)" not in source
+    weak_rules = [k for k, reads in enumerate(cs.plan.dimension_reads) if "weak" in reads]
+    empty = [k for k in weak_rules if not cs.plan.dimension_count(k, "weak")]
+    assert empty, "the default set should have a rule reading an empty count"
+    assert all(f"d{k}_weak_lo" not in source for k in empty)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.integers(-5, 5), st.integers(-5, 5))
+def test_folded_comparisons_agree_with_python(op: str, a: int, b: int) -> None:
+    gen = PyGen(TypeChecker(COUNT_SCOPE), str, {})
+    holds = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op]
+    assert gen.compare(op, str(a), str(b)) == repr(holds)
+    assert gen.all_of(["x", "True"]) == "x" and gen.all_of(["x", "False"]) == "False"
+    assert gen.any_of(["x", "False"]) == "x" and gen.any_of(["x", "True"]) == "True"
+    assert gen.arith("+", "x", "0") == "x" and gen.arith("*", "x", "0") == "(x * 0)"

@@ -215,20 +215,29 @@ class CompiledSet:
         consts: dict[str, Any] = {"_S": (False, None, True)}
         self._namespace: dict[str, Any] = consts
         field_var = {f: f"f_{f}" for f in self.dictionary.by_id}
-        lines = ["def _run(a):", "    get = a.get"]
+        # _S is read once per indicator: a default argument is a local, cheaper to read than a global
+        lines = ["def _run(a, _S=_S):", "    get = a.get"]
         lines += [f"    {field_var[f]} = get({f!r})" for f in self.used_fields]
         for i, (tree, checker) in enumerate(self.checked.indicators):
             lo, hi = PyGen(checker, field_var.__getitem__, consts).two(tree)
             lines += [f"    s{i}_lo = {lo}", f"    s{i}_hi = {hi}"]
+        counts = _Counts(lines)
         for k, (_text, tree, checker) in enumerate(self.checked.dimensions):
             read = (n for n in COUNT_NAMES if n in plan.dimension_reads[k])
             for n in dict.fromkeys((*REPORTED_COUNTS, *read)):
-                lines += _count_lines(f"d{k}_{n}", plan.dimension_count(k, n))
-            lo, hi = PyGen(checker, lambda n, k=k: f"d{k}_{n}", consts).two(tree)  # type: ignore[misc]
+                counts.add(f"d{k}_{n}", plan.dimension_count(k, n))
+            var = f"d{k}_{{}}".format
+            lo, hi = PyGen(checker, var, consts, lambda n, var=var: counts.pair(var(n))).two(tree)  # type: ignore[misc]
             lines += [f"    D{k}_lo = {lo}", f"    D{k}_hi = {hi}"]
-        for n in plan.level_counts:
-            lines += _count_lines(f"L_{n}", plan.set_count(n))
         n_dim = len(plan.dimension_ids)
+        for n in plan.level_counts:
+            # every indicator is in exactly one dimension: a set-wide count is the sum of the dimensions'
+            # counts when each dimension has computed it, a dozen terms instead of one per indicator
+            parts = [f"d{k}_{n}" for k in range(n_dim)]
+            if all(counts.has(p) for p in parts):
+                counts.add_sum(f"L_{n}", parts)
+            else:
+                counts.add(f"L_{n}", plan.set_count(n))
         for world in ("lo", "hi"):
             dims = " + ".join(f"D{k}_{world}" for k in range(n_dim)) or "0"
             flags = " or ".join(f"s{i}_{world}" for i in plan.red_flags) or "False"
@@ -236,33 +245,66 @@ class CompiledSet:
         # level rules see dimensions and red_flag as yes/no pairs and the set-wide counts as intervals
         pairs = {dim: f"D{k}" for k, dim in enumerate(plan.dimension_ids)} | {"red_flag": "rf"}
         for j, (tree, checker) in enumerate(self.checked.levels):
-            lo, hi = LevelPyGen(checker, pairs, consts).two(tree)
+            lo, hi = LevelPyGen(checker, pairs, consts, counts.pair).two(tree)
             lines.append(f"    l{j} = _S[{lo} + {hi}]")
-        statuses = "".join(f"_S[s{i}_lo + s{i}_hi], " for i in range(len(plan.indicator_ids)))
+        # True when certainly met, else None when it may be, else False: cheaper than indexing _S
+        statuses = "".join(f"(s{i}_lo or (s{i}_hi and None)), " for i in range(len(plan.indicator_ids)))
         dstat = "".join(f"_S[D{k}_lo + D{k}_hi], " for k in range(n_dim))
-        counts = "".join(
-            "(" + ", ".join(f"d{k}_{n}_{w}" for n in REPORTED_COUNTS for w in ("lo", "hi")) + "), "
-            for k in range(n_dim)
+        reported = "".join(
+            "(" + ", ".join(w for n in REPORTED_COUNTS for w in counts.pair(f"d{k}_{n}")) + "), " for k in range(n_dim)
         )
         lvls = "".join(f"l{j}, " for j in range(len(plan.scales)))
-        lines.append(f"    return ({statuses}), ({dstat}), ({counts}), ({lvls})")
+        lines.append(f"    return ({statuses}), ({dstat}), ({reported}), ({lvls})")
         return "\n".join(lines) + "\n"
 
 
-def _count_lines(var: str, members: Members) -> list[str]:
-    """A count's interval as two sums: of the indicators certainly met, and of those not ruled out."""
+class _Counts:
+    """The counts of a generated ``_run``: each an interval of two sums, of the indicators certainly met
+    (``_lo``) and of those not ruled out (``_hi``). A count no indicator adds to is the literal ``0``,
+    written into the expressions that read it rather than assigned."""
 
-    def total(world: str) -> str:
-        return " + ".join(f"{w} * s{i}_{world}" if w != 1 else f"s{i}_{world}" for i, w in members) or "0"
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self._zero: set[str] = set()
+        self._made: set[str] = set()
 
-    return [f"    {var}_lo = {total('lo')}", f"    {var}_hi = {total('hi')}"]
+    def add(self, var: str, members: Members) -> None:
+        if not members:
+            self._zero.add(var)
+            return
+        for world in ("lo", "hi"):
+            terms = " + ".join(f"{w} * s{i}_{world}" if w != 1 else f"s{i}_{world}" for i, w in members)
+            self.lines.append(f"    {var}_{world} = {terms}")
+        self._made.add(var)
+
+    def add_sum(self, var: str, parts: list[str]) -> None:
+        """``var`` as the sum of counts made before."""
+        made = [p for p in parts if p in self._made]
+        if not made:
+            self._zero.add(var)
+            return
+        for world in ("lo", "hi"):
+            self.lines.append(f"    {var}_{world} = " + " + ".join(f"{p}_{world}" for p in made))
+        self._made.add(var)
+
+    def has(self, var: str) -> bool:
+        return var in self._made or var in self._zero
+
+    def pair(self, var: str) -> tuple[str, str]:
+        return ("0", "0") if var in self._zero else (f"{var}_lo", f"{var}_hi")
 
 
 class LevelPyGen(PyGen):
     """Level rules read a dimension or ``red_flag`` from its two worlds, and counts as ``L_<count>``."""
 
-    def __init__(self, checker: TypeChecker, pairs: dict[str, str], consts: dict[str, Any]) -> None:
-        super().__init__(checker, lambda n: f"L_{n}", consts)
+    def __init__(
+        self,
+        checker: TypeChecker,
+        pairs: dict[str, str],
+        consts: dict[str, Any],
+        count: Callable[[str], tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(checker, lambda n: f"L_{n}", consts, None if count is None else lambda n: count(f"L_{n}"))
         self.pairs = pairs
 
     def name(self, name: str) -> tuple[str, str]:

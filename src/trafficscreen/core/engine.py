@@ -305,37 +305,16 @@ class Screener:
         if highest.rank < level.rank:  # pragma: no cover - a True rule is never False
             highest = level
 
-        outcomes = parts.outcomes
-        indicators = list(map(dict.__getitem__, outcomes, statuses))
-        dimensions = self._dimensions(parts, dim_status, dim_counts)
-        red_flags = [self._ids[i] for i in self._red_flag_idx if statuses[i] is True]
-
-        not_askable = 0
-        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]] = {}
-        if self._ask_rules:
-            rule_status = {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
-            not_askable = sum(
-                len(fields.difference(answers))
-                for rule_id, fields in self._ruled_fields.items()
-                if rule_status[rule_id][0] is False
-            )
         run = (statuses, dim_status, dim_counts)
 
-        def questions() -> dict[str, Any]:  # on first use: most callers of screen() read only the level
-            ask_next, cannot_ask, recording = self._questions(answers, parts, run, (level, highest), rule_status)
+        def details() -> dict[str, Any]:  # on first use: many callers of screen() read only the level
+            return self._details(answers, parts, run, (level, highest), self._rule_status(answers))
+
+        def questions() -> dict[str, Any]:  # on first use, and the costliest part of a screen
+            ask_next, cannot_ask, recording = self._questions(
+                answers, parts, run, (level, highest), self._rule_status(answers)
+            )
             return {"ask_next": ask_next, "cannot_ask": cannot_ask, "worth_recording": recording}
-
-        total = len(cs.used_fields) - not_askable
-        answered = len(self._used.intersection(answers))
-
-        reasons: list[str] = []
-        if level is Level.NONE:
-            reasons.append(parts.why_none)
-        else:
-            reasons.append(parts.level_reasons[level])
-            reasons.extend(parts.why_dimension[k] for k, st in enumerate(dim_status) if st is True)
-            reasons.extend(parts.why_flag[i] for i in self._red_flag_idx if statuses[i] is True)
-        reasons.append(parts.why_could_rise[highest] if highest.rank > level.rank else parts.why_settled)
 
         return build_result(
             {
@@ -350,21 +329,51 @@ class Screener:
                 "level_rule": self._level_rules.get(level),
                 "highest_possible": highest,
                 "settled": highest is level,
-                "completeness": build(
-                    Completeness,
-                    {"answered": answered, "total": total, "complete": answered >= total, "not_askable": not_askable},
-                ),
                 "summary": parts.level_titles[level],
-                "reasons": reasons,
-                "red_flags": red_flags,
-                "forms": self._form_list(parts, statuses),
-                "dimensions": dimensions,
-                "indicators": indicators,
                 "notice": parts.notice,
                 "warnings": list(parts.warnings),
             },
+            details,
             questions,
         )
+
+    def _details(
+        self,
+        answers: dict[str, Any],
+        parts: _LangParts,
+        run: tuple[Any, Any, Any],
+        levels: tuple[Level, Level],
+        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
+    ) -> dict[str, Any]:
+        """The result's detail fields (indicators, dimensions, reasons, red flags, forms, completeness)."""
+        statuses, dim_status, dim_counts = run
+        level, highest = levels
+        not_askable = sum(
+            len(fields.difference(answers))
+            for rule_id, fields in self._ruled_fields.items()
+            if rule_status[rule_id][0] is False
+        )
+        total = len(self.set.used_fields) - not_askable
+        answered = len(self._used.intersection(answers))
+        reasons: list[str] = []
+        if level is Level.NONE:
+            reasons.append(parts.why_none)
+        else:
+            reasons.append(parts.level_reasons[level])
+            reasons.extend(parts.why_dimension[k] for k, st in enumerate(dim_status) if st is True)
+            reasons.extend(parts.why_flag[i] for i in self._red_flag_idx if statuses[i] is True)
+        reasons.append(parts.why_could_rise[highest] if highest.rank > level.rank else parts.why_settled)
+        return {
+            "completeness": build(
+                Completeness,
+                {"answered": answered, "total": total, "complete": answered >= total, "not_askable": not_askable},
+            ),
+            "reasons": reasons,
+            "red_flags": [self._ids[i] for i in self._red_flag_idx if statuses[i] is True],
+            "forms": self._form_list(parts, statuses),
+            "dimensions": self._dimensions(parts, dim_status, dim_counts),
+            "indicators": list(map(dict.__getitem__, parts.outcomes, statuses)),
+        }
 
     def _questions(
         self,
@@ -462,6 +471,10 @@ class Screener:
                     cache[(f, level)] = q
             out.append(q)
         return out
+
+    def _rule_status(self, answers: dict[str, Any]) -> dict[str, tuple[bool | None, tuple[int, ...]]]:
+        """Each ask rule's outcome on ``answers`` (empty for a set without ask rules)."""
+        return {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
 
     def _askability(self, rule: CheckedAskRule, answers: dict[str, Any]) -> tuple[bool | None, tuple[int, ...]]:
         # a rule reads a few record and clinician facts: cache its outcome by their values (immutable)

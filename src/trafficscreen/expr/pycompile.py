@@ -15,6 +15,8 @@ the two worlds of :mod:`.worlds` as plain booleans: about as fast as hand-writte
 from __future__ import annotations
 
 import linecache
+import operator
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -47,22 +49,34 @@ class PyGen(GuardedWorlds[str]):
     def literal(self, value: bool) -> str:
         return repr(value)
 
+    # Constants are folded where a count no indicator adds to is the literal 0 (a dimension without weak
+    # indicators still has a rule reading ``weak``): Python's compiler folds arithmetic, not comparisons.
     def all_of(self, parts: Sequence[str]) -> str:
-        return "(" + " and ".join(parts) + ")"
+        if "False" in parts:
+            return "False"
+        return _joined(" and ", [p for p in parts if p != "True"], "True")
 
     def any_of(self, parts: Sequence[str]) -> str:
-        return "(" + " or ".join(parts) + ")"
+        if "True" in parts:
+            return "True"
+        return _joined(" or ", [p for p in parts if p != "False"], "False")
 
     def negate(self, e: str) -> str:
-        return f"(not {e})"
+        return {"True": "False", "False": "True"}.get(e) or f"(not {e})"
 
     def compare(self, op: str, a: str, b: str) -> str:
+        if _INTEGER.fullmatch(a) and _INTEGER.fullmatch(b):
+            return repr(_COMPARE[op](int(a), int(b)))
         return f"({a} {op} {b})"
 
     def number(self, value: int | float) -> str:
         return repr(value)
 
     def arith(self, op: str, a: str, b: str) -> str:
+        if b == "0" and op in "+-":
+            return a
+        if a == "0" and op == "+":
+            return b
         return f"({a} {op} {b})"
 
     def member(self, item: str, values: tuple[Scalar, ...], negate: bool) -> str:
@@ -96,6 +110,23 @@ class PyGen(GuardedWorlds[str]):
         name = f"_k{len(self.consts)}"
         self.consts[name] = value
         return name
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _joined(sep: str, parts: list[str], empty: str) -> str:
+    if not parts:
+        return empty
+    return parts[0] if len(parts) == 1 else "(" + sep.join(parts) + ")"
 
 
 def build_function(source: str, name: str, namespace: dict[str, Any], filename: str) -> Callable[..., Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -118,49 +118,88 @@ def _kind(value: Any) -> str:
 def _coerce(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
     """(normalised value, problem). The problem text never includes the value."""
     t = fd.type
-    if t is FieldType.BOOLEAN:
-        if isinstance(value, bool):
-            return value, None
-        return None, f"expected true or false, got {_kind(value)}"
-    if t in (FieldType.INTEGER, FieldType.NUMBER):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, f"expected a number, got {_kind(value)}"
-        if t is FieldType.INTEGER and isinstance(value, float):
-            if not value.is_integer():
-                return None, "expected a whole number, got a fraction"
-            value = int(value)
-        if value != value or value in (float("inf"), float("-inf")):
-            return None, "expected a finite number"
-        if fd.min is not None and value < fd.min:
-            return None, f"below the smallest allowed value ({fd.min:g})"
-        if fd.max is not None and value > fd.max:
-            return None, f"above the largest allowed value ({fd.max:g})"
+    # the common well-formed answers first, by exact type (a screen checks dozens of answers)
+    if t is _ENUM and value.__class__ is str and value in fd.codes:
         return value, None
-    if t is FieldType.ENUM:
-        if not isinstance(value, str):
-            return None, f"expected one of its choices as text, got {_kind(value)}"
-        if value not in fd.codes:
-            return None, "the answer is not one of its choices (" + ", ".join(sorted(fd.codes)) + ")"
-        return value, None
-    if t is FieldType.SET:
-        if not isinstance(value, list):
-            return None, f"expected a list of choices, got {_kind(value)}"
-        for item in value:
-            if not isinstance(item, str):
-                return None, f"expected a list of choices as text, got a list holding {_kind(item)}"
-            if item not in fd.codes:
-                return None, "the list holds an answer that is not one of its choices (" + ", ".join(
-                    sorted(fd.codes)
-                ) + ")"
+    if t is _SET and value.__class__ is list and _ONLY_TEXT.issuperset(map(type, value)) and fd.codes.issuperset(value):
         return frozenset(value), None
-    if t is FieldType.DATE:
-        if not isinstance(value, str):
-            return None, f"expected a date as text (YYYY-MM-DD), got {_kind(value)}"
-        try:
-            return date.fromisoformat(value), None
-        except ValueError:
-            return None, "expected a date written YYYY-MM-DD"
-    return None, "unsupported field type"  # pragma: no cover
+    if (
+        t is _INTEGER
+        and value.__class__ is int
+        and (fd.min is None or fd.min <= value)
+        and (fd.max is None or value <= fd.max)
+    ):
+        return value, None
+    return _coerce_any(fd, t, value)
+
+
+_ENUM, _SET, _INTEGER = FieldType.ENUM, FieldType.SET, FieldType.INTEGER
+_ONLY_TEXT = frozenset({str})
+
+
+def _coerce_any(fd: FieldDef, t: FieldType, value: Any) -> tuple[Any, str | None]:
+    """:func:`_coerce` for every answer, with the reason an answer is refused."""
+    return _BY_TYPE[t](fd, value)
+
+
+def _boolean(_fd: FieldDef, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, None
+    return None, f"expected true or false, got {_kind(value)}"
+
+
+def _number(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"expected a number, got {_kind(value)}"
+    if fd.type is FieldType.INTEGER and isinstance(value, float):
+        if not value.is_integer():
+            return None, "expected a whole number, got a fraction"
+        value = int(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return None, "expected a finite number"
+    if fd.min is not None and value < fd.min:
+        return None, f"below the smallest allowed value ({fd.min:g})"
+    if fd.max is not None and value > fd.max:
+        return None, f"above the largest allowed value ({fd.max:g})"
+    return value, None
+
+
+def _choice(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, f"expected one of its choices as text, got {_kind(value)}"
+    if value not in fd.codes:
+        return None, "the answer is not one of its choices (" + ", ".join(sorted(fd.codes)) + ")"
+    return value, None
+
+
+def _choices(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, list):
+        return None, f"expected a list of choices, got {_kind(value)}"
+    for item in value:
+        if not isinstance(item, str):
+            return None, f"expected a list of choices as text, got a list holding {_kind(item)}"
+        if item not in fd.codes:
+            return None, "the list holds an answer that is not one of its choices (" + ", ".join(sorted(fd.codes)) + ")"
+    return frozenset(value), None
+
+
+def _date(_fd: FieldDef, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, f"expected a date as text (YYYY-MM-DD), got {_kind(value)}"
+    try:
+        return date.fromisoformat(value), None
+    except ValueError:
+        return None, "expected a date written YYYY-MM-DD"
+
+
+_BY_TYPE: dict[FieldType, Callable[[FieldDef, Any], tuple[Any, str | None]]] = {
+    FieldType.BOOLEAN: _boolean,
+    FieldType.INTEGER: _number,
+    FieldType.NUMBER: _number,
+    FieldType.ENUM: _choice,
+    FieldType.SET: _choices,
+    FieldType.DATE: _date,
+}
 
 
 def check_answers(answers: Mapping[str, Any], dictionary: DataDictionary, source: str = "encounter") -> dict[str, Any]:

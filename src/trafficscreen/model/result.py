@@ -177,22 +177,31 @@ class ScreeningResult(_Out):
     notice: str = Field(description="reminder that finding no indicators is not a negative finding")
     warnings: list[str] = Field(default_factory=list)
 
-    # The question lists (ask_next, cannot_ask, worth_recording) cost more than the rest of a screen, so
-    # the engine may leave them to be computed on first use: reading one of them, serialising, comparing,
-    # printing, iterating, copying or pickling the result computes all three first. The computation is
-    # pure, so two threads doing it at once store equal lists.
-    _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
+    # A plain screen needs only the level: the engine leaves the rest to be computed on first use, in two
+    # groups — the details (indicators, dimensions, reasons, red flags, forms, completeness) and the
+    # question lists (ask_next, cannot_ask, worth_recording), which cost more than the rest of a screen.
+    # Reading a field of a group computes that group; serialising, comparing, printing, iterating,
+    # copying or pickling the result computes both first. The computations are pure, so two threads doing
+    # one at once store equal values.
+    _pending: dict[str, Callable[[], dict[str, Any]]] | None = PrivateAttr(default=None)
 
-    def _resolve(self) -> None:
+    def _resolve(self, group: str | None = None) -> None:
         private = self.__pydantic_private__
         pending = private.get("_pending") if private else None
-        if pending is not None:
-            self.__dict__.update(pending())
-            private["_pending"] = None  # type: ignore[index]
+        if not pending:
+            return
+        for name in (group,) if group is not None else tuple(pending):
+            fill = pending.get(name)
+            if fill is not None:
+                self.__dict__.update(fill())
+                pending.pop(name, None)  # only after the values are in place: another thread may be reading
+        if not pending:
+            private["_pending"] = None  # type: ignore[index]  # as a result built whole: equal to it
 
     def __getattr__(self, name: str) -> Any:
-        if name in _LAZY:
-            self._resolve()
+        group = _LAZY.get(name)
+        if group is not None:
+            self._resolve(group)
             return self.__dict__[name]
         return super().__getattr__(name)  # type: ignore[misc]
 
@@ -236,7 +245,9 @@ class ScreeningResult(_Out):
         return super().__deepcopy__(memo)
 
 
-_LAZY = frozenset({"ask_next", "cannot_ask", "worth_recording"})
+QUESTION_FIELDS = ("ask_next", "cannot_ask", "worth_recording")
+DETAIL_FIELDS = ("completeness", "reasons", "red_flags", "forms", "dimensions", "indicators")
+_LAZY = {**dict.fromkeys(QUESTION_FIELDS, "questions"), **dict.fromkeys(DETAIL_FIELDS, "details")}
 
 
 _FIELDS_SET: dict[type[BaseModel], frozenset[str]] = {}
@@ -245,11 +256,14 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-def build_result(data: dict[str, object], pending: Callable[[], dict[str, Any]]) -> ScreeningResult:
-    """A :class:`ScreeningResult` whose question lists ``pending()`` computes on first use (``data``
-    holds every other field)."""
+def build_result(
+    data: dict[str, object], details: Callable[[], dict[str, Any]], questions: Callable[[], dict[str, Any]]
+) -> ScreeningResult:
+    """A :class:`ScreeningResult` whose detail fields (:data:`DETAIL_FIELDS`) ``details()`` computes on
+    first use, and its question lists (:data:`QUESTION_FIELDS`) ``questions()`` (``data`` holds every
+    other field)."""
     obj = build(ScreeningResult, data)
-    _set_private(obj, {"_pending": pending})
+    _set_private(obj, {"_pending": {"details": details, "questions": questions}})
     return obj
 
 
