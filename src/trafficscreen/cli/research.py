@@ -319,6 +319,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
+    if getattr(args, "for_engine", "columnar") == "sql":
+        from .sql import run_pack_for_sql
+
+        try:
+            return run_pack_for_sql(args)
+        except KeyboardInterrupt:
+            return _interrupted(Path(args.out))
     _need("polars")
     from ..research.frames import file_format, read_table
     from ..research.packed import pack, write_packed
@@ -458,6 +465,14 @@ def register(sub: Any) -> None:
     k.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
     k.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
     k.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    k.add_argument(
+        "--for",
+        dest="for_engine",
+        choices=("columnar", "sql"),
+        default="columnar",
+        help="columnar: for batch/evaluate/compare (default); sql: for DuckDB, Spark and warehouses "
+        "(yes/no answers as bits of a few integer columns; a bad value stops the run, no rejects file)",
+    )
     _allow_no_fields(k)
     k.set_defaults(func=cmd_pack)
 

@@ -62,9 +62,49 @@ def cmd_sql(args: argparse.Namespace) -> int:
         from ..sql.inputs import check_sql
 
         text = check_sql(cs, args.dialect, table=args.table, columns=mapping.columns, pretty=not args.compact)
+    elif args.packed:
+        if mapping.columns:
+            raise TrafficscreenError("--packed reads a cohort written by 'pack --for sql'; give no --mapping")
+        text = to_sql(cs, args.dialect, table=args.table, keep=keep, pretty=not args.compact, packed=True)
     else:
         text = to_sql(cs, args.dialect, table=args.table, columns=mapping.columns, keep=keep, pretty=not args.compact)
     sys.stdout.write(text + ";\n")
+    return 0
+
+
+def run_pack_for_sql(args: argparse.Namespace) -> int:
+    """``trafficscreen pack INPUT --out OUT.parquet --for sql``: check the cohort as the SQL engines do
+    (a bad value stops the run, exit 2) and write it packed for them, through DuckDB."""
+    if args.rejects or args.strict:
+        raise TrafficscreenError("--rejects and --strict apply to the columnar packer; --for sql refuses a bad input")
+    need("sqlglot")
+    need("duckdb")
+    import duckdb
+
+    from ..core.engine import DEFAULT_SET
+    from ..sql.packing import pack_for_sql
+
+    if Path(args.input).resolve() == Path(args.out).resolve():
+        raise TrafficscreenError(f"{args.out}: write the packed cohort to a new file, not over its source")
+    cs = _load(args.set or DEFAULT_SET, args.allow_draft)
+    t0 = time.perf_counter()
+
+    def coverage(columns: list[str]) -> None:
+        from ..content.mapping import as_mapping
+
+        mapped = dict(as_mapping(args.columns).columns)
+        check_coverage(args, columns, list(cs.dictionary.by_id), f"of {cs.dictionary.ref}", args.input, mapped)
+
+    try:
+        pf = pack_for_sql(args.input, cs, args.out, mapping=args.columns, id_column=args.id_column, coverage=coverage)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    _note(
+        args,
+        f"packed {pf.rows:,} rows, {len(pf.fields)} field(s) of {cs.dictionary.ref}, for SQL engines -> "
+        f"{args.out} in {time.perf_counter() - t0:.2f} s; score it with any set over {cs.dictionary.ref} "
+        "(batch --engine duckdb|spark, or the query of 'trafficscreen sql --packed')",
+    )
     return 0
 
 
@@ -291,5 +331,8 @@ def register(sub: Any) -> None:
         "(run it first: every count should be 0)",
     )
     p.add_argument("--compact", action="store_true", help="one line instead of indented SQL")
+    p.add_argument(
+        "--packed", action="store_true", help="the table is a cohort packed for SQL engines (pack --for sql)"
+    )
     p.add_argument("--allow-draft", action="store_true", help="allow a draft set (research use)")
     p.set_defaults(func=cmd_sql)

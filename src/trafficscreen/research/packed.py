@@ -39,6 +39,8 @@ from .intake import ROW_PROBLEM
 from .scoring import SYNTHETIC, BatchResult, check, columnar, scoring_plan
 
 PACKED_KEY = "trafficscreen.packed"
+SQL_PACKED_KEY = "trafficscreen.packed.sql"
+"""The key of a cohort packed for SQL engines (:mod:`trafficscreen.sql.packing`), which this module refuses."""
 LAYOUT = 1
 ROW_GROUP = 1_000_000
 CHUNK_ROWS = 4 * ROW_GROUP
@@ -124,6 +126,14 @@ def packed_layout(path: str | Path) -> dict[str, Any] | None:
         return None  # not readable as Parquet: read_table says so with the usual message
     text = meta.get(PACKED_KEY)
     if text is None:
+        if SQL_PACKED_KEY in meta:
+            # its yes/no answers are bits of words the columnar engine does not read: read as a plain
+            # table, every yes/no field would look unanswered
+            raise CohortError(
+                "a cohort packed for SQL engines (pack --for sql); score it with --engine duckdb or spark, "
+                "or pack the source again without --for sql",
+                Location(str(p)),
+            )
         return None
     try:
         layout = json.loads(text)

@@ -281,37 +281,18 @@ def _score_packed(
     is checked here, and the fields are read from their encoded columns."""
     from sqlglot import exp
 
-    from .inputs import FieldInput
-    from .packing import check_packed_rows, packed_checks, packed_fields
+    from .packing import packed_check_query, packed_checks, packed_plan, raise_on_packed_failures
 
     label = str(source)
-    where = Location(label)
-    if mapping.columns:
-        raise CohortError("a packed cohort names its columns by field; score it without a column mapping", where)
     rel = read_input(source, con)
-    columns = list(rel.columns)
-    fields = packed_fields(pf, cs, columns, where)
+    plan = packed_plan(pf, cs, rel.columns, Location(label), mapping, id_column, keep)
     name = f"{_INPUT}{next(_counter)}"
-    if check:
-        check_packed_rows(rel, packed_checks(pf, cs, columns), name, label)
-    kept = [c for c in ([id_column] if id_column else []) if c in columns and c not in keep]
-    for k in keep:
-        if k not in columns:
-            raise CohortError(f"column '{k}' to keep is not in the input", where)
-        kept.append(k)
-    if "synthetic" in columns and "synthetic" not in kept:
-        kept.append("synthetic")
-    query = build_query(
-        cs,
-        "duckdb",
-        source=exp.Table(this=exp.to_identifier(name, quoted=True)),
-        fields=fields,
-        keep=kept,
-        packed=pf.layout,
-    )
-    absent = tuple(f for f in cs.used_fields if f not in pf.fields)
-    packed_in = {f: FieldInput(f, f, e) for f, e in fields.items() if f in pf.fields}
-    plan = InputPlan(packed_in, list(packed_in.values()), tuple((k, k) for k in kept), absent)
+    checks = packed_checks(pf, cs, rel.columns)
+    if check and checks:
+        counted = _run(lambda: rel.query(name, packed_check_query(checks, name).sql(dialect="duckdb")), label)
+        raise_on_packed_failures(checks, _run(counted.fetchall, label)[0], label)
+    table = exp.Table(this=exp.to_identifier(name, quoted=True))
+    query = build_query(cs, "duckdb", source=table, fields=plan.expressions(), keep=plan.keep, packed=pf.layout)
     return _run(lambda: rel.query(name, query.sql(dialect="duckdb")), label), plan
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,6 +115,7 @@ def pack_for_sql(
     keep: Sequence[str] = (),
     connection: duckdb.DuckDBPyConnection | None = None,
     allow_draft: bool = False,
+    coverage: Callable[[list[str]], None] | None = None,
 ) -> PackedFile:
     """Check ``source`` against the set's data dictionary and write it packed for SQL engines to ``out``.
 
@@ -135,6 +136,8 @@ def pack_for_sql(
     rel = read_input(source, con)
     plan = plan_relation(rel, cs, as_mapping(mapping), str(source), id_column=id_column, keep=keep)
     name = "_ts_pack_input"
+    if coverage is not None:  # the command line refuses an input without any field column
+        coverage([fi.column for fi in plan.checked if fi.column])
     run_checks(rel, plan, name, str(source))
     layout = packed_layout(cs.dictionary)
     select = _pack_select(layout, plan, name)
@@ -215,6 +218,34 @@ def packed_fields(
     return out
 
 
+def packed_plan(
+    pf: PackedFile,
+    cs: CompiledSet,
+    columns: Sequence[str],
+    where: Location,
+    mapping: ColumnMapping,
+    id_column: str | None,
+    keep: Sequence[str],
+) -> InputPlan:
+    """How an engine reads a packed cohort: each field's encoded column, the id, ``keep`` and
+    ``synthetic`` columns copied as they are, and the fields the file lacks (unknown in every row)."""
+    from .inputs import FieldInput, InputPlan
+
+    if mapping.columns:
+        raise CohortError("a packed cohort names its columns by field; score it without a column mapping", where)
+    fields = packed_fields(pf, cs, columns, where)
+    kept = [c for c in ([id_column] if id_column else []) if c in columns and c not in keep]
+    for k in keep:
+        if k not in columns:
+            raise CohortError(f"column '{k}' to keep is not in the input", where)
+        kept.append(k)
+    if "synthetic" in columns and "synthetic" not in kept:
+        kept.append("synthetic")
+    absent = tuple(f for f in cs.used_fields if f not in pf.fields)
+    read = {f: FieldInput(f, None if f in absent else f, e) for f, e in fields.items()}
+    return InputPlan(read, [fi for fi in read.values() if fi.column], tuple((k, k) for k in kept), absent)
+
+
 def packed_checks(pf: PackedFile, cs: CompiledSet, columns: Sequence[str]) -> list[tuple[str, exp.Expression]]:
     """(problem, true on a bad row) for what a hand edit of a packed file could break and a packer never
     writes: a field marked both yes and no, a position past a choice field's list, a bit past a set's."""
@@ -243,18 +274,16 @@ def packed_checks(pf: PackedFile, cs: CompiledSet, columns: Sequence[str]) -> li
     return checks
 
 
-def check_packed_rows(
-    rel: duckdb.DuckDBPyRelation, checks: list[tuple[str, exp.Expression]], table: str, label: str
-) -> None:
-    """Count the rows that break each of ``checks`` in one pass; refuse the file naming each broken one."""
+def packed_check_query(checks: list[tuple[str, exp.Expression]], table: str) -> exp.Select:
+    """One row: per check of :func:`packed_checks`, how many rows break it."""
     from sqlglot import exp
 
-    if not checks:
-        return
     counts = [exp.Sum(this=case([(cond, num(1))], num(0))) for _p, cond in checks]
-    query = exp.Select(expressions=counts).from_(exp.Table(this=ident(table)))
-    counted = _fetch(lambda: rel.query(table, query.sql(dialect="duckdb")), label)
-    row = _fetch(counted.fetchall, label)[0]
+    return exp.Select(expressions=counts).from_(exp.Table(this=ident(table)))
+
+
+def raise_on_packed_failures(checks: list[tuple[str, exp.Expression]], row: Sequence[Any], label: str) -> None:
+    """Refuse a file that breaks any of ``checks`` (``row``: the counts of :func:`packed_check_query`)."""
     problems = [f"{problem}: {n} row(s)" for (problem, _c), n in zip(checks, row, strict=True) if n]
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""

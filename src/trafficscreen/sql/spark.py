@@ -22,6 +22,8 @@ from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failur
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from .packing import PackedFile
+
 
 def spark_family(t: Any) -> Family:
     """The :class:`Family` of a Spark SQL data type."""
@@ -117,6 +119,7 @@ def score_spark_plan(
     cs = resolve_set(indicator_set, allow_draft=allow_draft)
     cols = as_mapping(mapping)
     label = "<DataFrame>"
+    packed = _packed_file(df) if isinstance(df, (str, Path)) else None
     if isinstance(df, (str, Path)):
         label = str(df)
         if "*" not in label and not Path(df).exists() and "://" not in label:
@@ -128,15 +131,17 @@ def score_spark_plan(
             raise CohortError("not readable as Parquet or CSV", Location(label)) from None
     session = df.sparkSession  # the view and the query live in the DataFrame's own session
     schema = {f.name: spark_family(f.dataType) for f in df.schema.fields}
-    plan = plan_inputs(cs, schema, cols, "spark", label, id_column=id_column, keep=keep)
+    if packed is None:
+        plan = plan_inputs(cs, schema, cols, "spark", label, id_column=id_column, keep=keep)
+    else:
+        from .packing import packed_plan
+
+        plan = packed_plan(packed, cs, list(schema), Location(label), cols, id_column, keep)
     view = f"_ts_input_{uuid.uuid4().hex}"
     df.createOrReplaceTempView(view)
     try:
         if check:
-            q = check_query(plan, view)
-            if q is not None:
-                row = session.sql(q.sql(dialect="spark")).collect()[0]
-                raise_on_failures(plan, list(row), label)
+            _check(session, plan, packed, cs, list(schema), view, label)
         from sqlglot import exp
 
         query = build_query(
@@ -145,6 +150,7 @@ def score_spark_plan(
             source=exp.Table(this=exp.to_identifier(view, quoted=True)),
             fields=plan.expressions(),
             keep=plan.keep,
+            packed=None if packed is None else packed.layout,
         )
         # the query is analysed here, so the view can go once the DataFrame exists
         return session.sql(query.sql(dialect="spark")), plan
@@ -152,3 +158,38 @@ def score_spark_plan(
         raise CohortError(f"Spark could not score the input ({type(exc).__name__})", Location(label)) from None
     finally:
         session.catalog.dropTempView(view)
+
+
+def _packed_file(path: str | Path) -> PackedFile | None:
+    """The layout of a packed cohort for SQL engines (read from its metadata with DuckDB), or None."""
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb comes with the scale extra
+        return None
+    from .packing import packed_file
+
+    return packed_file(path, duckdb.connect())
+
+
+def _check(
+    session: SparkSession,
+    plan: InputPlan,
+    packed: PackedFile | None,
+    cs: CompiledSet,
+    columns: list[str],
+    view: str,
+    label: str,
+) -> None:
+    """Every value against the data dictionary (a plain input), or what a hand edit of a packed cohort
+    could break; one distributed aggregation either way."""
+    if packed is None:
+        q = check_query(plan, view)
+        if q is not None:
+            raise_on_failures(plan, list(session.sql(q.sql(dialect="spark")).collect()[0]), label)
+        return
+    from .packing import packed_check_query, packed_checks, raise_on_packed_failures
+
+    checks = packed_checks(packed, cs, columns)
+    if checks:
+        row = session.sql(packed_check_query(checks, view).sql(dialect="spark")).collect()[0]
+        raise_on_packed_failures(checks, list(row), label)
