@@ -158,3 +158,17 @@ def test_other_attributes_still_raise(screener: Screener) -> None:
     r = screener.screen({"answers": {}})
     with pytest.raises(AttributeError):
         r.__getattr__("no_such_field")
+
+
+def test_a_result_owns_its_lists(screener: Screener) -> None:
+    """The engine reuses immutable parts between screens, never a list: changing one result's lists
+    leaves the next result of the same answers as it was."""
+    answers = {"age_years": 14, "works_long_hours": True, "hurt_now": True, "threatened_with_violence_now": True}
+    first = screener.screen({"answers": answers})
+    expected = screener.screen({"answers": answers}).model_dump()
+    assert first.forms and first.dimensions and first.indicators
+    for name in LAZY:
+        value = getattr(first, name)
+        if isinstance(value, list):
+            value.clear()
+    assert screener.screen({"answers": answers}).model_dump() == expected

@@ -174,9 +174,7 @@ class Screener:
         self._level_scales: list[Level] = [lv.scale for lv in d.levels]
         self._level_rules: dict[Level, str] = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
         self._red_flag_idx = [i for i, ind in enumerate(d.indicators) if ind.red_flag]
-        self._form_members = [
-            (form, tuple(i for i, ind in enumerate(d.indicators) if form in ind.forms)) for form in Form
-        ]
+        self._forms_of = [tuple(form for form in Form if form in ind.forms) for ind in d.indicators]
         self._ids = [ind.id for ind in d.indicators]
         # questions in priority order: red flags first, then by the strongest indicator reading the field
         rank: dict[str, tuple[int, int, int]] = {}
@@ -273,23 +271,25 @@ class Screener:
         return cached
 
     def _form_list(self, parts: _LangParts, statuses: tuple[bool | None, ...]) -> list[FormSuggestion]:
-        cached = parts.form_cache.get(statuses)  # the statuses themselves: cheaper than the met ones as a key
+        """The forms the met indicators point to, most indicators first (a copy: a result's lists belong
+        to it)."""
+        met = tuple([i for i, st in enumerate(statuses) if st is True])  # few: a small key, often repeated
+        cached = parts.form_cache.get(met)
         if cached is not None:
-            return cached
+            return list(cached)
         ids = self._ids
-        found = []
-        for form, members in self._form_members:
-            hit = [ids[i] for i in members if statuses[i] is True]
-            if hit:
-                found.append((-len(hit), _FORM_ORDER[form], form, hit))
-        found.sort(key=lambda t: (t[0], t[1]))
+        hits: dict[Form, list[str]] = {}
+        for i in met:
+            for form in self._forms_of[i]:
+                hits.setdefault(form, []).append(ids[i])
+        found = sorted(hits.items(), key=lambda item: (-len(item[1]), _FORM_ORDER[item[0]]))
         out = [
             build(FormSuggestion, {"form": form, "label": parts.form_labels[form], "indicators": hit})
-            for _n, _o, form, hit in found
+            for form, hit in found
         ]
         if len(parts.form_cache) < _CACHE_LIMIT:
-            parts.form_cache[statuses] = out
-        return out
+            parts.form_cache[met] = out
+        return list(out)
 
     def _result(self, encounter_id: str | None, answers: dict[str, Any], parts: _LangParts) -> ScreeningResult:
         cs = self.set
