@@ -66,6 +66,17 @@ def test_spark_agrees_with_the_single_record_path(spark: SparkSession, tmp_path:
     assert normalise(df.collect()) == list(expected(MINI))
 
 
+def test_spark_scores_a_cohort_packed_for_sql(spark: SparkSession, tmp_path: Path) -> None:
+    from trafficscreen.sql.packing import pack_for_sql
+
+    cs, path = cohort(DEFAULT_SET)
+    packed = tmp_path / "packed.parquet"
+    pack_for_sql(path, cs, packed)
+    df = score_spark(str(packed), cs, spark)
+    assert df.columns == ["id", *output_columns(cs).all()]
+    assert normalise(df.collect()) == list(expected(DEFAULT_SET))
+
+
 def test_spark_refuses_bad_values_by_field(spark: SparkSession) -> None:
     mini, _ = cohort(MINI)
     df = spark.createDataFrame(
