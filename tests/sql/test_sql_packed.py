@@ -175,7 +175,7 @@ def test_a_file_packed_with_other_values_or_damaged_metadata_is_refused(tmp_path
     with pytest.raises(CohortError, match=f"field '{enum_field}' was packed with a different"):
         score_duckdb(other, cs)
     meta["dictionary"] = "another-dictionary@1.0.0"
-    with pytest.raises(CohortError, match="packed for dictionary 'another-dictionary@1.0.0'"):
+    with pytest.raises(CohortError, match=r"packed for dictionary 'another-dictionary@1\.0\.0'"):
         score_duckdb(_rewrite(src, tmp_path / "dict.parquet", meta=json.dumps(meta)), cs)
     with pytest.raises(CohortError, match="damaged"):
         score_duckdb(_rewrite(src, tmp_path / "damaged.parquet", meta="{not json"), cs)
