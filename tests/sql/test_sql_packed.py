@@ -21,8 +21,9 @@ from trafficscreen.errors import CohortError, SqlError
 from trafficscreen.model.dictionary import FieldType
 from trafficscreen.model.indicator_set import Status
 from trafficscreen.sql import output_columns, score_duckdb, to_sql
+from trafficscreen.sql.duck import pack_for_sql
 from trafficscreen.sql.packed import NO_WORD, YES_WORD, packed_layout
-from trafficscreen.sql.packing import METADATA_KEY, pack_for_sql
+from trafficscreen.sql.packing import METADATA_KEY
 
 SHIPPED = tuple(f"{i}@{v}" for i, v, _p in shipped_sets())
 MINI = str(MINI_SET)

@@ -67,7 +67,7 @@ def test_spark_agrees_with_the_single_record_path(spark: SparkSession, tmp_path:
 
 
 def test_spark_scores_a_cohort_packed_for_sql(spark: SparkSession, tmp_path: Path) -> None:
-    from trafficscreen.sql.packing import pack_for_sql
+    from trafficscreen.sql.duck import pack_for_sql
 
     cs, path = cohort(DEFAULT_SET)
     packed = tmp_path / "packed.parquet"

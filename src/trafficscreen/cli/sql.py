@@ -82,7 +82,7 @@ def run_pack_for_sql(args: argparse.Namespace) -> int:
     import duckdb
 
     from ..core.engine import DEFAULT_SET
-    from ..sql.packing import pack_for_sql
+    from ..sql.duck import pack_for_sql
 
     if Path(args.input).resolve() == Path(args.out).resolve():
         raise TrafficscreenError(f"{args.out}: write the packed cohort to a new file, not over its source")

@@ -8,7 +8,9 @@ turn into a DataFrame, or write to Parquet/CSV.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+import os
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +20,13 @@ from ..core.compiled import CompiledSet
 from ..errors import CohortError, Location
 from .compiler import build_query
 from .inputs import Family, InputPlan, check_query, plan_inputs, raise_on_failures
+from .nodes import col, ident
+from .packed import PackedLayout, pack_columns, packed_layout
+from .packing import METADATA_KEY, PackedFile, layout_metadata
 
 if TYPE_CHECKING:
     import duckdb
-
-    from .packing import PackedFile
+    from sqlglot import exp
 
 _INPUT = "_ts_input"
 _counter = itertools.count()
@@ -304,3 +308,86 @@ def _run(fn: Any, label: str) -> Any:
     except duckdb.Error as exc:
         # the engine's own message can quote input cells, so only the kind of error is passed on
         raise CohortError(f"DuckDB could not score the input ({type(exc).__name__})", Location(label)) from None
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def pack_for_sql(
+    source: str | Path,
+    indicator_set: CompiledSet | str | Path,
+    out: str | Path,
+    *,
+    mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
+    id_column: str | None = "id",
+    keep: Sequence[str] = (),
+    connection: duckdb.DuckDBPyConnection | None = None,
+    allow_draft: bool = False,
+    coverage: Callable[[list[str]], None] | None = None,
+) -> PackedFile:
+    """Check ``source`` against the set's data dictionary and write it packed for SQL engines to ``out``.
+
+    Every field of the dictionary the input has is packed (any set over that dictionary can score the
+    file); the id column, ``keep`` columns and ``synthetic`` are copied as they are. A bad value stops the
+    run with :class:`~trafficscreen.errors.CohortError`, as ``score_duckdb`` does; ``out`` is written whole
+    or not at all.
+    """
+    import duckdb
+
+    cs = resolve_set(indicator_set, allow_draft=allow_draft)
+    target = Path(out)
+    if target.suffix.lower() != ".parquet":
+        raise CohortError("a packed cohort is a Parquet file; name it .parquet", Location(str(target)))
+    con = connection if connection is not None else duckdb.connect()
+    rel = read_input(source, con)
+    plan = plan_relation(rel, cs, as_mapping(mapping), str(source), id_column=id_column, keep=keep)
+    name = "_ts_pack_input"
+    if coverage is not None:  # the command line refuses an input without any field column
+        coverage([fi.column for fi in plan.checked if fi.column])
+    run_checks(rel, plan, name, str(source))
+    layout = packed_layout(cs.dictionary)
+    select = _pack_select(layout, plan, name)
+    fields = [fi.field for fi in plan.checked]
+    rows = int(_pack_run(lambda: rel.aggregate("count(*)").fetchall(), str(source))[0][0])
+    meta = layout_metadata(layout, fields, rows)
+    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{target.suffix}")
+    try:
+        # lz4 and large row groups, as the polars packed file: these columns compress little, and a light
+        # codec reads faster
+        from sqlglot import exp
+
+        text = exp.Literal.string
+        copy = (
+            f"COPY ({select.sql(dialect='duckdb')}) TO {text(str(tmp)).sql('duckdb')} (FORMAT parquet, "
+            f"COMPRESSION lz4, ROW_GROUP_SIZE 1000000, "
+            f"KV_METADATA {{{text(METADATA_KEY).sql('duckdb')}: {text(meta).sql('duckdb')}}})"
+        )
+        rel.create_view(name, replace=True)
+        _pack_run(lambda: con.execute(copy), str(source))
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return PackedFile(layout, tuple(fields), rows)
+
+
+def _pack_select(layout: PackedLayout, plan: InputPlan, table: str) -> exp.Select:
+    from sqlglot import exp
+
+    kept = [col(src) if src == n else exp.Alias(this=col(src), alias=ident(n)) for src, n in plan.keep]
+    for _src, n in plan.keep:
+        if n.startswith("_ts_"):
+            raise CohortError(f"column '{n}' starts with '_ts_', which a packed cohort uses for itself")
+    values = {fi.field: fi.expr for fi in plan.checked}
+    encoded = [exp.Alias(this=e, alias=ident(n)) for n, e in pack_columns(layout, values)]
+    return exp.Select(expressions=[*kept, *encoded]).from_(exp.Table(this=ident(table)))
+
+
+def _pack_run(fn: Any, label: str) -> Any:
+    import duckdb
+
+    try:
+        return fn()
+    except duckdb.Error as exc:
+        # the engine's own message can quote input cells, so only the kind of error is passed on
+        raise CohortError(f"DuckDB could not pack the input ({type(exc).__name__})", Location(label)) from None

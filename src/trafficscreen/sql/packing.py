@@ -1,6 +1,6 @@
-"""Writing and reading packed cohorts for SQL engines (:mod:`.packed`), through DuckDB.
+"""The metadata of packed cohorts for SQL engines (:mod:`.packed`), and how an engine reads one.
 
-``pack_for_sql`` checks a cohort once, as ``score_duckdb`` does, and writes it packed to Parquet with
+:func:`.duck.pack_for_sql` checks a cohort once, as ``score_duckdb`` does, and writes it packed to Parquet with
 its layout in the file's metadata (key ``trafficscreen.packed.sql``). ``score_duckdb`` recognises such a
 file by that key, refuses one packed with another dictionary or list of values, checks what a hand edit
 could break (a yes and a no for one field, a position past a list of values) and scores it with the
@@ -11,20 +11,17 @@ query for them.
 from __future__ import annotations
 
 import json
-import os
-import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..content.loader import resolve_set
-from ..content.mapping import ColumnMapping, as_mapping
+from ..content.mapping import ColumnMapping
 from ..core.compiled import CompiledSet
 from ..errors import CohortError, Location, SqlError
 from ..model.dictionary import FieldType
 from .nodes import and_, case, cmp, col, ident, not_null, num, paren
-from .packed import NO_WORD, YES_WORD, PackedLayout, Slot, check_packed, pack_columns, packed_layout
+from .packed import NO_WORD, YES_WORD, PackedLayout, Slot, check_packed
 
 if TYPE_CHECKING:
     import duckdb
@@ -100,91 +97,6 @@ def packed_file(path: str | Path, connection: duckdb.DuckDBPyConnection) -> Pack
     value = rows[0][0]
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     return read_layout(text, Location(str(p)))
-
-
-# --- writing ------------------------------------------------------------------------------------
-
-
-def pack_for_sql(
-    source: str | Path,
-    indicator_set: CompiledSet | str | Path,
-    out: str | Path,
-    *,
-    mapping: ColumnMapping | Mapping[str, str] | str | Path | None = None,
-    id_column: str | None = "id",
-    keep: Sequence[str] = (),
-    connection: duckdb.DuckDBPyConnection | None = None,
-    allow_draft: bool = False,
-    coverage: Callable[[list[str]], None] | None = None,
-) -> PackedFile:
-    """Check ``source`` against the set's data dictionary and write it packed for SQL engines to ``out``.
-
-    Every field of the dictionary the input has is packed (any set over that dictionary can score the
-    file); the id column, ``keep`` columns and ``synthetic`` are copied as they are. A bad value stops the
-    run with :class:`~trafficscreen.errors.CohortError`, as ``score_duckdb`` does; ``out`` is written whole
-    or not at all.
-    """
-    import duckdb
-
-    from .duck import plan_relation, read_input, run_checks
-
-    cs = resolve_set(indicator_set, allow_draft=allow_draft)
-    target = Path(out)
-    if target.suffix.lower() != ".parquet":
-        raise CohortError("a packed cohort is a Parquet file; name it .parquet", Location(str(target)))
-    con = connection if connection is not None else duckdb.connect()
-    rel = read_input(source, con)
-    plan = plan_relation(rel, cs, as_mapping(mapping), str(source), id_column=id_column, keep=keep)
-    name = "_ts_pack_input"
-    if coverage is not None:  # the command line refuses an input without any field column
-        coverage([fi.column for fi in plan.checked if fi.column])
-    run_checks(rel, plan, name, str(source))
-    layout = packed_layout(cs.dictionary)
-    select = _pack_select(layout, plan, name)
-    fields = [fi.field for fi in plan.checked]
-    rows = int(_fetch(lambda: rel.aggregate("count(*)").fetchall(), str(source))[0][0])
-    meta = layout_metadata(layout, fields, rows)
-    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{target.suffix}")
-    try:
-        # lz4 and large row groups, as the polars packed file: these columns compress little, and a light
-        # codec reads faster
-        from sqlglot import exp
-
-        text = exp.Literal.string
-        copy = (
-            f"COPY ({select.sql(dialect='duckdb')}) TO {text(str(tmp)).sql('duckdb')} (FORMAT parquet, "
-            f"COMPRESSION lz4, ROW_GROUP_SIZE 1000000, "
-            f"KV_METADATA {{{text(METADATA_KEY).sql('duckdb')}: {text(meta).sql('duckdb')}}})"
-        )
-        rel.create_view(name, replace=True)
-        _fetch(lambda: con.execute(copy), str(source))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return PackedFile(layout, tuple(fields), rows)
-
-
-def _pack_select(layout: PackedLayout, plan: InputPlan, table: str) -> exp.Select:
-    from sqlglot import exp
-
-    kept = [col(src) if src == n else exp.Alias(this=col(src), alias=ident(n)) for src, n in plan.keep]
-    for _src, n in plan.keep:
-        if n.startswith("_ts_"):
-            raise CohortError(f"column '{n}' starts with '_ts_', which a packed cohort uses for itself")
-    values = {fi.field: fi.expr for fi in plan.checked}
-    encoded = [exp.Alias(this=e, alias=ident(n)) for n, e in pack_columns(layout, values)]
-    return exp.Select(expressions=[*kept, *encoded]).from_(exp.Table(this=ident(table)))
-
-
-def _fetch(fn: Any, label: str) -> Any:
-    import duckdb
-
-    try:
-        return fn()
-    except duckdb.Error as exc:
-        # the engine's own message can quote input cells, so only the kind of error is passed on
-        raise CohortError(f"DuckDB could not pack the input ({type(exc).__name__})", Location(label)) from None
 
 
 # --- reading ------------------------------------------------------------------------------------
