@@ -11,6 +11,10 @@ is measured against that engine's own limit in the same session: a plain scan th
 columns the set reads. A hand-written SQL query for ``ilo-child-labour`` (benchmarks/baseline_ilo_labour.sql)
 is a second baseline; it must give the generated query's levels on every row before either is timed.
 
+The same cohort packed for SQL engines (``pack --for sql``: yes/no answers as bits of a few integer
+columns, cached beside it) is measured the same way: its generated query against a scan of the packed
+columns it reads, and against the plain scan of the 89 columns, in the same session.
+
 Environment: ``BENCH_SQL_ROWS`` (default 10,000,000) rows for DuckDB and polars; ``BENCH_SQL_SPARK_ROWS``
 (default 2,000,000) for Spark, whose local mode on two cores is far slower; ``BENCH_SQL_ILO_ROWS``
 (default 2,000,000) for the hand-written comparison. A smaller cohort is the first rows of a larger one
@@ -61,6 +65,56 @@ def cohort_file(cs: Any, rows: int) -> tuple[Path, float, bool]:
     seconds = time.perf_counter() - start
     meta.write_text(json.dumps({"seconds": seconds, "rows": rows}))
     return path, seconds, True
+
+
+def packed_file(cs: Any, path: Path) -> tuple[Path, float]:
+    """(path, seconds it took) of the cohort packed for SQL engines (``pack --for sql``), cached beside it."""
+    from trafficscreen.sql.duck import pack_for_sql
+
+    out = path.with_name(path.stem + ".sql-packed.parquet")
+    meta = out.with_suffix(".json")
+    if out.exists() and meta.exists():
+        return out, float(json.loads(meta.read_text())["seconds"])
+    start = time.perf_counter()
+    pack_for_sql(path, cs, out)
+    seconds = time.perf_counter() - start
+    meta.write_text(json.dumps({"seconds": seconds}))
+    return out, seconds
+
+
+def _packed_columns(cs: Any) -> list[str]:
+    """The columns of a packed cohort the set's query reads: every word, and the fields that are not yes/no."""
+    from trafficscreen.sql.packed import NO_WORD, YES_WORD, packed_layout
+
+    layout = packed_layout(cs.dictionary)
+    words = [f"{w}{n}" for n in range(layout.words) for w in (YES_WORD, NO_WORD)]
+    return words + [f for f in cs.used_fields if f not in layout.slots]
+
+
+def _packed_scan_sql(cs: Any, table: str, dialect: str = "duckdb") -> str:
+    """A plain scan of the packed columns the set reads. ``count`` of a column without NULLs is answered
+    from the file's statistics without reading it, so each column is folded with ``bit_xor`` instead (all
+    are integers in the default set's dictionary; any other is counted)."""
+    from sqlglot import exp
+
+    from trafficscreen.sql.packed import packed_layout
+
+    types = packed_layout(cs.dictionary).types
+    terms: list[Any] = []
+    for c in _packed_columns(cs):
+        column = exp.column(c, quoted=True)
+        if c in types and types[c].value in ("number", "date"):
+            terms.append(exp.Count(this=column))
+        else:
+            terms.append(exp.func("bit_xor", exp.Cast(this=column, to=exp.DataType.build("BIGINT"))))
+    return exp.select(*terms).from_(table).sql(dialect=dialect)
+
+
+def _packed_generated_sql(cs: Any, dialect: str, table: str) -> str:
+    from trafficscreen.sql import to_sql
+
+    query = to_sql(cs, dialect, table=table, keep=["id"], pretty=False, packed=True)
+    return f"SELECT level, highest_possible, count(*) FROM ({query}) AS scored GROUP BY level, highest_possible"
 
 
 def _duckdb(cs: Any, path: Path, out: Path) -> float:
@@ -118,12 +172,20 @@ def _generated_sql(cs: Any, dialect: str, table: str) -> str:
     return f"SELECT level, highest_possible, count(*) FROM ({query}) AS scored GROUP BY level, highest_possible"
 
 
-def _duckdb_against_scan(cs: Any, path: Path) -> tuple[float, float]:
-    """(scan, generated) seconds in one DuckDB session over the same Parquet file."""
+def _duckdb_against_scan(cs: Any, path: Path, packed: Path) -> dict[str, float]:
+    """Seconds for the scans and generated queries over the plain and the packed file, one DuckDB session;
+    first checks that both queries give the same levels."""
     con = _duckdb_session(path)
-    scan = _best(lambda: con.execute(_scan_sql(cs, "cohort")).fetchall())
-    generated = _best(lambda: con.execute(_generated_sql(cs, "duckdb", "cohort")).fetchall())
-    return scan, generated
+    con.execute(f"CREATE VIEW packed AS SELECT * FROM read_parquet('{packed}')")
+    plain_sql, packed_sql = _generated_sql(cs, "duckdb", "cohort"), _packed_generated_sql(cs, "duckdb", "packed")
+    if sorted(con.execute(plain_sql).fetchall()) != sorted(con.execute(packed_sql).fetchall()):
+        raise SystemExit("the packed query gives other levels than the plain one")
+    return {
+        "scan": _best(lambda: con.execute(_scan_sql(cs, "cohort")).fetchall()),
+        "generated": _best(lambda: con.execute(plain_sql).fetchall()),
+        "packed-scan": _best(lambda: con.execute(_packed_scan_sql(cs, "packed")).fetchall()),
+        "packed": _best(lambda: con.execute(packed_sql).fetchall()),
+    }
 
 
 def _handwritten(cs: Any, path: Path) -> tuple[float, float, float, int]:
@@ -156,7 +218,7 @@ def _polars(cs: Any, path: Path, out: Path) -> float | None:
     return time.perf_counter() - start
 
 
-def _spark(cs: Any, path: Path, out: Path) -> tuple[float, dict[str, float]] | None:
+def _spark(cs: Any, path: Path, packed: Path, out: Path) -> tuple[float, dict[str, float]] | None:
     try:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover
@@ -182,11 +244,16 @@ def _spark(cs: Any, path: Path, out: Path) -> tuple[float, dict[str, float]] | N
         frame = spark.read.parquet(str(path))
         frame.createOrReplaceTempView("cohort")
         timings["scan"] = _best(lambda: spark.sql(_scan_sql(cs, "cohort", "spark")).collect())
+        spark.read.parquet(str(packed)).createOrReplaceTempView("packed")
+        timings["packed-scan"] = _best(lambda: spark.sql(_packed_scan_sql(cs, "packed", "spark")).collect())
         # the generated query alone (no check), levels counted, with Spark's default whole-stage code
-        # generation and without it (as `batch --engine spark` runs)
+        # generation and without it (as `batch --engine spark` runs), over the plain and the packed file
         for label, whole_stage in (("on", "true"), ("off", "false")):
             spark.conf.set("spark.sql.codegen.wholeStage", whole_stage)
             timings[f"generated-{label}"] = _best(lambda: spark.sql(_generated_sql(cs, "spark", "cohort")).collect())
+            timings[f"packed-{label}"] = _best(
+                lambda: spark.sql(_packed_generated_sql(cs, "spark", "packed")).collect()
+            )
         spark.conf.set("spark.sql.codegen.wholeStage", "false")
         start = time.perf_counter()
         score_spark(str(path), cs, spark).write.mode("overwrite").parquet(str(out))
@@ -202,6 +269,12 @@ def run() -> list[Row]:
     _NOTES.clear()
     path, gen_seconds, generated = cohort_file(cs, ROWS)
     spark_path, spark_gen, _ = cohort_file(cs, SPARK_ROWS) if SPARK_ROWS != ROWS else (path, gen_seconds, generated)
+    packed, pack_seconds = packed_file(cs, path)
+    spark_packed, _ = packed_file(cs, spark_path) if SPARK_ROWS != ROWS else (packed, pack_seconds)
+    _NOTES.append(
+        f"packed for SQL engines (pack --for sql, DuckDB, checked once): {packed.stat().st_size / 1e6:,.0f} MB in "
+        f"{pack_seconds:,.1f} s ({ROWS / pack_seconds:,.0f} rows/s), cached"
+    )
     _NOTES.append(
         f"set {cs.ref} ({len(cs.definition.indicators)} indicators, {len(cs.used_fields)} fields); "
         f"cohort {ROWS:,} rows, {path.stat().st_size / 1e6:,.0f} MB Parquet at {path}"
@@ -224,9 +297,11 @@ def run() -> list[Row]:
             rows.append(
                 (f"columnar (polars): read + check + score + write Parquet, {ROWS:,} rows", ROWS / t_pl, "rows/s")
             )
-        rows += _scan_rows(cs, path)
+        t = _duckdb(cs, packed, work / "duckdb-packed.parquet")
+        rows.append((f"DuckDB, packed cohort: read + check + score + write Parquet, {ROWS:,} rows", ROWS / t, "rows/s"))
+        rows += _scan_rows(cs, path, packed)
         rows += _handwritten_rows()
-        spark = _spark(cs, spark_path, work / "spark")
+        spark = _spark(cs, spark_path, spark_packed, work / "spark")
         if spark is None:
             _NOTES.append("Spark row skipped: pyspark is not installed")
         else:
@@ -236,12 +311,18 @@ def run() -> list[Row]:
     return rows
 
 
-def _scan_rows(cs: Any, path: Path) -> list[Row]:
-    scan, generated = _duckdb_against_scan(cs, path)
+def _scan_rows(cs: Any, path: Path, packed: Path) -> list[Row]:
+    t = _duckdb_against_scan(cs, path, packed)
+    scan, generated, packed_scan, packed_query = t["scan"], t["generated"], t["packed-scan"], t["packed"]
+    n_packed = len(_packed_columns(cs))
     return [
         (f"DuckDB: scan of the set's {len(cs.used_fields)} columns, {ROWS:,} rows", ROWS / scan, "rows/s"),
         ("DuckDB: generated query (read + score, levels counted, no check, no write)", ROWS / generated, "rows/s"),
         ("DuckDB: generated / scan (goal <= 2)", generated / scan, "x"),
+        (f"DuckDB: scan of the packed cohort's {n_packed} columns the set reads", ROWS / packed_scan, "rows/s"),
+        ("DuckDB: generated query over the packed cohort, levels counted", ROWS / packed_query, "rows/s"),
+        ("DuckDB: packed generated / scan of the plain 89 columns (goal <= 2)", packed_query / scan, "x"),
+        ("DuckDB: packed generated / scan of the packed columns", packed_query / packed_scan, "x"),
     ]
 
 
@@ -264,6 +345,7 @@ def _handwritten_rows() -> list[Row]:
 def _spark_rows(started: float, timings: dict[str, float]) -> list[Row]:
     n, scan = SPARK_ROWS, timings["scan"]
     on, off = timings["generated-on"], timings["generated-off"]
+    p_on, p_off, p_scan = timings["packed-on"], timings["packed-off"], timings["packed-scan"]
     return [
         (
             f"Spark local[2]: read + check + score + write Parquet (codegen off), {n:,} rows",
@@ -275,6 +357,12 @@ def _spark_rows(started: float, timings: dict[str, float]) -> list[Row]:
         ("Spark local[2]: generated query, whole-stage codegen off", n / off, "rows/s"),
         ("Spark local[2]: generated (codegen off) / scan (goal <= 3)", off / scan, "x"),
         ("Spark local[2]: codegen on / off (goal <= 1)", on / off, "x"),
+        ("Spark local[2]: scan of the packed cohort's columns", n / p_scan, "rows/s"),
+        ("Spark local[2]: packed generated query, codegen on (Spark default)", n / p_on, "rows/s"),
+        ("Spark local[2]: packed generated query, codegen off", n / p_off, "rows/s"),
+        ("Spark local[2]: packed (codegen off) / scan of the plain columns (goal <= 3)", p_off / scan, "x"),
+        ("Spark local[2]: packed (codegen off) / scan of the packed columns", p_off / p_scan, "x"),
+        ("Spark local[2]: packed, codegen on / off (goal <= 1)", p_on / p_off, "x"),
         ("Spark local[2]: session start", started, "s"),
     ]
 
