@@ -101,3 +101,32 @@ def test_postgres_agrees_with_the_single_record_path(pg: Postgres, ref: str) -> 
         )
         found = {name for name, n in zip(counts[0], counts[1], strict=True) if n != "0"}
         assert found == {f"{sets[0]}__not_a_choice"}
+
+
+_PACKED_PG_TYPES = {"BIGINT": "BIGINT", "SMALLINT": "SMALLINT", "DOUBLE": "DOUBLE PRECISION", "DATE": "DATE"}
+
+
+@pytest.mark.parametrize("ref", SET_REFS)
+def test_postgres_agrees_on_a_cohort_packed_for_sql(pg: Postgres, ref: str) -> None:
+    import duckdb
+
+    from trafficscreen.sql.duck import pack_for_sql
+
+    cs, path = cohort(ref)
+    packed = path.with_name(f"{cs.id}.pg-packed.parquet")
+    pack_for_sql(path, cs, packed)
+    rel = duckdb.connect().read_parquet(str(packed))
+    columns, rows = tuple(rel.columns), tuple(rel.order("id").fetchall())
+    table = f"packed_{cs.id.replace('-', '_')}"
+    defs = [
+        exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build(_PACKED_PG_TYPES[str(t)]))
+        for c, t in zip(columns, rel.types, strict=True)
+    ]
+    schema = exp.Schema(this=exp.Table(this=exp.to_identifier(table, quoted=True)), expressions=defs)
+    pg.psql(exp.Create(this=schema, kind="TABLE").sql(dialect="postgres"))
+    pg.psql(f'COPY "{table}" FROM STDIN WITH (FORMAT csv, HEADER true)', stdin=postgres_csv(columns, rows))
+    query = to_sql(cs, "postgres", table=table, keep=["id"], packed=True)
+    out = pg.psql(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)")
+    reader = csv.reader(io.StringIO(out))
+    assert next(reader)[0] == "id"
+    assert normalise(reader) == list(expected(ref))

@@ -186,7 +186,10 @@ class PackedGen(SqlGen):
         return not_(self.packed.known(name))
 
     def plain_test(self, node: Compare | In) -> exp.Expression:
-        return self.packed.fact(self._encoded_test(node))
+        """A test on a choice field reads its position, one on a set of choices its mask; any other test
+        (numbers, dates) is written as over plain columns. Either way one fact of the first stage."""
+        encoded = self._encoded_test(node)
+        return super().plain_test(node) if encoded is None else self.packed.fact(encoded)
 
     def field_test(self, node: Compare | In | IsKnown) -> Pair:
         """A choice among a set's answers is one bit fact per world; every other test is guarded as
@@ -197,7 +200,7 @@ class PackedGen(SqlGen):
                 return self.packed.set_bit(s, mask, 0), self.packed.set_bit(s, mask, 1)
         return super().field_test(node)
 
-    def _encoded_test(self, node: Compare | In) -> exp.Expression:
+    def _encoded_test(self, node: Compare | In) -> exp.Expression | None:
         match node:
             case Compare(op=op, left=a, right=b) if T.ENUM in (self.checker.typeof(a), self.checker.typeof(b)):
                 return self._enum_compare(op, a, b)
@@ -211,7 +214,7 @@ class PackedGen(SqlGen):
                 return not_(hit) if neg else hit
             case In(container=Name()):
                 raise SqlError("a packed cohort answers 'x in <set of choices>' only for a constant x")
-        return super().plain_test(node)
+        return None
 
     def _enum_compare(self, op: str, a: Node, b: Node) -> exp.Expression:
         if isinstance(a, Name) and isinstance(b, Name):
