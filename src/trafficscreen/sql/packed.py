@@ -12,9 +12,10 @@ cohort stores the same answers already encoded (:class:`PackedLayout`):
   for the *i*-th value), each NULL where unknown; numbers and dates as they are.
 
 A yes/no field then reads as ``(_ts_yes_0 & 8) <> 0`` (certainly yes) and ``(_ts_no_0 & 8) = 0``
-(possibly yes); a choice among the answers as ``(work_types & 4) <> 0``. The meaning is unchanged: the
-lowering of :mod:`trafficscreen.expr.worlds` still decides what each world is, this module only supplies
-its primitives for the packed columns.
+(possibly yes); a choice among a set's answers as ``(COALESCE(work_types, 0) & 4) <> 0`` (certainly)
+and ``(COALESCE(work_types, -1) & 4) <> 0`` (possibly: an unknown set may hold every choice). The
+meaning is unchanged: the lowering of :mod:`trafficscreen.expr.worlds` still decides what each world is,
+this module only supplies its primitives for the packed columns.
 """
 
 from __future__ import annotations
