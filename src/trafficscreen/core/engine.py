@@ -47,6 +47,9 @@ _PRIORITY = {Strength.STRONG: 0, Strength.MEDIUM: 1, Strength.WEAK: 2, None: 3}
 
 
 _FORM_ORDER = {f: n for n, f in enumerate(Form)}
+RuleStatus = dict[str, tuple[bool | None, tuple[int, ...]]]
+"""Per ask rule, its :func:`~.interview.askability`: whether its questions can be put now (None while a
+fact it reads is unknown), and the requirements that fail or are still open."""
 _CACHE_LIMIT = 4096
 """Most distinct dimension outcomes or form lists a Screener keeps for reuse (they are immutable)."""
 
@@ -343,7 +346,7 @@ class Screener:
         parts: _LangParts,
         run: tuple[Any, Any, Any],
         levels: tuple[Level, Level],
-        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
+        rule_status: RuleStatus,
     ) -> dict[str, Any]:
         """The result's detail fields (indicators, dimensions, reasons, red flags, forms, completeness)."""
         statuses, dim_status, dim_counts = run
@@ -381,7 +384,7 @@ class Screener:
         parts: _LangParts,
         run: tuple[Any, Any, Any],
         levels: tuple[Level, Level],
-        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
+        rule_status: RuleStatus,
     ) -> tuple[list[Question], list[CannotAsk], list[Question]]:
         """(ask_next, cannot_ask, worth_recording) for answers whose run and levels are given."""
         statuses = run[0]
@@ -472,7 +475,7 @@ class Screener:
             out.append(q)
         return out
 
-    def _rule_status(self, answers: dict[str, Any]) -> dict[str, tuple[bool | None, tuple[int, ...]]]:
+    def _rule_status(self, answers: dict[str, Any]) -> RuleStatus:
         """Each ask rule's outcome on ``answers`` (empty for a set without ask rules)."""
         return {rule_id: self._askability(rule, answers) for rule_id, rule in self._ask_rules.items()}
 
@@ -491,7 +494,7 @@ class Screener:
         candidates: list[Question],
         answers: dict[str, Any],
         parts: _LangParts,
-        rule_status: dict[str, tuple[bool | None, tuple[int, ...]]],
+        rule_status: RuleStatus,
     ) -> tuple[list[Question], list[CannotAsk]]:
         """Split the questions worth asking into those askable now, the facts to record first (what an open
         ask rule reads), and those no one present can be asked (grouped by rule and unmet requirements)."""
