@@ -52,6 +52,7 @@ from .lowering import Facts, Pair, SqlGen
 from .nodes import (
     arith,
     case,
+    cmp,
     col,
     ident,
     not_null,
@@ -154,6 +155,12 @@ _BIT_COUNT_DIALECTS = frozenset({"duckdb", "spark"})
 """Dialects that count the set bits of an integer (``BIT_COUNT``), where counts are read from bit masks."""
 _MASK_BITS = 62
 """A dimension with more indicators than this keeps one sum per count (a mask is a signed 64-bit integer)."""
+_FLAG_WORD_DIALECTS = frozenset({"spark"})
+"""Dialects whose query over a packed cohort holds the indicators' two worlds as bits of a few words from
+the second stage on. Spark fuses the stages after the indicators into one generated method; with one
+column per indicator and world it grows past the 8,000 bytes the JVM compiles (17,290 bytes for the
+default set), and with whole-stage code generation on (Spark's default) the query then runs
+interpreted, several times slower than with it off. With the words it is under 4,000 bytes."""
 
 
 def _pair(name: str) -> tuple[str, str]:
@@ -193,6 +200,7 @@ class _Query:
         self.set_counts: dict[str, Pair] = {}
         self.bits: list[tuple[BitRef | None, BitRef | None]] = []  # per indicator over a packed cohort
         self.words: list[str] = []
+        self.flags: list[tuple[BitRef, BitRef]] = []  # per indicator, where its worlds are bits of words
 
     def build(self, source: exp.Expression) -> exp.Select:
         from sqlglot import exp
@@ -238,11 +246,27 @@ class _Query:
         select = exp.Select(expressions=[*from_source, *(_alias(e, n) for n, e in computed)]).from_(source)
         self.stages.append((f"{_INTERNAL}facts", select))
         self.carried = [*self.names_kept, self.answered]
+        self.words = list(facts.words) if isinstance(facts, PackedFacts) else []
+        if self.dialect in _FLAG_WORD_DIALECTS and self.packed is not None:
+            self._flag_words(indicators, [*self.names_kept, self.answered])
+            return
         self._stage(
             "indicators", indicators, passed=[*self.names_kept, self.answered, *(n for n, _ in facts.columns())]
         )
-        self.words = list(facts.words) if isinstance(facts, PackedFacts) else []
         self.carried = [*self.names_kept, self.answered, *self.words, *(c for pair in self.s for c in pair)]
+
+    def _flag_words(self, indicators: list[tuple[str, exp.Expression]], passed: list[str]) -> None:
+        worlds = [(indicators[2 * i][1], indicators[2 * i + 1][1]) for i in range(len(indicators) // 2)]
+        computed: list[tuple[str, exp.Expression]] = []
+        for n in range(0, len(worlds), _MASK_BITS):
+            names_ = _pair(f"w{n // _MASK_BITS}")
+            for w in (0, 1):
+                terms = [case([(pair[w], num(1 << j))], num(0)) for j, pair in enumerate(worlds[n : n + _MASK_BITS])]
+                computed.append((names_[w], wrap(sum_(terms))))
+            for j in range(len(worlds[n : n + _MASK_BITS])):
+                self.flags.append(((names_[0], 1 << j), (names_[1], 1 << j)))
+        self._stage("indicators", computed, passed=passed)
+        self.words = []
 
     def _lowering(self) -> tuple[Facts, Callable[[TypeChecker], SqlGen]]:
         """The facts table of the first stage and the field-scope primitives: over plain columns, or over
@@ -267,6 +291,10 @@ class _Query:
         for k, reads in enumerate(plan.dimension_reads):
             # a count that adds nothing to the set-wide count is left out unless the rule reads it
             wanted = [n for n in sorted(reads | set(plan.level_counts)) if n in reads or plan.dimension_count(k, n)]
+            if wanted and self.flags:
+                direct = {i: self.flags[i] for i in plan.members[k]}
+                dim_counts.append({n: self._from_mask(k, n, _pair("unused"), direct, []) for n in wanted})
+                continue
             if wanted and self.dialect in _BIT_COUNT_DIALECTS and len(plan.members[k]) <= _MASK_BITS:
                 direct, rest = self._direct_bits(k)
                 mask = _pair(f"m{k}")
@@ -283,10 +311,25 @@ class _Query:
             dim_counts.append(here)
         if "red_flag" in plan.level_reads:
             flags = plan.red_flags
-            counts += [(self.rf[w], or_(*[col(self.s[i][w]) for i in flags])) for w in (0, 1)]
+            counts += [(self.rf[w], or_(*self._any_flag(flags, w))) for w in (0, 1)]
         if counts:
             self._stage("counts", counts)
         return dim_counts
+
+    def _flag(self, i: int, world: int) -> exp.Expression:
+        if not self.flags:
+            return col(self.s[i][world])
+        word, bit = self.flags[i][world]
+        return cmp("!=", paren(_bitand(col(word), num(bit))), num(0))
+
+    def _any_flag(self, members: Sequence[int], world: int) -> list[exp.Expression]:
+        if not self.flags:
+            return [col(self.s[i][world]) for i in members]
+        by_word: dict[str, int] = {}
+        for i in members:
+            word, bit = self.flags[i][world]
+            by_word[word] = by_word.get(word, 0) | bit
+        return [cmp("!=", paren(_bitand(col(w), num(b))), num(0)) for w, b in by_word.items()]
 
     def _direct_bits(self, k: int) -> tuple[dict[int, tuple[BitRef, BitRef]], list[int]]:
         """The dimension's indicators whose two worlds are each one bit of a word of the first stage (over a
@@ -379,8 +422,10 @@ class _Query:
         kind = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in words])
         return exp.Cast(this=exp.Literal.string(w), to=kind)
 
-    def _status(self, pair: tuple[str, str], words: tuple[str, str, str]) -> exp.Expression:
+    def _status(self, pair: tuple[str, str], words: tuple[str, str, str], i: int | None = None) -> exp.Expression:
         yes, no, unknown = (self._word(w, words) for w in words)
+        if i is not None and self.flags:
+            return case([(self._flag(i, 0), yes), (self._flag(i, 1), unknown)], no)
         return case([(col(pair[0]), yes), (col(pair[1]), unknown)], no)
 
     def _level(self, world: int) -> exp.Expression:
@@ -396,7 +441,8 @@ class _Query:
         out_cols = output_columns(self.cs)
         final: list[exp.Expression] = [col(name) for name in self.names_kept]
         final += [
-            _alias(self._status(p, INDICATOR_STATUSES), c) for p, c in zip(self.s, out_cols.indicators, strict=True)
+            _alias(self._status(p, INDICATOR_STATUSES, i), c)
+            for i, (p, c) in enumerate(zip(self.s, out_cols.indicators, strict=True))
         ]
         final += [
             _alias(self._status(p, DIMENSION_STATUSES), c) for p, c in zip(self.d, out_cols.dimensions, strict=True)
@@ -407,6 +453,12 @@ class _Query:
         for name, val in zip(out_cols.set_columns, (d.id, d.version, self.cs.sha256), strict=True):
             final.append(_alias(exp.Literal.string(val), name))
         return final
+
+
+def _bitand(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.BitwiseAnd(this=a, expression=b)
 
 
 def _alias(e: exp.Expression, name: str) -> exp.Expression:
