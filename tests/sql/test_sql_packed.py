@@ -229,3 +229,24 @@ def test_command_line_packs_for_sql_and_refuses_clearly(tmp_path: Path) -> None:
     mapping.write_text("age_years: AGE\n")
     refused = run_cli(["sql", "--set", MINI, "--packed", "--mapping", str(mapping)])
     assert refused.returncode == 2 and "--packed" in refused.stderr
+
+
+@pytest.mark.parametrize("ref", SHIPPED)
+def test_spark_stages_after_the_facts_stay_narrow_over_a_packed_cohort(ref: str) -> None:
+    """Spark fuses the stages after the indicators into one generated method; with a column per indicator
+    and world that method outgrows what the JVM compiles, and the query runs interpreted with whole-stage
+    code generation on (its default). Over a packed cohort the indicators' worlds travel as bits of words."""
+    from sqlglot import exp
+
+    cs = load_set(ref)
+    width = {
+        dialect: {
+            str(cte.alias): len(cte.this.expressions)
+            for cte in sqlglot.parse_one(to_sql(cs, dialect, table="t", packed=True), dialect=dialect).find_all(exp.CTE)
+        }
+        for dialect in ("spark", "duckdb")
+    }
+    widest_after_facts = max(n for name, n in width["spark"].items() if name != "_ts_facts")
+    assert widest_after_facts <= 4 * len(cs.definition.dimensions) + 8
+    assert width["spark"]["_ts_indicators"] <= 2 * (len(cs.definition.indicators) // 62 + 1) + 2
+    assert width["duckdb"]["_ts_indicators"] > 2 * len(cs.definition.indicators)  # DuckDB keeps its columns
