@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._deprecation import renamed_keyword
 from .._version import __version__
@@ -47,6 +47,19 @@ _PRIORITY = {Strength.STRONG: 0, Strength.MEDIUM: 1, Strength.WEAK: 2, None: 3}
 
 
 _FORM_ORDER = {f: n for n, f in enumerate(Form)}
+
+
+class _Screened(NamedTuple):
+    """What a screen computed at once, which its details and questions are computed from on first use."""
+
+    answers: dict[str, Any]
+    parts: _LangParts
+    run: tuple[Any, Any, Any]
+    """(indicator statuses, dimension statuses, dimension counts) from the compiled set."""
+    level: Level
+    highest: Level
+
+
 RuleStatus = dict[str, tuple[bool | None, tuple[int, ...]]]
 """Per ask rule, its :func:`~.interview.askability`: whether its questions can be put now (None while a
 fact it reads is unknown), and the requirements that fail or are still open."""
@@ -308,15 +321,13 @@ class Screener:
         if highest.rank < level.rank:  # pragma: no cover - a True rule is never False
             highest = level
 
-        run = (statuses, dim_status, dim_counts)
+        screened = _Screened(answers, parts, (statuses, dim_status, dim_counts), level, highest)
 
         def details() -> dict[str, Any]:  # on first use: many callers of screen() read only the level
-            return self._details(answers, parts, run, (level, highest), self._rule_status(answers))
+            return self._details(screened, self._rule_status(answers))
 
         def questions() -> dict[str, Any]:  # on first use, and the costliest part of a screen
-            ask_next, cannot_ask, recording = self._questions(
-                answers, parts, run, (level, highest), self._rule_status(answers)
-            )
+            ask_next, cannot_ask, recording = self._questions(screened, self._rule_status(answers))
             return {"ask_next": ask_next, "cannot_ask": cannot_ask, "worth_recording": recording}
 
         return build_result(
@@ -340,17 +351,9 @@ class Screener:
             questions,
         )
 
-    def _details(
-        self,
-        answers: dict[str, Any],
-        parts: _LangParts,
-        run: tuple[Any, Any, Any],
-        levels: tuple[Level, Level],
-        rule_status: RuleStatus,
-    ) -> dict[str, Any]:
+    def _details(self, screened: _Screened, rule_status: RuleStatus) -> dict[str, Any]:
         """The result's detail fields (indicators, dimensions, reasons, red flags, forms, completeness)."""
-        statuses, dim_status, dim_counts = run
-        level, highest = levels
+        answers, parts, (statuses, dim_status, dim_counts), level, highest = screened
         not_askable = sum(
             len(fields.difference(answers))
             for rule_id, fields in self._ruled_fields.items()
@@ -379,16 +382,11 @@ class Screener:
         }
 
     def _questions(
-        self,
-        answers: dict[str, Any],
-        parts: _LangParts,
-        run: tuple[Any, Any, Any],
-        levels: tuple[Level, Level],
-        rule_status: RuleStatus,
+        self, screened: _Screened, rule_status: RuleStatus
     ) -> tuple[list[Question], list[CannotAsk], list[Question]]:
-        """(ask_next, cannot_ask, worth_recording) for answers whose run and levels are given."""
+        """(ask_next, cannot_ask, worth_recording) of a screen."""
+        answers, parts, run, level, highest = screened
         statuses = run[0]
-        level, highest = levels
         still_unknown = 0
         for bit, st in zip(self._bits, statuses, strict=True):
             if st is None:
