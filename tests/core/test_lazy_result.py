@@ -1,10 +1,10 @@
-"""The details and question lists of a result are computed on first use, and every way of reading a
-result sees them.
+"""The bounds, details and question lists of a result are computed on first use, and every way of
+reading a result sees them.
 
-A plain screen (the level) pays for neither the details (indicators, dimensions, reasons, red flags,
-forms, completeness) nor ``ask_next``; reading a field of one group computes that group alone;
-serialising, comparing, printing, iterating, copying or pickling a result computes both first, so a lazy
-result is indistinguishable from one built whole.
+A plain screen (the level) pays for none of the bounds (highest_possible, settled), the details
+(indicators, dimensions, reasons, red flags, forms, completeness) or ``ask_next``; reading a field of one
+group computes that group alone; serialising, comparing, printing, iterating, copying or pickling a result
+computes them all first, so a lazy result is indistinguishable from one built whole.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from trafficscreen.content.loader import DEFAULT_SET, load_set
 from trafficscreen.core.engine import Screener
-from trafficscreen.model.result import DETAIL_FIELDS, QUESTION_FIELDS, ScreeningResult
+from trafficscreen.model.result import BOUND_FIELDS, DETAIL_FIELDS, QUESTION_FIELDS, ScreeningResult
 
 ANSWERS: list[dict[str, Any]] = [
     {},
@@ -29,7 +29,8 @@ ANSWERS: list[dict[str, Any]] = [
     {"age_years": 1, "birth_not_registered": True},
 ]
 LISTS = QUESTION_FIELDS
-LAZY = (*DETAIL_FIELDS, *QUESTION_FIELDS)
+LAZY = (*BOUND_FIELDS, *DETAIL_FIELDS, *QUESTION_FIELDS)
+GROUPS = (BOUND_FIELDS, DETAIL_FIELDS, QUESTION_FIELDS)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,9 @@ def _done(r: ScreeningResult, fields: tuple[str, ...]) -> bool:
 @pytest.mark.parametrize("answers", ANSWERS)
 def test_a_plain_screen_leaves_the_lists_for_later(screener: Screener, answers: dict[str, Any]) -> None:
     r = screener.screen({"answers": answers})
-    assert r.level is not None and r.settled in (True, False)
-    assert _pending(r) and _pending(r, DETAIL_FIELDS)
+    assert r.level is not None and _pending(r, LAZY)
+    assert r.settled in (True, False)
+    assert _done(r, BOUND_FIELDS) and _pending(r) and _pending(r, DETAIL_FIELDS)
     assert r.completeness.total > 0
     assert _done(r, DETAIL_FIELDS) and _pending(r)  # reading a detail computes the details alone
     assert isinstance(r.ask_next, list)
@@ -62,9 +64,9 @@ def test_reading_any_lazy_field_computes_its_group(screener: Screener, field: st
     r = screener.screen({"answers": ANSWERS[1]})
     assert _pending(r, LAZY)
     getattr(r, field)
-    group = DETAIL_FIELDS if field in DETAIL_FIELDS else QUESTION_FIELDS
-    other = QUESTION_FIELDS if group is DETAIL_FIELDS else DETAIL_FIELDS
-    assert _done(r, group) and _pending(r, other)
+    group = next(g for g in GROUPS if field in g)
+    assert _done(r, group)
+    assert all(_pending(r, other) for other in GROUPS if other is not group)
     assert r.model_dump() == whole
 
 

@@ -15,6 +15,7 @@ from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.core.engine import Screener
 from trafficscreen.expr.parser import parse_condition
 from trafficscreen.expr.tree import names, uses_is_known
+from trafficscreen.model.common import Level
 
 SETS = [str(MINI_SET)] + [f"{i}@{v}" for i, v, _ in shipped_sets()]
 
@@ -47,6 +48,25 @@ def test_answering_an_unknown_stays_within_the_bounds(screener: Screener, data: 
     after = screener.screen({"answers": answers})
     assert before.level.rank <= after.level.rank <= before.highest_possible.rank
     assert after.highest_possible.rank <= before.highest_possible.rank
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_level_from_the_certain_world_alone_is_the_level_of_the_whole_run(
+    screener: Screener, data: st.DataObject
+) -> None:
+    """A plain screen takes its level from ``certain_levels`` (the certain world of the level rules) and
+    the highest level from the whole run on first use: both agree with the whole run."""
+    cs = screener.set
+    answers = data.draw(answers_for(cs, p_known=data.draw(st.sampled_from([0.2, 0.6, 1.0]))))
+    level_status = cs.run(answers)[3]
+    assert cs.certain_levels(answers) == tuple(st is True for st in level_status)
+    scales = [lv.scale for lv in cs.definition.levels]
+    reached = [scale for scale, st in zip(scales, level_status, strict=True) if st is True]
+    possible = [scale for scale, st in zip(scales, level_status, strict=True) if st is not False]
+    r = screener.screen({"answers": answers})
+    assert r.level is (reached[-1] if reached else Level.NONE)
+    assert r.highest_possible is max([r.level, *possible], key=lambda lv: lv.rank)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -7,10 +7,10 @@ instance can serve many threads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from .._deprecation import renamed_keyword
 from .._version import __version__
@@ -49,15 +49,47 @@ _PRIORITY = {Strength.STRONG: 0, Strength.MEDIUM: 1, Strength.WEAK: 2, None: 3}
 _FORM_ORDER = {f: n for n, f in enumerate(Form)}
 
 
-class _Screened(NamedTuple):
-    """What a screen computed at once, which its details and questions are computed from on first use."""
+class _Screened:
+    """What a screen computed at once (the level reached), and what its other parts are computed from on
+    first use: the whole compiled run, and from it the highest level still possible."""
 
-    answers: dict[str, Any]
-    parts: _LangParts
-    run: tuple[Any, Any, Any]
-    """(indicator statuses, dimension statuses, dimension counts) from the compiled set."""
-    level: Level
-    highest: Level
+    __slots__ = ("_highest", "_run", "_scales", "_set", "answers", "level", "parts")
+
+    def __init__(
+        self, cs: CompiledSet, scales: Sequence[Level], answers: dict[str, Any], parts: _LangParts, level: Level
+    ) -> None:
+        self.answers = answers
+        self.parts = parts
+        self.level = level
+        self._set = cs
+        self._scales = scales
+        self._run: tuple[Any, Any, Any] | None = None
+        self._highest: Level | None = None
+
+    @property
+    def run(self) -> tuple[Any, Any, Any]:
+        """(indicator statuses, dimension statuses, dimension counts) from the compiled set.
+
+        Run on first use (the level came from the set's cheaper ``certain_levels``). Two threads reading
+        it at once may both run it; they store equal values.
+        """
+        if self._run is None:
+            statuses, dim_status, dim_counts, level_status = self._set.run(self.answers)
+            highest = self.level
+            for scale, st in zip(self._scales, level_status, strict=True):
+                if st is not False and scale.rank > highest.rank:  # levels are listed lowest first
+                    highest = scale
+            self._highest = highest
+            self._run = (statuses, dim_status, dim_counts)
+        return self._run
+
+    @property
+    def highest(self) -> Level:
+        """The highest level the unknown answers could still lead to (never below the level reached)."""
+        if self._highest is None:
+            self.run  # noqa: B018  # computes it
+        assert self._highest is not None
+        return self._highest
 
 
 RuleStatus = dict[str, tuple[bool | None, tuple[int, ...]]]
@@ -309,19 +341,15 @@ class Screener:
 
     def _result(self, encounter_id: str | None, answers: dict[str, Any], parts: _LangParts) -> ScreeningResult:
         cs = self.set
-        statuses, dim_status, dim_counts, level_status = cs.run(answers)
-
         level = Level.NONE
-        highest = Level.NONE
-        for scale, st in zip(self._level_scales, level_status, strict=True):
-            if st is True:
+        for scale, certain in zip(self._level_scales, cs.certain_levels(answers), strict=True):
+            if certain:
                 level = scale  # levels are listed lowest first
-            if st is not False:
-                highest = scale
-        if highest.rank < level.rank:  # pragma: no cover - a True rule is never False
-            highest = level
+        screened = _Screened(cs, self._level_scales, answers, parts, level)
 
-        screened = _Screened(answers, parts, (statuses, dim_status, dim_counts), level, highest)
+        def bounds() -> dict[str, Any]:  # on first use: it needs the whole run, the level only half of it
+            highest = screened.highest
+            return {"highest_possible": highest, "settled": highest is level}
 
         def details() -> dict[str, Any]:  # on first use: many callers of screen() read only the level
             return self._details(screened, self._rule_status(answers))
@@ -341,19 +369,19 @@ class Screener:
                 "level_id": parts.level_ids.get(level),
                 "level_title": parts.level_titles[level],
                 "level_rule": self._level_rules.get(level),
-                "highest_possible": highest,
-                "settled": highest is level,
                 "summary": parts.level_titles[level],
                 "notice": parts.notice,
                 "warnings": list(parts.warnings),
             },
+            bounds,
             details,
             questions,
         )
 
     def _details(self, screened: _Screened, rule_status: RuleStatus) -> dict[str, Any]:
         """The result's detail fields (indicators, dimensions, reasons, red flags, forms, completeness)."""
-        answers, parts, (statuses, dim_status, dim_counts), level, highest = screened
+        answers, parts, level = screened.answers, screened.parts, screened.level
+        statuses, dim_status, dim_counts = screened.run
         not_askable = sum(
             len(fields.difference(answers))
             for rule_id, fields in self._ruled_fields.items()
@@ -368,6 +396,7 @@ class Screener:
             reasons.append(parts.level_reasons[level])
             reasons.extend(parts.why_dimension[k] for k, st in enumerate(dim_status) if st is True)
             reasons.extend(parts.why_flag[i] for i in self._red_flag_idx if statuses[i] is True)
+        highest = screened.highest
         reasons.append(parts.why_could_rise[highest] if highest.rank > level.rank else parts.why_settled)
         return {
             "completeness": build(
@@ -385,7 +414,8 @@ class Screener:
         self, screened: _Screened, rule_status: RuleStatus
     ) -> tuple[list[Question], list[CannotAsk], list[Question]]:
         """(ask_next, cannot_ask, worth_recording) of a screen."""
-        answers, parts, run, level, highest = screened
+        answers, parts, level, highest = screened.answers, screened.parts, screened.level, screened.highest
+        run = screened.run
         statuses = run[0]
         still_unknown = 0
         for bit, st in zip(self._bits, statuses, strict=True):

@@ -177,11 +177,12 @@ class ScreeningResult(_Out):
     notice: str = Field(description="reminder that finding no indicators is not a negative finding")
     warnings: list[str] = Field(default_factory=list)
 
-    # A plain screen needs only the level: the engine leaves the rest to be computed on first use, in two
-    # groups — the details (indicators, dimensions, reasons, red flags, forms, completeness) and the
-    # question lists (ask_next, cannot_ask, worth_recording), which cost more than the rest of a screen.
+    # A plain screen needs only the level: the engine leaves the rest to be computed on first use, in three
+    # groups — the bounds (highest_possible, settled), the details (indicators, dimensions, reasons, red
+    # flags, forms, completeness) and the question lists (ask_next, cannot_ask, worth_recording), which
+    # cost more than the rest of a screen.
     # Reading a field of a group computes that group; serialising, comparing, printing, iterating,
-    # copying or pickling the result computes both first. The computations are pure, so two threads doing
+    # copying or pickling the result computes them all first. The computations are pure, so two threads doing
     # one at once store equal values.
     _pending: dict[str, Callable[[], dict[str, Any]]] | None = PrivateAttr(default=None)
 
@@ -247,7 +248,12 @@ class ScreeningResult(_Out):
 
 QUESTION_FIELDS = ("ask_next", "cannot_ask", "worth_recording")
 DETAIL_FIELDS = ("completeness", "reasons", "red_flags", "forms", "dimensions", "indicators")
-_LAZY = {**dict.fromkeys(QUESTION_FIELDS, "questions"), **dict.fromkeys(DETAIL_FIELDS, "details")}
+BOUND_FIELDS = ("highest_possible", "settled")
+_LAZY = {
+    **dict.fromkeys(QUESTION_FIELDS, "questions"),
+    **dict.fromkeys(DETAIL_FIELDS, "details"),
+    **dict.fromkeys(BOUND_FIELDS, "bounds"),
+}
 
 
 _FIELDS_SET: dict[type[BaseModel], frozenset[str]] = {}
@@ -257,13 +263,16 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def build_result(
-    data: dict[str, object], details: Callable[[], dict[str, Any]], questions: Callable[[], dict[str, Any]]
+    data: dict[str, object],
+    bounds: Callable[[], dict[str, Any]],
+    details: Callable[[], dict[str, Any]],
+    questions: Callable[[], dict[str, Any]],
 ) -> ScreeningResult:
-    """A :class:`ScreeningResult` whose detail fields (:data:`DETAIL_FIELDS`) ``details()`` computes on
-    first use, and its question lists (:data:`QUESTION_FIELDS`) ``questions()`` (``data`` holds every
-    other field)."""
+    """A :class:`ScreeningResult` whose fields ``bounds()`` (:data:`BOUND_FIELDS`), ``details()``
+    (:data:`DETAIL_FIELDS`) and ``questions()`` (:data:`QUESTION_FIELDS`) compute on first use, each
+    group at once (``data`` holds every other field)."""
     obj = build(ScreeningResult, data)
-    _set_private(obj, {"_pending": {"details": details, "questions": questions}})
+    _set_private(obj, {"_pending": {"bounds": bounds, "details": details, "questions": questions}})
     return obj
 
 
