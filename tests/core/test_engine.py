@@ -10,7 +10,7 @@ from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.core.engine import Screener
 from trafficscreen.errors import EncounterError, UnsupportedLanguageError
 from trafficscreen.model.common import Level
-from trafficscreen.model.encounter import Encounter
+from trafficscreen.model.encounter import Encounter, check_answers
 from trafficscreen.model.result import ScreeningResult
 
 STRONG_REFER = {
@@ -170,3 +170,28 @@ def test_same_output_across_runs_and_threads(mini: CompiledSet) -> None:
         got = list(pool.map(lambda e: shared.screen(e).model_dump_json(), encounters))
     assert got == expected
     assert json.loads(expected[1])["level"] == "refer"
+
+
+def test_checked_answers_are_a_normalised_copy(mini: CompiledSet) -> None:
+    """The check copies the answers whole and rewrites only those that are not a plain yes or no: the
+    caller's mapping is never changed, unknowns are dropped, sets and whole numbers are normalised."""
+    answers = {
+        "deceived": True,
+        "long_hours": None,
+        "work_types": ["street"],
+        "age_years": 12.0,
+        "lives_at_work": False,
+    }
+    before = dict(answers)
+    out = check_answers(answers, mini.dictionary)
+    assert answers == before and out is not answers
+    assert out == {"deceived": True, "work_types": frozenset({"street"}), "age_years": 12, "lives_at_work": False}
+    assert type(out["age_years"]) is int
+
+
+def test_every_refused_answer_is_counted_in_one_error(mini: CompiledSet) -> None:
+    answers = {"deceived": True, "age_years": 30, "no_such_field": True, "work_types": "street"}
+    with pytest.raises(EncounterError) as info:
+        check_answers(answers, mini.dictionary)
+    assert str(info.value).endswith("(and 2 more problem(s))")
+    assert len(info.value.problems) == 3 and "age_years" in info.value.problems[0]

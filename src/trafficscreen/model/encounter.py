@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -211,14 +211,32 @@ def check_answers(answers: Mapping[str, Any], dictionary: DataDictionary, source
         raise EncounterError("'answers' must be an object mapping field ids to answers", Location(source))
     fields = dictionary.by_id
     yes_no = dictionary.boolean_fields
-    out: dict[str, Any] = {}
+    # copied whole, then only the answers that are not a yes or no are looked at: most of an encounter's
+    # answers are yes/no, and a copy costs less than storing each
+    out = dict(answers)
+    for key, value in answers.items():
+        if (value is True or value is False) and key in yes_no:
+            continue
+        fd = fields.get(key) if isinstance(key, str) else None
+        if fd is None:
+            _refuse(answers, dictionary, source)
+        if value is None:
+            del out[key]  # null means not asked or not answered: unknown
+            continue
+        normal, problem = _coerce(fd, value)
+        if problem:
+            _refuse(answers, dictionary, source)
+        out[key] = normal
+    return out
+
+
+def _refuse(answers: Mapping[str, Any], dictionary: DataDictionary, source: str) -> NoReturn:
+    """Raise the error for answers :func:`check_answers` refuses, naming every problem (up to a bound)."""
+    fields = dictionary.by_id
     problems: list[str] = []
     count = 0
     suggested = 0
     for key, value in answers.items():
-        if (value is True or value is False) and key in yes_no:
-            out[key] = value  # the common case, checked first
-            continue
         fd = fields.get(key) if isinstance(key, str) else None
         if fd is None:
             count += 1
@@ -235,18 +253,14 @@ def check_answers(answers: Mapping[str, Any], dictionary: DataDictionary, source
                 problems.append(f"'{name}' is not a field of {dictionary.ref}{extra}")
             continue
         if value is None:
-            continue  # null means not asked or not answered: unknown
-        normal, problem = _coerce(fd, value)
+            continue
+        _normal, problem = _coerce(fd, value)
         if problem:
             count += 1
             if len(problems) < MAX_PROBLEMS_KEPT:
                 problems.append(f"field '{key}': {problem}")
-        else:
-            out[key] = normal
-    if problems:
-        more = f" (and {count - 1} more problem(s))" if count > 1 else ""
-        raise EncounterError(problems[0] + more, Location(source), problems=problems)
-    return out
+    more = f" (and {count - 1} more problem(s))" if count > 1 else ""
+    raise EncounterError(problems[0] + more, Location(source), problems=problems)
 
 
 def parse_encounter_json(text: str | bytes, source: str = "encounter") -> Encounter:
