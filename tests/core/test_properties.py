@@ -55,18 +55,24 @@ def test_answering_an_unknown_stays_within_the_bounds(screener: Screener, data: 
 def test_the_level_from_the_certain_world_alone_is_the_level_of_the_whole_run(
     screener: Screener, data: st.DataObject
 ) -> None:
-    """A plain screen takes its level from ``certain_levels`` (the certain world of the level rules) and
-    the highest level from the whole run on first use: both agree with the whole run."""
+    """A plain screen takes its level from ``certain_levels`` (the certain world of the level rules) and,
+    on first use, the highest level from ``possible_levels`` (the other world): both agree with the
+    whole run, and the highest level is the same read before or after the details."""
     cs = screener.set
     answers = data.draw(answers_for(cs, p_known=data.draw(st.sampled_from([0.2, 0.6, 1.0]))))
     level_status = cs.run(answers)[3]
-    assert cs.certain_levels(answers) == tuple(st is True for st in level_status)
+    certain, possible = cs.certain_levels(answers), cs.possible_levels(answers)
+    assert all(type(x) is bool for x in (*certain, *possible))
+    assert certain == tuple(st is True for st in level_status)
+    assert possible == tuple(st is not False for st in level_status)
     scales = [lv.scale for lv in cs.definition.levels]
     reached = [scale for scale, st in zip(scales, level_status, strict=True) if st is True]
-    possible = [scale for scale, st in zip(scales, level_status, strict=True) if st is not False]
+    may_hold = [scale for scale, st in zip(scales, level_status, strict=True) if st is not False]
     r = screener.screen({"answers": answers})
     assert r.level is (reached[-1] if reached else Level.NONE)
-    assert r.highest_possible is max([r.level, *possible], key=lambda lv: lv.rank)
+    assert r.highest_possible is max([r.level, *may_hold], key=lambda lv: lv.rank)
+    details_first = screener.screen({"answers": answers})
+    assert details_first.indicators and details_first.highest_possible is r.highest_possible
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import linecache
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,16 +85,20 @@ def test_folded_comparisons_agree_with_python(op: str, a: int, b: int) -> None:
     assert gen.arith("+", "x", "0") == "x" and gen.arith("*", "x", "0") == "(x * 0)"
 
 
-def test_the_certain_levels_function_is_the_run_cut_to_the_certain_world_of_the_levels() -> None:
-    """A plain screen runs ``certain_levels``: the lines of ``_run`` its level rules' certain world reads,
-    none of the other world's, registered for tracebacks under its own name."""
+@pytest.mark.parametrize(("world", "other", "fn"), [("lo", "hi", "certain_levels"), ("hi", "lo", "possible_levels")])
+def test_each_world_of_the_level_rules_is_the_run_cut_to_it(world: str, other: str, fn: str) -> None:
+    """A plain screen runs ``certain_levels``, the highest level still possible ``possible_levels``: the
+    lines of ``_run`` that world of the level rules reads, none of the other world's, registered for
+    tracebacks under a name of their own."""
     cs = load_set(DEFAULT_SET)
-    source = cs.certain_levels_source_code
+    source = cs.levels_source_code(world)
     body = source.splitlines()[1:-1]
     assert body and set(body) <= set(cs.source_code.splitlines())
-    assert not re.search(r"\b\w+_hi\b", source)
-    assert source.splitlines()[-1] == "    return (" + "".join(f"l{j}_lo, " for j in range(len(cs.plan.scales))) + ")"
+    assert not re.search(rf"\b\w+_{other}\b", source)
+    assert (
+        source.splitlines()[-1] == "    return (" + "".join(f"l{j}_{world}, " for j in range(len(cs.plan.scales))) + ")"
+    )
     assert len(body) < 0.7 * len(cs.source_code.splitlines())
-    filename = cs.certain_levels.__code__.co_filename
+    filename = getattr(cs, fn).__code__.co_filename
     assert cs.sha256[:12] in filename and filename != cs.run.__code__.co_filename
     assert "".join(linecache.getlines(filename)) == source

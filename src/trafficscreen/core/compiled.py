@@ -144,8 +144,9 @@ RunFunction = Callable[
 ]
 """The compiled function: answers → (indicator statuses, dimension statuses, dimension counts, level
 rules), each in set order."""
-CertainLevelsFunction = Callable[[Mapping[str, Any]], tuple[bool, ...]]
-"""answers → whether each level rule certainly holds, lowest level first."""
+LevelWorldFunction = Callable[[Mapping[str, Any]], tuple[bool, ...]]
+"""answers → per level rule, lowest level first, whether it certainly holds (or may still hold)."""
+_LEVEL_WORLDS = {"lo": "_certain_levels", "hi": "_possible_levels"}
 
 
 class CompiledSet:
@@ -179,26 +180,34 @@ class CompiledSet:
         self._filename = filename
         self.run: RunFunction = build_function(self.source_code, "_run", self._namespace, filename)
 
-    @cached_property
-    def certain_levels_source_code(self) -> str:
-        """Python source of ``_certain_levels(answers)``: ``_run`` cut to the certain world of its level rules.
+    def levels_source_code(self, world: str) -> str:
+        """Python source of ``_run`` cut to one world of its level rules: ``"lo"``, whether each certainly
+        holds (``_certain_levels``), or ``"hi"``, whether each may still hold (``_possible_levels``).
 
-        A level is reached when its rule certainly holds, which the certain world alone decides; the
-        other world (what may still hold) matters only for the highest level still possible, and the
-        statuses of every indicator and dimension only for the details. A plain screen runs this; the
+        The level reached is the highest whose rule certainly holds, which the certain world alone
+        decides; the other world gives the highest level still possible, and the statuses of every
+        indicator and dimension matter only for the details. A plain screen runs the first cut alone; the
         rest runs only when a caller reads it.
         """
         n_levels = len(self.plan.scales)
-        return _cut(self.source_code, "_certain_levels", [f"l{j}_lo" for j in range(n_levels)])
+        return _cut(self.source_code, _LEVEL_WORLDS[world], [f"l{j}_{world}" for j in range(n_levels)])
 
     @cached_property
-    def certain_levels(self) -> CertainLevelsFunction:
+    def certain_levels(self) -> LevelWorldFunction:
         """For ``answers``, whether each level rule certainly holds (lowest level first): the same as
-        ``[status is True for status in run(answers)[3]]``, for about half the work."""
-        filename = self._filename.replace(">", " certain levels>")
-        fn: CertainLevelsFunction = build_function(
-            self.certain_levels_source_code, "_certain_levels", self._namespace, filename
-        )
+        ``[status is True for status in run(answers)[3]]``, for less than half the work."""
+        return self._levels_in("lo")
+
+    @cached_property
+    def possible_levels(self) -> LevelWorldFunction:
+        """For ``answers``, whether each level rule may still hold (lowest level first): the same as
+        ``[status is not False for status in run(answers)[3]]``, for less than half the work."""
+        return self._levels_in("hi")
+
+    def _levels_in(self, world: str) -> LevelWorldFunction:
+        name = _LEVEL_WORLDS[world]
+        filename = self._filename.replace(">", f" {name}>")
+        fn: LevelWorldFunction = build_function(self.levels_source_code(world), name, self._namespace, filename)
         return fn
 
     @cached_property

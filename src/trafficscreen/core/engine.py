@@ -51,9 +51,9 @@ _FORM_ORDER = {f: n for n, f in enumerate(Form)}
 
 class _Screened:
     """What a screen computed at once (the level reached), and what its other parts are computed from on
-    first use: the whole compiled run, and from it the highest level still possible."""
+    first use: the highest level still possible, and the whole compiled run."""
 
-    __slots__ = ("_highest", "_run", "_scales", "_set", "answers", "level", "parts")
+    __slots__ = ("_highest", "_level_status", "_run", "_scales", "_set", "answers", "level", "parts")
 
     def __init__(
         self, cs: CompiledSet, scales: Sequence[Level], answers: dict[str, Any], parts: _LangParts, level: Level
@@ -64,6 +64,7 @@ class _Screened:
         self._set = cs
         self._scales = scales
         self._run: tuple[Any, Any, Any] | None = None
+        self._level_status: tuple[bool | None, ...] | None = None
         self._highest: Level | None = None
 
     @property
@@ -74,21 +75,21 @@ class _Screened:
         it at once may both run it; they store equal values.
         """
         if self._run is None:
-            statuses, dim_status, dim_counts, level_status = self._set.run(self.answers)
-            highest = self.level
-            for scale, st in zip(self._scales, level_status, strict=True):
-                if st is not False and scale.rank > highest.rank:  # levels are listed lowest first
-                    highest = scale
-            self._highest = highest
+            statuses, dim_status, dim_counts, self._level_status = self._set.run(self.answers)
             self._run = (statuses, dim_status, dim_counts)
         return self._run
 
     @property
     def highest(self) -> Level:
-        """The highest level the unknown answers could still lead to (never below the level reached)."""
+        """The highest level the unknown answers could still lead to (never below the level reached): from
+        the whole run if it was made, else from the set's ``possible_levels``."""
         if self._highest is None:
-            self.run  # noqa: B018  # computes it
-        assert self._highest is not None
+            possible = self._level_status or self._set.possible_levels(self.answers)
+            highest = self.level
+            for scale, may in zip(self._scales, possible, strict=True):
+                if may is not False and scale.rank > highest.rank:  # levels are listed lowest first
+                    highest = scale
+            self._highest = highest
         return self._highest
 
 

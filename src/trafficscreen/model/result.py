@@ -272,7 +272,8 @@ def build_result(
     (:data:`DETAIL_FIELDS`) and ``questions()`` (:data:`QUESTION_FIELDS`) compute on first use, each
     group at once (``data`` holds every other field)."""
     obj = build(ScreeningResult, data)
-    _set_private(obj, {"_pending": {"bounds": bounds, "details": details, "questions": questions}})
+    # resolving everything goes in this order: the bounds last, since they reuse a run the others made
+    _set_private(obj, {"_pending": {"details": details, "questions": questions, "bounds": bounds}})
     return obj
 
 
