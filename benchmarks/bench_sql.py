@@ -266,9 +266,10 @@ def _spark(cs: Any, path: Path, packed: Path, out: Path) -> tuple[float, dict[st
         plain_sql, packed_sql = _generated_sql(cs, "spark", "cohort"), _packed_generated_sql(cs, "spark", "packed")
         timings["generated-on"], timings["generated-off"] = _on_off(spark, plain_sql)
         timings["packed-on"], timings["packed-off"] = _on_off(spark, packed_sql)
-        # why the plain query is slower with code generation on: its sets of choices are list columns,
-        # which Spark reads with its vectorised reader of nested columns; the same query with that reader
-        # off (rows assembled one at a time instead)
+        # the plain query with Spark's vectorised reader of nested columns off: rows are then assembled one
+        # at a time with codegen on or off, so the copy of every column out of the Parquet batch that
+        # codegen adds before the query's (too wide to generate) first stages is paid both ways
+        # (docs/performance.md, "SQL backends")
         spark.conf.set("spark.sql.parquet.enableNestedColumnVectorizedReader", "false")
         timings["rowwise-on"], timings["rowwise-off"] = _on_off(spark, plain_sql)
         spark.conf.unset("spark.sql.parquet.enableNestedColumnVectorizedReader")
