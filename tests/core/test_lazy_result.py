@@ -13,7 +13,7 @@ import copy
 import json
 import pickle
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -174,3 +174,24 @@ def test_a_result_owns_its_lists(screener: Screener) -> None:
         if isinstance(value, list):
             value.clear()
     assert screener.screen({"answers": answers}).model_dump() == expected
+
+
+def test_reading_the_questions_runs_the_set_once(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The questions need the whole run and the highest level: the highest is read from that run, so the
+    set's separate function for it is never called."""
+    cs = screener.set
+    calls: list[str] = []
+    real_possible = cs.possible_levels
+
+    def possible_levels(answers: Mapping[str, Any]) -> tuple[bool, ...]:
+        calls.append("possible")
+        return real_possible(answers)
+
+    monkeypatch.setattr(cs, "possible_levels", possible_levels)
+    for answers in ANSWERS:
+        r = screener.screen({"answers": answers})
+        assert isinstance(r.ask_next, list) and r.indicators
+        assert r.highest_possible is not None
+    assert calls == []
+    r = screener.screen({"answers": ANSWERS[1]})
+    assert r.settled in (True, False) and calls == ["possible"]

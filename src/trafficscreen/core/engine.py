@@ -348,7 +348,7 @@ class Screener:
                 level = scale  # levels are listed lowest first
         screened = _Screened(cs, self._level_scales, answers, parts, level)
 
-        def bounds() -> dict[str, Any]:  # on first use: it needs the whole run, the level only half of it
+        def bounds() -> dict[str, Any]:  # on first use: it needs the other world of the level rules
             highest = screened.highest
             return {"highest_possible": highest, "settled": highest is level}
 
@@ -415,8 +415,8 @@ class Screener:
         self, screened: _Screened, rule_status: RuleStatus
     ) -> tuple[list[Question], list[CannotAsk], list[Question]]:
         """(ask_next, cannot_ask, worth_recording) of a screen."""
+        run = screened.run  # first: the highest level is then read from it, not run again
         answers, parts, level, highest = screened.answers, screened.parts, screened.level, screened.highest
-        run = screened.run
         statuses = run[0]
         still_unknown = 0
         for bit, st in zip(self._bits, statuses, strict=True):
