@@ -205,6 +205,7 @@ class CompiledSet:
         return self._levels_in("hi")
 
     def _levels_in(self, world: str) -> LevelWorldFunction:
+        # the source is lines of the generated ``_run`` (from the validated tree), never user text
         name = _LEVEL_WORLDS[world]
         filename = self._filename.replace(">", f" {name}>")
         fn: LevelWorldFunction = build_function(self.levels_source_code(world), name, self._namespace, filename)

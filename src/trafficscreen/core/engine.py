@@ -84,13 +84,18 @@ class _Screened:
         """The highest level the unknown answers could still lead to (never below the level reached): from
         the whole run if it was made, else from the set's ``possible_levels``."""
         if self._highest is None:
-            possible = self._level_status or self._set.possible_levels(self.answers)
-            highest = self.level
-            for scale, may in zip(self._scales, possible, strict=True):
-                if may is not False and scale.rank > highest.rank:  # levels are listed lowest first
-                    highest = scale
-            self._highest = highest
+            self._highest = _top(self._scales, self._level_status or self._set.possible_levels(self.answers))
         return self._highest
+
+
+def _top(scales: Sequence[Level], holds: Sequence[bool | None]) -> Level:
+    """The highest of ``scales`` (listed lowest first) whose level rule ``holds`` is not False, else none:
+    the level reached from the certain world, the highest possible from the other world or a whole run."""
+    top = Level.NONE
+    for scale, st in zip(scales, holds, strict=True):
+        if st is not False:
+            top = scale
+    return top
 
 
 RuleStatus = dict[str, tuple[bool | None, tuple[int, ...]]]
@@ -342,10 +347,7 @@ class Screener:
 
     def _result(self, encounter_id: str | None, answers: dict[str, Any], parts: _LangParts) -> ScreeningResult:
         cs = self.set
-        level = Level.NONE
-        for scale, certain in zip(self._level_scales, cs.certain_levels(answers), strict=True):
-            if certain:
-                level = scale  # levels are listed lowest first
+        level = _top(self._level_scales, cs.certain_levels(answers))
         screened = _Screened(cs, self._level_scales, answers, parts, level)
 
         def bounds() -> dict[str, Any]:  # on first use: it needs the other world of the level rules
