@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,22 @@ def test_shipped_sets_all_load() -> None:
     for ident, version, _path in shipped_sets():
         cs = load_set(f"{ident}@{version}")
         assert cs.ref == f"{ident}@{version}"
+
+
+def test_a_set_named_by_id_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding the newest active version reads its status; loading reuses that read instead of
+    parsing the same file again (one read for the set, one for its dictionary)."""
+    from trafficscreen.content import loader, yamlsource
+
+    reads: list[str] = []
+    real = yamlsource.read_source
+
+    def counting(path: Path) -> tuple[str, bytes]:
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(loader, "read_source", counting)
+    cs = load_set("paediatric-default")
+    assert len(reads) == 2, reads
+    assert cs.path is not None
+    assert cs.sha256 == hashlib.sha256(cs.path.read_bytes()).hexdigest()

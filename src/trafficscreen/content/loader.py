@@ -24,7 +24,7 @@ from ..errors import ConditionError, ContentError, DraftSetError, Location, Sche
 from ..model.common import semver_key
 from ..model.dictionary import DataDictionary
 from ..model.indicator_set import IndicatorSet, Status
-from .yamlsource import Positions, read_yaml
+from .yamlsource import Positions, parse_yaml, read_source
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -50,9 +50,10 @@ class Document:
 
 
 def read_document(path: Path) -> Document:
-    data, positions = read_yaml(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Document(path, data, positions, digest)
+    """Read and parse a content file once; the digest is of the very bytes parsed."""
+    text, raw = read_source(path)
+    data, positions = parse_yaml(text, str(path))
+    return Document(path, data, positions, hashlib.sha256(raw).hexdigest())
 
 
 def _friendly(err: Any) -> str:
@@ -139,11 +140,17 @@ def find_dictionary(ref: str, near: Path | None = None) -> Path:
 
 def find_set(ref: str, allow_draft: bool = False) -> Path:
     """Path of a shipped set: ``id`` (newest active version) or ``id@version``, or a file path."""
+    return _locate_set(ref, allow_draft)[0]
+
+
+def _locate_set(ref: str, allow_draft: bool) -> tuple[Path, Document | None]:
+    """:func:`find_set`, plus the set's parsed document when finding it meant reading its status (so
+    :func:`load_set` does not parse the same file twice)."""
     if _looks_like_path(ref):
         p = Path(ref)
         if not p.exists():
             raise SetNotFoundError("no such file", Location(ref))
-        return p
+        return p, None
     ident, version = _split_ref(ref)
     versions = versions_in(content_root() / "sets" / ident)
     if not versions:
@@ -152,26 +159,30 @@ def find_set(ref: str, allow_draft: bool = False) -> Path:
     if version is not None:
         for v, p in versions:
             if v == version:
-                return p
+                return p, None
         raise SetNotFoundError(f"set '{ident}' has no version {version}; versions: {', '.join(v for v, _ in versions)}")
     # newest version whose status allows use without an explicit version
     for _v, p in reversed(versions):
-        status = read_status(p)
+        doc = read_document(p)
+        status = _status_of(doc.data)
         if status == Status.ACTIVE.value or (allow_draft and status == Status.DRAFT.value):
-            return p
+            return p, doc
     raise DraftSetError(
         f"set '{ident}' has no active version; name a version explicitly (e.g. {ident}@{versions[-1][0]}) "
         "or allow drafts to use it for research"
     )
 
 
+def _status_of(data: Any) -> str | None:
+    status = data.get("status") if isinstance(data, dict) else None
+    return status if isinstance(status, str) else None
+
+
 def read_status(path: Path) -> str | None:
     """The ``status`` of a set file, read as the loader reads it (the safe YAML reader), so a trailing
     comment, quotes or the key's place in the file change nothing. A file the loader would refuse raises
     the loader's error rather than being passed over for an older version."""
-    data, _positions = read_yaml(path)
-    status = data.get("status") if isinstance(data, dict) else None
-    return status if isinstance(status, str) else None
+    return _status_of(read_document(path).data)
 
 
 def _peek_status(path: Path) -> str | None:
@@ -273,8 +284,8 @@ def load_set(
 
     ref = str(ref_or_path)
     explicit = isinstance(ref_or_path, Path) or _looks_like_path(ref) or "@" in ref
-    path = Path(ref) if isinstance(ref_or_path, Path) else find_set(ref, allow_draft)
-    doc = read_document(path)
+    path, found = (ref_or_path, None) if isinstance(ref_or_path, Path) else _locate_set(ref, allow_draft)
+    doc = found if found is not None else read_document(path)
     definition = validate_model(IndicatorSet, doc)
     _check_file_name(doc, definition.id, definition.version)
     if definition.status is not Status.ACTIVE and not (explicit or allow_draft):

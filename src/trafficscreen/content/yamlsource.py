@@ -24,7 +24,6 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
-    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
@@ -32,7 +31,6 @@ from yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
-    StreamStartEvent,
 )
 from yaml.nodes import ScalarNode
 from yaml.parser import Parser
@@ -183,20 +181,28 @@ _IMPLICIT_FIRST = frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch 
 
 
 class _Frame:
-    __slots__ = ("container", "key", "key_mark", "path")
+    __slots__ = ("container", "is_map", "key", "key_path", "path")
 
     def __init__(self, container: dict[str, Any] | list[Any], path: PathKey) -> None:
-        self.container = container
+        self.container: Any = container  # a dict when is_map, else a list (checked once, here)
+        self.is_map = isinstance(container, dict)
         self.path = path
-        self.key: str | None = None
-        self.key_mark: Any = None
+        self.key: str | None = None  # in a mapping, the key whose value comes next
+        self.key_path: PathKey = ()  # and the path of that value
+
+
+_TEXT_STYLES = frozenset(("'", '"', "|", ">"))
+_INLINE_STYLES = {None: 0, "": 0, "'": 1, '"': 1}
+"""Styles whose one-line scalars are located character by character, and the width of their quote."""
 
 
 class _Builder:
     """Builds Python data from the parser's events without recursion.
 
     Working on events rather than a composed node tree lets the reader refuse aliases, merge keys,
-    duplicated keys and deep nesting before any of them costs memory or stack.
+    duplicated keys and deep nesting before any of them costs memory or stack. The loop dispatches on
+    the event's exact class, most frequent first, and remembers what each distinct plain scalar text
+    resolved to, because a content file repeats the same few (``true``, ``1``, a date) thousands of times.
     """
 
     def __init__(self, source: str) -> None:
@@ -204,6 +210,7 @@ class _Builder:
         self.positions = Positions(source)
         self._resolver = Resolver()
         self._constructor = SafeConstructor()
+        self._plain: dict[tuple[str, bool], Any] = {}
 
     def _scalar(self, ev: Any) -> Any:  # a ScalarEvent from the C or the Python parser
         tag = ev.tag
@@ -211,9 +218,18 @@ class _Builder:
             # Most scalars are text: quoted or block style, or plain text whose first character no
             # implicit type (number, bool, null, date) can start with. Skip the resolver for those.
             value: str = ev.value
-            if ev.style in ("'", '"', "|", ">") or (value and value[0] not in _IMPLICIT_FIRST):
+            if ev.style in _TEXT_STYLES or (value and value[0] not in _IMPLICIT_FIRST):
                 return value
-            tag = self._resolver.resolve(ScalarNode, ev.value, ev.implicit)  # type: ignore[no-untyped-call]
+            memo = (value, bool(ev.implicit[0]))
+            if memo in self._plain:
+                return self._plain[memo]
+            resolved = self._typed(self._resolver.resolve(ScalarNode, value, ev.implicit), ev)  # type: ignore[no-untyped-call]
+            self._plain[memo] = resolved
+            return resolved
+        return self._typed(tag, ev)
+
+    def _typed(self, tag: str, ev: Any) -> Any:
+        """The value of a scalar whose tag is known, refused at its place if it is not plain data."""
         if tag == "tag:yaml.org,2002:merge":
             raise YAMLSyntaxError("merge keys (<<) are not allowed in content files", _loc(self.source, ev.start_mark))
         if tag not in _SCALAR_TAGS:  # e.g. !!binary, or !!set on a scalar, which builds an empty set
@@ -229,86 +245,92 @@ class _Builder:
             raise YAMLSyntaxError(_unreadable(tag, exc), _loc(self.source, ev.start_mark)) from None
         return _checked_number(value, self.source, ev.start_mark)
 
-    def _record(self, path: PathKey, ev: Any) -> None:
-        self.positions.marks[path] = _pos(ev.start_mark)
-        start: Any = ev.start_mark
-        end: Any = ev.end_mark
-        if isinstance(ev, ScalarEvent) and start.line == end.line and ev.style in (None, "", "'", '"'):
-            quoted = 1 if ev.style in ("'", '"') else 0
-            self.positions.inline[path] = start.column + 1 + quoted
+    def _key(self, parent: _Frame, ev: Any) -> None:
+        """Take ``ev`` as the next key of the mapping ``parent``."""
+        if ev.__class__ is not ScalarEvent:
+            raise YAMLSyntaxError("mapping keys must be plain scalars", _loc(self.source, ev.start_mark))
+        key = self._scalar(ev)
+        if key is None and ev.value == "":
+            raise YAMLSyntaxError("mapping keys must be plain scalars", _loc(self.source, ev.start_mark))
+        key = key if isinstance(key, str) else str(key)
+        if key in parent.container:
+            raise YAMLSyntaxError(f"duplicated key '{_shown(key)}'", _loc(self.source, ev.start_mark))
+        parent.key, parent.key_path = key, (*parent.path, key)
+        self.positions.keys[parent.key_path] = _pos(ev.start_mark)
+
+    def _open(self, ev: Any, depth: int) -> dict[str, Any] | list[Any]:
+        """The empty container a mapping or sequence start event begins, after its checks."""
+        if ev.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            raise YAMLSyntaxError(f"the tag {_short(ev.tag)} is not allowed", _loc(self.source, ev.start_mark))
+        if depth >= MAX_DEPTH:
+            raise YAMLSyntaxError(
+                f"nesting deeper than {MAX_DEPTH} levels is not allowed", _loc(self.source, ev.start_mark)
+            )
+        return {} if ev.__class__ is MappingStartEvent else []
+
+    def _other(self, ev: Any, documents: int) -> int:
+        """Check an event that carries no value; returns the number of documents seen so far."""
+        cls = ev.__class__
+        if cls is DocumentStartEvent:
+            if documents >= 1:
+                raise YAMLSyntaxError(
+                    "a content file holds one YAML document, not several", _loc(self.source, ev.start_mark)
+                )
+            return documents + 1
+        if cls is AliasEvent:
+            raise YAMLSyntaxError("aliases (*name) are not allowed in content files", _loc(self.source, ev.start_mark))
+        return documents  # stream start, document end
 
     def build(self, parser: Any) -> Any:
+        get_event = parser.get_event
+        marks, inline = self.positions.marks, self.positions.inline
         stack: list[_Frame] = []
         root: Any = None
         have_root = False
         documents = 0
         while True:
-            ev: Any = parser.get_event()
-            if isinstance(ev, StreamEndEvent):
-                break
-            if isinstance(ev, (StreamStartEvent, DocumentEndEvent)):
-                continue
-            if isinstance(ev, DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise YAMLSyntaxError(
-                        "a content file holds one YAML document, not several", _loc(self.source, ev.start_mark)
-                    )
-                continue
-            if isinstance(ev, AliasEvent):
-                raise YAMLSyntaxError(
-                    "aliases (*name) are not allowed in content files", _loc(self.source, ev.start_mark)
-                )
-            if isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
+            ev: Any = get_event()
+            cls = ev.__class__
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
                 done = stack.pop()
                 if not stack:
                     root, have_root = done.container, True
                 continue
-            # a value: scalar, or the start of a mapping or sequence
-            parent = stack[-1] if stack else None
-            if isinstance(parent, _Frame) and isinstance(parent.container, dict) and parent.key is None:
-                if not isinstance(ev, ScalarEvent):
-                    raise YAMLSyntaxError("mapping keys must be plain scalars", _loc(self.source, ev.start_mark))
-                key = self._scalar(ev)
-                if isinstance(key, (dict, list)) or (key is None and ev.value == ""):
-                    raise YAMLSyntaxError("mapping keys must be plain scalars", _loc(self.source, ev.start_mark))
-                key = key if isinstance(key, str) else str(key)
-                if key in parent.container:
-                    raise YAMLSyntaxError(f"duplicated key '{_shown(key)}'", _loc(self.source, ev.start_mark))
-                parent.key, parent.key_mark = key, ev.start_mark
-                self.positions.keys[(*parent.path, key)] = _pos(ev.start_mark)
+            if cls is not ScalarEvent and cls is not MappingStartEvent and cls is not SequenceStartEvent:
+                if cls is StreamEndEvent:
+                    break
+                documents = self._other(ev, documents)
                 continue
+            parent = stack[-1] if stack else None
+            if parent is not None and parent.is_map and parent.key is None:
+                self._key(parent, ev)
+                continue
+            # a value: a scalar, or the start of a mapping or sequence
             if parent is None:
                 path: PathKey = ()
-            elif isinstance(parent.container, dict):
-                assert parent.key is not None
-                path = (*parent.path, parent.key)
+            elif parent.is_map:
+                path = parent.key_path
             else:
                 path = (*parent.path, len(parent.container))
-            self._record(path, ev)
-            if isinstance(ev, ScalarEvent):
+            start = ev.start_mark
+            marks[path] = (start.line + 1, start.column + 1)
+            if cls is ScalarEvent:
+                quote = _INLINE_STYLES.get(ev.style, -1)
+                if quote >= 0 and start.line == ev.end_mark.line:
+                    inline[path] = start.column + 1 + quote
                 value: Any = self._scalar(ev)
-            elif isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
-                if ev.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                    raise YAMLSyntaxError(f"the tag {_short(ev.tag)} is not allowed", _loc(self.source, ev.start_mark))
-                if len(stack) >= MAX_DEPTH:
-                    raise YAMLSyntaxError(
-                        f"nesting deeper than {MAX_DEPTH} levels is not allowed", _loc(self.source, ev.start_mark)
-                    )
-                value = {} if isinstance(ev, MappingStartEvent) else []
-            else:  # pragma: no cover - every event kind is handled above
-                continue
-            if parent is not None:
-                if isinstance(parent.container, dict):
-                    assert parent.key is not None
-                    parent.container[parent.key] = value
-                    parent.key = None
-                else:
-                    parent.container.append(value)
-            if isinstance(value, (dict, list)) and not isinstance(ev, ScalarEvent):
+            else:
+                value = self._open(ev, len(stack))
+            if parent is None:
+                if cls is ScalarEvent:
+                    root, have_root = value, True
+            elif parent.is_map:
+                parent.container[parent.key] = value
+                parent.key = None
+            else:
+                parent.container.append(value)
+            if cls is not ScalarEvent:
                 stack.append(_Frame(value, path))
-            elif parent is None:
-                root, have_root = value, True
         if not have_root:
             raise YAMLSyntaxError("file holds no YAML document", Location(self.source))
         return root
@@ -335,8 +357,9 @@ def parse_yaml(text: str, source: str) -> tuple[Any, Positions]:
     return data, builder.positions
 
 
-def read_yaml(path: Path) -> tuple[Any, Positions]:
-    """Read and parse a YAML file, with clear errors for a missing, unreadable or oversized file."""
+def read_source(path: Path) -> tuple[str, bytes]:
+    """The text of a content file and its bytes (for a digest of exactly what was parsed), with clear
+    errors for a missing, unreadable, oversized or non-UTF-8 file."""
     source = str(path)
     try:
         size = path.stat().st_size
@@ -355,7 +378,12 @@ def read_yaml(path: Path) -> tuple[Any, Positions]:
     except OSError as exc:
         raise YAMLSyntaxError(f"cannot read file ({exc.strerror})", Location(source)) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8"), raw
     except UnicodeDecodeError as exc:
         raise YAMLSyntaxError(f"not UTF-8 text (byte offset {exc.start})", Location(source)) from None
-    return parse_yaml(text, source)
+
+
+def read_yaml(path: Path) -> tuple[Any, Positions]:
+    """Read and parse a YAML file (see :func:`read_source` for the errors before parsing)."""
+    text, _raw = read_source(path)
+    return parse_yaml(text, str(path))
