@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from .tree import Scalar
+from .tree import And, Compare, Const, ConstList, In, IsKnown, Name, Or, Scalar
 from .types import TypeChecker
 from .worlds import GuardedWorlds
 
@@ -45,6 +45,29 @@ class PyGen(GuardedWorlds[str]):
         self.consts = consts
         self._count = count or (lambda n: (f"{var(n)}_lo", f"{var(n)}_hi"))
 
+    def junction_parts(self, node: And | Or) -> list[tuple[str, str]]:
+        """Operands of an ``or`` that look for answer codes in one set-of-choices field become one test
+        of that field (``'a' in v or 'b' in v`` is ``not {'a', 'b'}.isdisjoint(v)``)."""
+        if isinstance(node, And):
+            return super().junction_parts(node)
+        codes: dict[str, list[Scalar]] = {}
+        for o in node.operands:
+            if isinstance(o, In) and isinstance(o.item, Const) and isinstance(o.container, Name) and not o.negate:
+                codes.setdefault(o.container.id, []).append(o.item.value)
+        parts: list[tuple[str, str]] = []
+        merged: set[str] = set()
+        for o in node.operands:
+            field = o.container.id if isinstance(o, In) and isinstance(o.container, Name) else ""
+            if len(codes.get(field, ())) > 1 and isinstance(o, In) and isinstance(o.item, Const) and not o.negate:
+                if field not in merged:  # the first of the field's tests stands for all of them
+                    merged.add(field)
+                    v, wanted = self.var(field), self._const(frozenset(codes[field]))
+                    test = f"(not {wanted}.isdisjoint({v}))"
+                    parts.append((f"(({v} is not None) and {test})", f"(({v} is None) or {test})"))
+                continue
+            parts.append(self.two(o))
+        return parts
+
     # --- primitives ---------------------------------------------------------------------------
     def literal(self, value: bool) -> str:
         return repr(value)
@@ -62,7 +85,14 @@ class PyGen(GuardedWorlds[str]):
         return _joined(" or ", [p for p in parts if p != "False"], "False")
 
     def negate(self, e: str) -> str:
-        return {"True": "False", "False": "True"}.get(e) or f"(not {e})"
+        literal = {"True": "False", "False": "True"}.get(e)
+        if literal is not None:
+            return literal
+        identity = _IDENTITY.fullmatch(e)  # (v is X) <-> (v is not X): one test instead of two
+        if identity is not None:
+            v, negated, x = identity.groups()
+            return f"({v} is {'' if negated else 'not '}{x})"
+        return f"(not {e})"
 
     def compare(self, op: str, a: str, b: str) -> str:
         if _INTEGER.fullmatch(a) and _INTEGER.fullmatch(b):
@@ -104,6 +134,9 @@ class PyGen(GuardedWorlds[str]):
     def contains(self, container: str, item: str, negate: bool) -> str:
         return f"({item} {'not in' if negate else 'in'} {container})"
 
+    def field_test(self, node: Compare | In | IsKnown) -> tuple[str, str]:
+        return _null_safe_test(self, node) or super().field_test(node)
+
     def _const(self, value: Any) -> str:
         if isinstance(value, (bool, int, float, str)) and not isinstance(value, date):
             return repr(value)
@@ -113,6 +146,36 @@ class PyGen(GuardedWorlds[str]):
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
+_IDENTITY = re.compile(r"\(([A-Za-z_][A-Za-z0-9_]*) is (not )?(True|False|None)\)")
+
+
+def _null_safe_test(gen: PyGen, node: Compare | In | IsKnown) -> tuple[str, str] | None:
+    """(lo, hi) of a field tested against constants with ``==``, ``!=``, ``in`` or ``not in``, with the
+    "known" guard folded into the test, or None for any other test.
+
+    Python's ``==`` and ``in`` are false for None against any answer code or number and never raise, so
+    "known and equal" is ``v == c``, "unknown or equal" is ``v in (None, c)``, and a list of codes gains
+    None in the world where unknown counts as met. Half the comparisons of the guarded form."""
+    if gen.checker.scope.kind == "count":
+        return None
+    match node:
+        case (
+            Compare(op="==" | "!=" as op, left=Name(id=f), right=Const(value=c))
+            | Compare(op="==" | "!=" as op, left=Const(value=c), right=Name(id=f))
+        ):
+            v, k = gen.var(f), gen.constant(c)
+            equal = (f"({v} == {k})", f"({v} in (None, {k}))")
+            differ = (f"({v} not in (None, {k}))", f"({v} != {k})")
+            return equal if op == "==" else differ
+        case In(item=Name(id=f), container=ConstList(items=items), negate=negate):
+            v, codes = gen.var(f), frozenset(c.value for c in items)
+            met, unknown_met = gen._const(codes), gen._const(codes | {None})
+            if negate:
+                return f"({v} not in {unknown_met})", f"({v} not in {met})"
+            return f"({v} in {met})", f"({v} in {unknown_met})"
+    return None
+
+
 _COMPARE: dict[str, Callable[[int, int], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
