@@ -5,7 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from trafficscreen.content.loader import DEFAULT_SET, load_set
 from trafficscreen.core.compiled import CompiledSet
 from trafficscreen.core.engine import Screener
 from trafficscreen.errors import EncounterError, UnsupportedLanguageError
@@ -195,3 +198,25 @@ def test_every_refused_answer_is_counted_in_one_error(mini: CompiledSet) -> None
         check_answers(answers, mini.dictionary)
     assert str(info.value).endswith("(and 2 more problem(s))")
     assert len(info.value.problems) == 3 and "age_years" in info.value.problems[0]
+
+
+YES_NO_VALUES = st.sampled_from([True, False, None, 1, 0, 1.0, "yes", "true", [True]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_yes_no_answers_are_exactly_true_or_false(data: st.DataObject) -> None:
+    """Only the values True and False answer a yes/no field (not 1, 0, 1.0 or text, though 1 == True),
+    None is dropped as unknown, and the result is the same whichever answers sit beside them."""
+    cs = load_set(DEFAULT_SET)
+    yes_no = sorted(cs.dictionary.boolean_fields)
+    keys = data.draw(st.lists(st.sampled_from(yes_no), unique=True, max_size=20))
+    answers = {k: data.draw(YES_NO_VALUES) for k in keys}
+    valid = all(v is None or v is True or v is False for v in answers.values())
+    if valid:
+        assert check_answers(answers, cs.dictionary) == {k: v for k, v in answers.items() if v is not None}
+    else:
+        with pytest.raises(EncounterError) as info:
+            check_answers(answers, cs.dictionary)
+        bad = [k for k, v in answers.items() if not (v is None or v is True or v is False)]
+        assert f"field '{bad[0]}'" in str(info.value)
