@@ -40,9 +40,12 @@ class _Converter:
 
     def __init__(self, text: str) -> None:
         self._text = text
+        self._ascii = text.isascii()  # then Python's byte offsets are character offsets
 
     def pos(self, node: ast.AST) -> int:
         col_bytes = getattr(node, "col_offset", 1)
+        if self._ascii:
+            return max(col_bytes, 1)
         col = len(self._text.encode("utf-8")[:col_bytes].decode("utf-8", errors="ignore"))
         return max(col, 1)
 
