@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -125,6 +126,31 @@ def check_baseline(cs: CompiledSet, encounters: list[dict[str, Any]]) -> None:
             )
 
 
+def traced_operations(fn: Callable[[dict[str, Any]], Any], answers: list[dict[str, Any]]) -> float:
+    """Mean bytecode operations ``fn`` (a generated function) executes per call, counted by tracing."""
+    code = fn.__code__
+    count = 0
+
+    def per_opcode(frame: FrameType, event: str, _arg: Any) -> Any:
+        nonlocal count
+        count += event == "opcode"
+        return per_opcode
+
+    def on_call(frame: FrameType, _event: str, _arg: Any) -> Any:
+        if frame.f_code is not code:
+            return None
+        frame.f_trace_opcodes, frame.f_trace_lines = True, False
+        return per_opcode
+
+    sys.settrace(on_call)
+    try:
+        for a in answers:
+            fn(a)
+    finally:
+        sys.settrace(None)
+    return count / len(answers)
+
+
 def run() -> list[Row]:
     rows: list[Row] = []
     rng = random.Random(20261123)
@@ -167,6 +193,14 @@ def run() -> list[Row]:
                 "µs",
             )
         )
+
+    # 1b. the same work counted rather than timed: bytecode operations the generated functions execute,
+    # a figure outside load on the machine cannot move (it changes only when the generated code does)
+    traced = random.Random(20261208)
+    sample = [check_answers(random_answers(default_set, traced, 0.6, 0.1), default_set.dictionary) for _ in range(300)]
+    for name, fn in (("run", default_set.run), ("certain_levels", default_set.certain_levels)):
+        ops = traced_operations(fn, sample)
+        rows.append((f"bytecode operations per {name}, {default_set.ref}, typical", ops, "ops"))
 
     # 2. rule evaluation: compiled set vs hand-written function, same encounters (with unknowns)
     engine_t = per_call(baseline_set.run, normal_partial)
