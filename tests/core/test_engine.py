@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -200,6 +201,11 @@ def test_every_refused_answer_is_counted_in_one_error(mini: CompiledSet) -> None
     assert len(info.value.problems) == 3 and "age_years" in info.value.problems[0]
 
 
+@functools.cache
+def _default_set() -> CompiledSet:
+    return load_set(DEFAULT_SET)
+
+
 YES_NO_VALUES = st.sampled_from([True, False, None, 1, 0, 1.0, "yes", "true", [True]])
 
 
@@ -208,7 +214,7 @@ YES_NO_VALUES = st.sampled_from([True, False, None, 1, 0, 1.0, "yes", "true", [T
 def test_yes_no_answers_are_exactly_true_or_false(data: st.DataObject) -> None:
     """Only the values True and False answer a yes/no field (not 1, 0, 1.0 or text, though 1 == True),
     None is dropped as unknown, and the result is the same whichever answers sit beside them."""
-    cs = load_set(DEFAULT_SET)
+    cs = _default_set()
     yes_no = sorted(cs.dictionary.boolean_fields)
     keys = data.draw(st.lists(st.sampled_from(yes_no), unique=True, max_size=20))
     answers = {k: data.draw(YES_NO_VALUES) for k in keys}
