@@ -226,3 +226,19 @@ def test_yes_no_answers_are_exactly_true_or_false(data: st.DataObject) -> None:
             check_answers(answers, cs.dictionary)
         bad = [k for k, v in answers.items() if not (v is None or v is True or v is False)]
         assert f"field '{bad[0]}'" in str(info.value)
+
+
+def test_a_screener_builds_each_language_on_first_use(mini: CompiledSet) -> None:
+    """A Screener builds the parts of its own language only; another language's are built the first time
+    a screen asks for it, once, and give the same result as a Screener made in that language."""
+    screener = Screener(mini)
+    assert set(screener._parts) == set()
+    english = screener.screen({"answers": {}})
+    assert set(screener._parts) == {"en"}
+    portuguese = screener.screen({"answers": {}}, lang="pt")
+    assert set(screener._parts) == {"en", "pt"}
+    assert portuguese == Screener(mini, lang="pt").screen({"answers": {}})
+    assert english == Screener(mini).screen({"answers": {}})
+    parts = screener._parts["pt"]
+    screener.screen({"answers": {}}, lang="pt")
+    assert screener._parts["pt"] is parts

@@ -17,7 +17,7 @@ from .._version import __version__
 from ..content.loader import DEFAULT_SET as DEFAULT_SET  # re-exported: its old home
 from ..content.loader import resolve_set
 from ..messages import check_lang, msg
-from ..model.common import LANGUAGES, LEVELS_IN_ORDER, Form, Level
+from ..model.common import LEVELS_IN_ORDER, Form, Level
 from ..model.encounter import Encounter, check_answers, split_encounter
 from ..model.indicator_set import Status, Strength
 from ..model.result import (
@@ -209,6 +209,19 @@ class _LangParts:
         self.dims_cache: dict[tuple[Any, ...], list[DimensionOutcome]] = {}
 
 
+class _PartsByLanguage(dict[str, _LangParts]):
+    """A language's :class:`_LangParts`, built the first time a screen asks for that language (a Screener
+    serving one language never builds the others). Two threads asking at once may both build; the first
+    stored is kept and both get it, so every result shares one set of parts."""
+
+    def __init__(self, cs: CompiledSet) -> None:
+        super().__init__()
+        self._set = cs
+
+    def __missing__(self, lang: str) -> _LangParts:
+        return self.setdefault(lang, _LangParts(self._set, lang))
+
+
 class Screener:
     """Screens encounters with one indicator set.
 
@@ -223,7 +236,7 @@ class Screener:
         indicator_set = resolve_set(indicator_set, allow_draft=allow_draft)  # the one draft policy
         self.set = indicator_set
         self.lang = check_lang(lang)
-        self._parts = {code: _LangParts(indicator_set, code) for code in LANGUAGES}
+        self._parts = _PartsByLanguage(indicator_set)
         d = indicator_set.definition
         self._level_scales: list[Level] = [lv.scale for lv in d.levels]
         self._level_rules: dict[Level, str] = {lv.scale: " ".join(lv.when.split()) for lv in d.levels}
