@@ -24,7 +24,7 @@ from ..errors import ConditionError, ContentError, DraftSetError, Location, Sche
 from ..model.common import semver_key
 from ..model.dictionary import DataDictionary
 from ..model.indicator_set import IndicatorSet, Status
-from .yamlsource import Positions, parse_yaml, read_source
+from .yamlsource import Positions, parse_yaml, read_source, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -182,7 +182,7 @@ def read_status(path: Path) -> str | None:
     """The ``status`` of a set file, read as the loader reads it (the safe YAML reader), so a trailing
     comment, quotes or the key's place in the file change nothing. A file the loader would refuse raises
     the loader's error rather than being passed over for an older version."""
-    return _status_of(read_document(path).data)
+    return _status_of(read_yaml(path)[0])
 
 
 def _peek_status(path: Path) -> str | None:

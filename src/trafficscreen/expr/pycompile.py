@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from .tree import And, Compare, Const, ConstList, In, IsKnown, Name, Or, Scalar
+from .tree import And, Compare, Const, ConstList, In, IsKnown, Name, Node, Or, Scalar
 from .types import TypeChecker
 from .worlds import GuardedWorlds
 
@@ -51,21 +51,20 @@ class PyGen(GuardedWorlds[str]):
         if isinstance(node, And):
             return super().junction_parts(node)
         codes: dict[str, list[Scalar]] = {}
-        for o in node.operands:
-            if isinstance(o, In) and isinstance(o.item, Const) and isinstance(o.container, Name) and not o.negate:
-                codes.setdefault(o.container.id, []).append(o.item.value)
+        looks = [_code_look(o) for o in node.operands]
+        for look in looks:
+            if look is not None:
+                codes.setdefault(look[0], []).append(look[1])
         parts: list[tuple[str, str]] = []
         merged: set[str] = set()
-        for o in node.operands:
-            field = o.container.id if isinstance(o, In) and isinstance(o.container, Name) else ""
-            if len(codes.get(field, ())) > 1 and isinstance(o, In) and isinstance(o.item, Const) and not o.negate:
-                if field not in merged:  # the first of the field's tests stands for all of them
-                    merged.add(field)
-                    v, wanted = self.var(field), self._const(frozenset(codes[field]))
-                    test = f"(not {wanted}.isdisjoint({v}))"
-                    parts.append((f"(({v} is not None) and {test})", f"(({v} is None) or {test})"))
-                continue
-            parts.append(self.two(o))
+        for o, look in zip(node.operands, looks, strict=True):
+            if look is None or len(codes[look[0]]) < 2:
+                parts.append(self.two(o))
+            elif (f := look[0]) not in merged:  # the first of the field's looks stands for all of them
+                merged.add(f)
+                v, wanted = self.var(f), self._const(frozenset(codes[f]))
+                test = f"(not {wanted}.isdisjoint({v}))"
+                parts.append((f"(({v} is not None) and {test})", f"(({v} is None) or {test})"))
         return parts
 
     # --- primitives ---------------------------------------------------------------------------
@@ -135,7 +134,33 @@ class PyGen(GuardedWorlds[str]):
         return f"({item} {'not in' if negate else 'in'} {container})"
 
     def field_test(self, node: Compare | In | IsKnown) -> tuple[str, str]:
-        return _null_safe_test(self, node) or super().field_test(node)
+        return self._folded_test(node) or super().field_test(node)
+
+    def _folded_test(self, node: Compare | In | IsKnown) -> tuple[str, str] | None:
+        """(lo, hi) of a field tested against constants with ``==``, ``!=``, ``in`` or ``not in``, with the
+        "known" guard folded into the test, or None for any other test.
+
+        Python's ``==`` and ``in`` are false for None against any answer code or number and never raise, so
+        "known and equal" is ``v == c``, "unknown or equal" is ``v in (None, c)``, and a list of codes gains
+        None in the world where unknown counts as met. Half the comparisons of the guarded form."""
+        if self.checker.scope.kind == "count":
+            return None
+        match node:
+            case (
+                Compare(op="==" | "!=" as op, left=Name(id=f), right=Const(value=c))
+                | Compare(op="==" | "!=" as op, left=Const(value=c), right=Name(id=f))
+            ):
+                v, k = self.var(f), self.constant(c)
+                equal = (f"({v} == {k})", f"({v} in (None, {k}))")
+                differ = (f"({v} not in (None, {k}))", f"({v} != {k})")
+                return equal if op == "==" else differ
+            case In(item=Name(id=f), container=ConstList(items=items), negate=negate):
+                v, codes = self.var(f), frozenset(c.value for c in items)
+                met, unknown_met = self._const(codes), self._const(codes | {None})
+                if negate:
+                    return f"({v} not in {unknown_met})", f"({v} not in {met})"
+                return f"({v} in {met})", f"({v} in {unknown_met})"
+        return None
 
     def _const(self, value: Any) -> str:
         if isinstance(value, (bool, int, float, str)) and not isinstance(value, date):
@@ -149,30 +174,10 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _IDENTITY = re.compile(r"\(([A-Za-z_][A-Za-z0-9_]*) is (not )?(True|False|None)\)")
 
 
-def _null_safe_test(gen: PyGen, node: Compare | In | IsKnown) -> tuple[str, str] | None:
-    """(lo, hi) of a field tested against constants with ``==``, ``!=``, ``in`` or ``not in``, with the
-    "known" guard folded into the test, or None for any other test.
-
-    Python's ``==`` and ``in`` are false for None against any answer code or number and never raise, so
-    "known and equal" is ``v == c``, "unknown or equal" is ``v in (None, c)``, and a list of codes gains
-    None in the world where unknown counts as met. Half the comparisons of the guarded form."""
-    if gen.checker.scope.kind == "count":
-        return None
-    match node:
-        case (
-            Compare(op="==" | "!=" as op, left=Name(id=f), right=Const(value=c))
-            | Compare(op="==" | "!=" as op, left=Const(value=c), right=Name(id=f))
-        ):
-            v, k = gen.var(f), gen.constant(c)
-            equal = (f"({v} == {k})", f"({v} in (None, {k}))")
-            differ = (f"({v} not in (None, {k}))", f"({v} != {k})")
-            return equal if op == "==" else differ
-        case In(item=Name(id=f), container=ConstList(items=items), negate=negate):
-            v, codes = gen.var(f), frozenset(c.value for c in items)
-            met, unknown_met = gen._const(codes), gen._const(codes | {None})
-            if negate:
-                return f"({v} not in {unknown_met})", f"({v} not in {met})"
-            return f"({v} in {met})", f"({v} in {unknown_met})"
+def _code_look(node: Node) -> tuple[str, Scalar] | None:
+    """(field, code) when ``node`` looks for one answer code in a set-of-choices field (``'a' in v``)."""
+    if isinstance(node, In) and isinstance(node.item, Const) and isinstance(node.container, Name) and not node.negate:
+        return node.container.id, node.item.value
     return None
 
 
